@@ -1,0 +1,537 @@
+#include "core/chain.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bytes.h"
+#include "core/pow.h"
+
+/* Entries by hash: open addressing over pointers, never shrinking (an
+ * entry, once known, stays known: Bitcoin Core's block index does too). */
+typedef struct {
+    cb_chain_entry **slots;
+    size_t cap;
+    size_t count;
+    uint64_t seed;
+} entry_map;
+
+/* A growable list of entry pointers. */
+typedef struct {
+    cb_chain_entry **items;
+    size_t n;
+    size_t cap;
+} entry_list;
+
+struct cb_chain {
+    const cb_params *params;
+    entry_map map;
+    entry_list active;     /* active.items[h] is the block at height h */
+    entry_list candidates; /* complete, valid, may beat the tip */
+    entry_list unlinked;   /* data held, some ancestor's data missing */
+    cb_chain_entry *best_header;
+    cb_accounts *state;
+    uint64_t next_seq;
+    cb_chain_listener listener;
+    bool has_listener;
+};
+
+static size_t map_slot(const entry_map *m, const uint8_t hash[32]) {
+    /* Block hashes are costly to choose, but mix in the seed anyway. */
+    uint64_t h = cb_get_u64le(hash) ^ cb_get_u64le(hash + 24) ^ m->seed;
+    h ^= h >> 31;
+    h *= 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    return (size_t)h & (m->cap - 1);
+}
+
+static cb_chain_entry *map_find(const entry_map *m, const uint8_t hash[32]) {
+    size_t i = map_slot(m, hash);
+    while (m->slots[i]) {
+        if (memcmp(m->slots[i]->hash, hash, 32) == 0)
+            return m->slots[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static void map_put_fresh(entry_map *m, cb_chain_entry *e) {
+    size_t i = map_slot(m, e->hash);
+    while (m->slots[i])
+        i = (i + 1) & (m->cap - 1);
+    m->slots[i] = e;
+    m->count++;
+}
+
+static cb_err map_put(entry_map *m, cb_chain_entry *e) {
+    if ((m->count + 1) * 2 > m->cap) {
+        cb_chain_entry **old = m->slots;
+        size_t oldcap = m->cap;
+        cb_chain_entry **fresh = calloc(oldcap * 2, sizeof *fresh);
+        if (!fresh)
+            return CB_ERR_NOMEM;
+        m->slots = fresh;
+        m->cap = oldcap * 2;
+        m->count = 0;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i])
+                map_put_fresh(m, old[i]);
+        free(old);
+    }
+    map_put_fresh(m, e);
+    return CB_OK;
+}
+
+static cb_err list_push(entry_list *l, cb_chain_entry *e) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        cb_chain_entry **items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return CB_ERR_NOMEM;
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = e;
+    return CB_OK;
+}
+
+static void list_remove_at(entry_list *l, size_t i) {
+    l->items[i] = l->items[--l->n];
+}
+
+static bool list_contains(const entry_list *l, const cb_chain_entry *e) {
+    for (size_t i = 0; i < l->n; i++)
+        if (l->items[i] == e)
+            return true;
+    return false;
+}
+
+static void free_entry(cb_chain_entry *e) {
+    if (!e)
+        return;
+    if (e->block) {
+        cb_block_clear(e->block);
+        free(e->block);
+    }
+    cb_undo_clear(&e->undo);
+    free(e);
+}
+
+void cb_chain_free(cb_chain *c) {
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->map.cap; i++)
+        free_entry(c->map.slots[i]);
+    free(c->map.slots);
+    free(c->active.items);
+    free(c->candidates.items);
+    free(c->unlinked.items);
+    cb_accounts_free(c->state);
+    free(c);
+}
+
+static bool entry_failed(const cb_chain_entry *e) {
+    return (e->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD)) != 0;
+}
+
+const cb_chain_entry *cb_chain_ancestor(const cb_chain_entry *e, uint32_t height) {
+    if (!e || height > e->height)
+        return NULL;
+    while (e && e->height > height)
+        e = e->prev;
+    return e;
+}
+
+/* Median time past of the chain ending at e (e and up to 10 ancestors). */
+static int64_t compute_median_time(const cb_chain_entry *e) {
+    int64_t times[11];
+    size_t n = 0;
+    for (; e && n < 11; e = e->prev)
+        times[n++] = e->header.time;
+    return cb_median_time(times, n);
+}
+
+uint32_t cb_chain_next_bits(const cb_chain *c, const cb_chain_entry *prev) {
+    const cb_params *p = c->params;
+    if (!cb_pow_is_retarget_height(p, prev->height + 1))
+        return prev->header.bits;
+    const cb_chain_entry *first =
+        cb_chain_ancestor(prev, prev->height - (p->retarget_interval - 1));
+    return cb_pow_calculate_next(p, prev->header.bits, prev->header.time, first->header.time);
+}
+
+void cb_chain_context(const cb_chain *c, const cb_chain_entry *prev, int64_t now,
+                      cb_header_context *ctx) {
+    ctx->height = prev->height + 1;
+    ctx->expected_bits = cb_chain_next_bits(c, prev);
+    ctx->median_time = prev->median_time;
+    ctx->now = now;
+}
+
+static cb_chain_entry *new_entry(const cb_header *h, const uint8_t hash[32], cb_chain_entry *prev) {
+    cb_chain_entry *e = calloc(1, sizeof *e);
+    cb_u256 w;
+    if (!e)
+        return NULL;
+    memcpy(e->hash, hash, 32);
+    e->header = *h;
+    e->prev = prev;
+    e->height = prev ? prev->height + 1 : 0;
+    cb_pow_work(&w, h->bits);
+    if (prev)
+        cb_u256_add(&e->work, &prev->work, &w);
+    else
+        e->work = w;
+    e->median_time = 0;
+    e->fail_tx = CB_NO_TX;
+    e->seq = UINT64_MAX; /* until its data arrives */
+    cb_undo_init(&e->undo);
+    return e;
+}
+
+cb_chain *cb_chain_new(const cb_params *p, uint64_t seed) {
+    cb_chain *c = calloc(1, sizeof *c);
+    cb_chain_entry *g = NULL;
+    cb_header h;
+    uint8_t hash[32];
+    if (!c)
+        return NULL;
+    c->params = p;
+    c->map.seed = seed;
+    c->map.cap = 1024;
+    c->map.slots = calloc(c->map.cap, sizeof *c->map.slots);
+    c->state = cb_accounts_new(seed ^ 0x5bd1e995u);
+    if (!c->map.slots || !c->state)
+        goto fail;
+    cb_params_genesis_header(p, &h);
+    cb_header_hash(hash, &h);
+    g = new_entry(&h, hash, NULL);
+    if (!g)
+        goto fail;
+    g->median_time = compute_median_time(g);
+    g->complete = true;
+    g->seq = c->next_seq++;
+    if (p->has_genesis_block) {
+        size_t bad;
+        g->block = malloc(sizeof *g->block);
+        if (!g->block)
+            goto fail;
+        if (cb_params_genesis_block(p, g->block) != CB_OK)
+            goto fail;
+        g->status |= CB_ENTRY_HAVE_DATA;
+        /* The genesis coinbase pays 0; connecting it keeps one code path. */
+        if (cb_block_connect(p, c->state, &g->undo, g->block, 0, &bad) != CB_OK)
+            goto fail;
+    }
+    if (list_push(&c->active, g) != CB_OK)
+        goto fail;
+    /* Last: once in the map, the chain owns g. */
+    if (map_put(&c->map, g) != CB_OK)
+        goto fail;
+    c->best_header = g;
+    return c;
+fail:
+    free_entry(g);
+    cb_chain_free(c);
+    return NULL;
+}
+
+void cb_chain_set_listener(cb_chain *c, const cb_chain_listener *l) {
+    c->has_listener = l != NULL;
+    if (l)
+        c->listener = *l;
+}
+
+const cb_params *cb_chain_params(const cb_chain *c) {
+    return c->params;
+}
+
+const cb_chain_entry *cb_chain_tip(const cb_chain *c) {
+    return c->active.items[c->active.n - 1];
+}
+
+const cb_chain_entry *cb_chain_at(const cb_chain *c, uint32_t height) {
+    return height < c->active.n ? c->active.items[height] : NULL;
+}
+
+const cb_chain_entry *cb_chain_best_header(const cb_chain *c) {
+    return c->best_header;
+}
+
+const cb_chain_entry *cb_chain_lookup(const cb_chain *c, const uint8_t hash[32]) {
+    return map_find(&c->map, hash);
+}
+
+bool cb_chain_is_active(const cb_chain *c, const cb_chain_entry *e) {
+    return e && e->height < c->active.n && c->active.items[e->height] == e;
+}
+
+const cb_accounts *cb_chain_state(const cb_chain *c) {
+    return c->state;
+}
+
+size_t cb_chain_size(const cb_chain *c) {
+    return c->map.count;
+}
+
+/* Finds or adds the entry of a header; the core of cb_chain_accept_header. */
+static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_chain_entry **out) {
+    uint8_t hash[32];
+    cb_header_context ctx;
+    cb_chain_entry *e, *prev;
+    cb_err err;
+    cb_header_hash(hash, h);
+    e = map_find(&c->map, hash);
+    if (e) {
+        *out = e;
+        return entry_failed(e) ? CB_ERR_BLK_INVALID : CB_OK;
+    }
+    /* Proof of work first: it is the cheap filter against junk. */
+    err = cb_pow_check(c->params, hash, h->bits);
+    if (err != CB_OK)
+        return err;
+    prev = map_find(&c->map, h->prev);
+    if (!prev)
+        return CB_ERR_PREV_MISSING;
+    if (entry_failed(prev))
+        return CB_ERR_PREV_INVALID;
+    cb_chain_context(c, prev, now, &ctx);
+    err = cb_header_check_context(h, &ctx);
+    if (err != CB_OK)
+        return err;
+    e = new_entry(h, hash, prev);
+    if (!e)
+        return CB_ERR_NOMEM;
+    e->median_time = compute_median_time(e);
+    err = map_put(&c->map, e);
+    if (err != CB_OK) {
+        free_entry(e);
+        return err;
+    }
+    if (cb_u256_cmp(&e->work, &c->best_header->work) > 0)
+        c->best_header = e;
+    *out = e;
+    return CB_OK;
+}
+
+cb_err cb_chain_accept_header(cb_chain *c, const cb_header *h, int64_t now,
+                              const cb_chain_entry **out) {
+    cb_chain_entry *e = NULL;
+    cb_err err = accept_header(c, h, now, &e);
+    if (out)
+        *out = e;
+    return err;
+}
+
+static bool err_is_consensus(cb_err err) {
+    return err >= 40 && err < 100;
+}
+
+/* Marks e failed and every known descendant failed-child, drops them from
+ * the candidate and unlinked lists, and moves best_header off them. */
+static void mark_failed(cb_chain *c, cb_chain_entry *e, cb_err err, size_t bad_tx) {
+    e->status |= CB_ENTRY_FAILED;
+    e->fail_err = err;
+    e->fail_tx = bad_tx;
+    for (size_t i = 0; i < c->map.cap; i++) {
+        cb_chain_entry *d = c->map.slots[i];
+        if (d && d->height > e->height && cb_chain_ancestor(d, e->height) == e)
+            d->status |= CB_ENTRY_FAILED_CHILD;
+    }
+    for (size_t i = c->candidates.n; i-- > 0;)
+        if (entry_failed(c->candidates.items[i]))
+            list_remove_at(&c->candidates, i);
+    for (size_t i = c->unlinked.n; i-- > 0;)
+        if (entry_failed(c->unlinked.items[i]))
+            list_remove_at(&c->unlinked, i);
+    if (entry_failed(c->best_header)) {
+        cb_chain_entry *best = c->active.items[c->active.n - 1];
+        for (size_t i = 0; i < c->map.cap; i++) {
+            cb_chain_entry *d = c->map.slots[i];
+            if (d && !entry_failed(d) && cb_u256_cmp(&d->work, &best->work) > 0)
+                best = d;
+        }
+        c->best_header = best;
+    }
+}
+
+static cb_err connect_entry(cb_chain *c, cb_chain_entry *e, size_t *bad_tx) {
+    cb_undo undo;
+    cb_err err;
+    cb_undo_init(&undo);
+    err = cb_block_connect(c->params, c->state, &undo, e->block, e->height, bad_tx);
+    if (err != CB_OK) {
+        cb_undo_clear(&undo);
+        return err;
+    }
+    err = list_push(&c->active, e);
+    if (err == CB_OK && c->has_listener && c->listener.connected) {
+        err = c->listener.connected(c->listener.ctx, e, &undo);
+        if (err != CB_OK)
+            c->active.n--;
+    }
+    if (err != CB_OK) {
+        cb_err uerr = cb_block_disconnect(c->state, &undo);
+        cb_undo_clear(&undo);
+        /* A consensus code from the listener must not mark the block. */
+        return uerr != CB_OK ? uerr : (err_is_consensus(err) ? CB_ERR_ARG : err);
+    }
+    e->undo = undo;
+    return CB_OK;
+}
+
+static cb_err disconnect_tip(cb_chain *c) {
+    cb_chain_entry *e = c->active.items[c->active.n - 1];
+    cb_err err;
+    if (c->active.n == 1)
+        return CB_ERR_ARG; /* never below genesis */
+    if (c->has_listener && c->listener.disconnected) {
+        err = c->listener.disconnected(c->listener.ctx, e);
+        if (err != CB_OK)
+            return err;
+    }
+    err = cb_block_disconnect(c->state, &e->undo);
+    if (err != CB_OK)
+        return err;
+    cb_undo_clear(&e->undo);
+    c->active.n--;
+    /* It stays a way back should the new branch fail. */
+    if (!list_contains(&c->candidates, e))
+        return list_push(&c->candidates, e);
+    return CB_OK;
+}
+
+/* The candidate with the most work; among equals, the first seen. */
+static cb_chain_entry *best_candidate(const cb_chain *c) {
+    cb_chain_entry *best = NULL;
+    for (size_t i = 0; i < c->candidates.n; i++) {
+        cb_chain_entry *e = c->candidates.items[i];
+        if (!best) {
+            best = e;
+            continue;
+        }
+        int cmp = cb_u256_cmp(&e->work, &best->work);
+        if (cmp > 0 || (cmp == 0 && e->seq < best->seq))
+            best = e;
+    }
+    return best;
+}
+
+static const cb_chain_entry *find_fork(const cb_chain *c, const cb_chain_entry *e) {
+    while (e && !cb_chain_is_active(c, e))
+        e = e->prev;
+    return e;
+}
+
+/* Moves the active chain to the best candidate, as often as a failed
+ * branch makes another the best. */
+static cb_err activate_best_chain(cb_chain *c) {
+    for (;;) {
+        cb_chain_entry *best = best_candidate(c);
+        const cb_chain_entry *tip = cb_chain_tip(c);
+        if (!best || cb_u256_cmp(&best->work, &tip->work) <= 0)
+            break;
+        const cb_chain_entry *fork = find_fork(c, best);
+        while (cb_chain_tip(c) != fork) {
+            cb_err err = disconnect_tip(c);
+            if (err != CB_OK)
+                return err;
+        }
+        /* Connect fork+1 .. best, walking up from best's side. */
+        size_t len = best->height - fork->height;
+        cb_chain_entry **path = malloc(len * sizeof *path);
+        if (!path)
+            return CB_ERR_NOMEM;
+        cb_chain_entry *e = best;
+        for (size_t i = len; i-- > 0; e = e->prev)
+            path[i] = e;
+        for (size_t i = 0; i < len; i++) {
+            size_t bad = CB_NO_TX;
+            cb_err err = connect_entry(c, path[i], &bad);
+            if (err != CB_OK && err_is_consensus(err)) {
+                mark_failed(c, path[i], err, bad);
+                break;
+            }
+            if (err != CB_OK) {
+                free(path);
+                return err;
+            }
+        }
+        free(path);
+    }
+    /* Nothing lighter than the tip can become the tip again. */
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    for (size_t i = c->candidates.n; i-- > 0;)
+        if (cb_u256_cmp(&c->candidates.items[i]->work, &tip->work) < 0 ||
+            c->candidates.items[i] == tip)
+            list_remove_at(&c->candidates, i);
+    return CB_OK;
+}
+
+/* e has just become complete: so may blocks waiting on it. */
+static cb_err link_complete(cb_chain *c, cb_chain_entry *e) {
+    entry_list queue = {0};
+    cb_err err = list_push(&queue, e);
+    while (err == CB_OK && queue.n > 0) {
+        cb_chain_entry *x = queue.items[--queue.n];
+        x->complete = true;
+        err = list_push(&c->candidates, x);
+        for (size_t i = c->unlinked.n; err == CB_OK && i-- > 0;) {
+            if (c->unlinked.items[i]->prev == x) {
+                err = list_push(&queue, c->unlinked.items[i]);
+                list_remove_at(&c->unlinked, i);
+            }
+        }
+    }
+    free(queue.items);
+    return err;
+}
+
+cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t *bad_tx) {
+    cb_chain_entry *e = NULL;
+    size_t bad = CB_NO_TX;
+    cb_err err;
+    if (bad_tx)
+        *bad_tx = CB_NO_TX;
+    err = accept_header(c, &b->header, now, &e);
+    if (err != CB_OK)
+        return err;
+    if (e->status & CB_ENTRY_HAVE_DATA)
+        return CB_ERR_DUPLICATE;
+    err = cb_block_check(c->params, b, &bad);
+    if (err != CB_OK) {
+        /* A wrong merkle root or repeated txid can be someone's mangled copy
+         * of a good block: the header stays unjudged. Anything else is the
+         * block's own fault. */
+        if (err != CB_ERR_MERKLE && err != CB_ERR_DUP_TX && err_is_consensus(err))
+            mark_failed(c, e, err, bad);
+        if (bad_tx)
+            *bad_tx = bad;
+        return err;
+    }
+    e->block = malloc(sizeof *e->block);
+    if (!e->block)
+        return CB_ERR_NOMEM;
+    err = cb_block_copy(e->block, b);
+    if (err != CB_OK) {
+        free(e->block);
+        e->block = NULL;
+        return err;
+    }
+    e->status |= CB_ENTRY_HAVE_DATA;
+    e->seq = c->next_seq++;
+    if (e->prev->complete)
+        err = link_complete(c, e);
+    else
+        err = list_push(&c->unlinked, e);
+    if (err != CB_OK)
+        return err;
+    err = activate_best_chain(c);
+    if (err != CB_OK)
+        return err;
+    if (e->status & CB_ENTRY_FAILED) {
+        if (bad_tx)
+            *bad_tx = e->fail_tx;
+        return e->fail_err;
+    }
+    return CB_OK;
+}

@@ -1,0 +1,124 @@
+/* The chain state in memory: every known header in a tree, the active
+ * (best) chain, the account state at its tip, and the switch between
+ * branches.
+ *
+ * Headers are accepted first (links, proof of work, difficulty, time);
+ * blocks then attach their transactions. The active chain is the valid
+ * chain with the most cumulative work; on a tie the first seen stays.
+ * Switching branches disconnects blocks back to the fork with their undo
+ * journals and connects the other branch; a block that fails to connect is
+ * marked invalid with all its descendants, and the best remaining chain is
+ * taken instead.
+ *
+ * A listener (optional) hears each connect and disconnect as it happens,
+ * so the node can persist the same changes in its store and return the
+ * transactions of disconnected blocks to its mempool. */
+#ifndef CB_CORE_CHAIN_H
+#define CB_CORE_CHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/accounts.h"
+#include "core/arith.h"
+#include "core/block.h"
+#include "core/err.h"
+#include "core/params.h"
+#include "core/state.h"
+#include "core/validation.h"
+
+enum {
+    CB_ENTRY_HAVE_DATA = 1,    /* the block's transactions are held */
+    CB_ENTRY_FAILED = 2,       /* the block broke a rule */
+    CB_ENTRY_FAILED_CHILD = 4, /* an ancestor broke a rule */
+};
+
+typedef struct cb_chain_entry {
+    uint8_t hash[32];
+    cb_header header;
+    uint32_t height;
+    cb_u256 work; /* cumulative chain work up to and including this block */
+    struct cb_chain_entry *prev;
+    uint64_t seq;        /* arrival order of the block data (ties go to the lower) */
+    unsigned status;     /* CB_ENTRY_* flags */
+    bool complete;       /* data held for it and every ancestor */
+    int64_t median_time; /* median time past of the chain ending here */
+    cb_err fail_err;     /* why it failed, when CB_ENTRY_FAILED */
+    size_t fail_tx;      /* which transaction, or CB_NO_TX */
+    cb_block *block;     /* owned; NULL while only the header is known */
+    cb_undo undo;        /* the journal, while on the active chain */
+} cb_chain_entry;
+
+typedef struct {
+    void *ctx;
+    /* After e was connected on top of the active chain; undo is its journal.
+     * An error makes the chain take the block back off and stop. */
+    cb_err (*connected)(void *ctx, const cb_chain_entry *e, const cb_undo *undo);
+    /* Before e (the tip) is disconnected. An error stops the switch. */
+    cb_err (*disconnected)(void *ctx, const cb_chain_entry *e);
+} cb_chain_listener;
+
+typedef struct cb_chain cb_chain;
+
+/* Creates a chain holding the network's genesis (connected, for networks
+ * with a genesis block; as a header for the headers-only network).
+ * seed keys the hash tables. Returns: the chain (cb_chain_free), or NULL
+ * when out of memory. */
+cb_chain *cb_chain_new(const cb_params *p, uint64_t seed);
+void cb_chain_free(cb_chain *c);
+
+/* Sets (or with NULL removes) the listener. */
+void cb_chain_set_listener(cb_chain *c, const cb_chain_listener *l);
+
+const cb_params *cb_chain_params(const cb_chain *c);
+
+/* The active tip, and the active chain's block at a height (NULL above the tip). */
+const cb_chain_entry *cb_chain_tip(const cb_chain *c);
+const cb_chain_entry *cb_chain_at(const cb_chain *c, uint32_t height);
+
+/* The valid header with the most work (it may run ahead of the tip). */
+const cb_chain_entry *cb_chain_best_header(const cb_chain *c);
+
+/* Any known entry by hash (internal byte order), or NULL. */
+const cb_chain_entry *cb_chain_lookup(const cb_chain *c, const uint8_t hash[32]);
+
+/* True when e is on the active chain. */
+bool cb_chain_is_active(const cb_chain *c, const cb_chain_entry *e);
+
+/* The ancestor of e at a height (e itself at its own height), or NULL. */
+const cb_chain_entry *cb_chain_ancestor(const cb_chain_entry *e, uint32_t height);
+
+/* The account state at the active tip; valid until the chain changes. */
+const cb_accounts *cb_chain_state(const cb_chain *c);
+
+/* Number of known entries (headers), and of entries whose data is held. */
+size_t cb_chain_size(const cb_chain *c);
+
+/* Fills the context a block on top of prev is judged in.
+ * Returns: CB_OK. */
+void cb_chain_context(const cb_chain *c, const cb_chain_entry *prev, int64_t now,
+                      cb_header_context *ctx);
+
+/* The bits a block on top of prev must carry. */
+uint32_t cb_chain_next_bits(const cb_chain *c, const cb_chain_entry *prev);
+
+/* Accepts a header: its parent must be known and valid, its proof of work,
+ * bits and time correct. A header already known is fine (CB_OK).
+ * Out: *out (may be NULL), the entry.
+ * Returns: CB_OK, CB_ERR_PREV_MISSING, CB_ERR_PREV_INVALID,
+ * CB_ERR_BLK_INVALID (known and failed), high-hash, bad-diffbits,
+ * time-too-old, time-too-new, or CB_ERR_NOMEM. */
+cb_err cb_chain_accept_header(cb_chain *c, const cb_header *h, int64_t now,
+                              const cb_chain_entry **out) CB_WARN_UNUSED;
+
+/* Accepts a block: its header as above, then the context-free checks, then
+ * the switch to the best chain. The chain keeps its own copy of b.
+ * Out: *bad_tx (may be NULL), the offending transaction or CB_NO_TX.
+ * Returns: CB_OK when the block is stored and was not found invalid
+ * (whether or not it is on the active chain now), CB_ERR_DUPLICATE when
+ * its data was already held, the rule it broke, or a listener's error. */
+cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now,
+                             size_t *bad_tx) CB_WARN_UNUSED;
+
+#endif
