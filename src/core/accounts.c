@@ -18,7 +18,8 @@ struct cb_accounts {
     uint64_t seed;
 };
 
-static uint64_t mix64(uint64_t x) {
+static uint64_t mix64(uint64_t x)
+{
     /* The murmur3 finalizer: every input bit affects every output bit. */
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdull;
@@ -28,14 +29,16 @@ static uint64_t mix64(uint64_t x) {
     return x;
 }
 
-static size_t slot_of(const cb_accounts *m, const uint8_t id[20]) {
+static size_t slot_of(const cb_accounts *m, const uint8_t id[20])
+{
     uint64_t h = mix64(cb_get_u64le(id) ^ m->seed);
     h = mix64(h ^ cb_get_u64le(id + 8));
     h = mix64(h ^ cb_get_u32le(id + 16) ^ (m->seed << 7));
     return (size_t)h & (m->cap - 1);
 }
 
-cb_accounts *cb_accounts_new(uint64_t seed) {
+cb_accounts *cb_accounts_new(uint64_t seed)
+{
     cb_accounts *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
@@ -49,14 +52,16 @@ cb_accounts *cb_accounts_new(uint64_t seed) {
     return m;
 }
 
-void cb_accounts_free(cb_accounts *m) {
+void cb_accounts_free(cb_accounts *m)
+{
     if (!m)
         return;
     free(m->slots);
     free(m);
 }
 
-static slot *find(const cb_accounts *m, const uint8_t id[20]) {
+static slot *find(const cb_accounts *m, const uint8_t id[20])
+{
     size_t i = slot_of(m, id);
     while (m->slots[i].used) {
         if (memcmp(m->slots[i].id, id, 20) == 0)
@@ -66,7 +71,8 @@ static slot *find(const cb_accounts *m, const uint8_t id[20]) {
     return NULL;
 }
 
-void cb_accounts_get(const cb_accounts *m, const uint8_t id[20], cb_account *out) {
+void cb_accounts_get(const cb_accounts *m, const uint8_t id[20], cb_account *out)
+{
     const slot *s = find(m, id);
     if (s)
         *out = s->value;
@@ -74,7 +80,8 @@ void cb_accounts_get(const cb_accounts *m, const uint8_t id[20], cb_account *out
         memset(out, 0, sizeof *out);
 }
 
-static void insert_fresh(cb_accounts *m, const uint8_t id[20], const cb_account *a) {
+static void insert_fresh(cb_accounts *m, const uint8_t id[20], const cb_account *a)
+{
     size_t i = slot_of(m, id);
     while (m->slots[i].used)
         i = (i + 1) & (m->cap - 1);
@@ -84,7 +91,8 @@ static void insert_fresh(cb_accounts *m, const uint8_t id[20], const cb_account 
     m->count++;
 }
 
-static cb_err grow(cb_accounts *m) {
+static cb_err grow(cb_accounts *m)
+{
     slot *old = m->slots;
     size_t oldcap = m->cap;
     slot *fresh = calloc(oldcap * 2, sizeof *fresh);
@@ -102,7 +110,8 @@ static cb_err grow(cb_accounts *m) {
 
 /* Removes slot i and shifts later members of its probe run back, so that
  * lookups never meet a hole in the middle of a run (no tombstones). */
-static void remove_at(cb_accounts *m, size_t i) {
+static void remove_at(cb_accounts *m, size_t i)
+{
     size_t mask = m->cap - 1;
     size_t j = i;
     m->slots[i].used = 0;
@@ -122,7 +131,8 @@ static void remove_at(cb_accounts *m, size_t i) {
     }
 }
 
-cb_err cb_accounts_set(cb_accounts *m, const uint8_t id[20], const cb_account *a) {
+cb_err cb_accounts_set(cb_accounts *m, const uint8_t id[20], const cb_account *a)
+{
     slot *s = find(m, id);
     bool zero = a->balance == 0 && a->nonce == 0;
     if (s) {
@@ -144,11 +154,13 @@ cb_err cb_accounts_set(cb_accounts *m, const uint8_t id[20], const cb_account *a
     return CB_OK;
 }
 
-size_t cb_accounts_count(const cb_accounts *m) {
+size_t cb_accounts_count(const cb_accounts *m)
+{
     return m->count;
 }
 
-bool cb_accounts_next(const cb_accounts *m, size_t *pos, uint8_t id[20], cb_account *a) {
+bool cb_accounts_next(const cb_accounts *m, size_t *pos, uint8_t id[20], cb_account *a)
+{
     while (*pos < m->cap) {
         const slot *s = &m->slots[(*pos)++];
         if (s->used) {
@@ -160,7 +172,8 @@ bool cb_accounts_next(const cb_accounts *m, size_t *pos, uint8_t id[20], cb_acco
     return false;
 }
 
-bool cb_accounts_equal(const cb_accounts *a, const cb_accounts *b) {
+bool cb_accounts_equal(const cb_accounts *a, const cb_accounts *b)
+{
     size_t pos = 0;
     uint8_t id[20];
     cb_account x, y;
@@ -174,7 +187,8 @@ bool cb_accounts_equal(const cb_accounts *a, const cb_accounts *b) {
     return true;
 }
 
-uint64_t cb_accounts_total(const cb_accounts *m) {
+uint64_t cb_accounts_total(const cb_accounts *m)
+{
     uint64_t sum = 0;
     size_t pos = 0;
     uint8_t id[20];

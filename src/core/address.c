@@ -6,14 +6,16 @@
 #include "crypto/hash.h"
 #include "crypto/key.h"
 
-cb_err cb_address_encode(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t h160[20]) {
+cb_err cb_address_encode(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t h160[20])
+{
     uint8_t raw[21];
     raw[0] = p->address_version;
     memcpy(raw + 1, h160, 20);
     return cb_base58check_encode(out, CB_ADDRESS_MAX, raw, sizeof raw);
 }
 
-cb_err cb_address_decode(const cb_params *p, uint8_t h160[20], const char *str) {
+cb_err cb_address_decode(const cb_params *p, uint8_t h160[20], const char *str)
+{
     uint8_t raw[64];
     size_t n = 0;
     cb_err err = cb_base58check_decode(raw, sizeof raw, &n, str);
@@ -27,13 +29,15 @@ cb_err cb_address_decode(const cb_params *p, uint8_t h160[20], const char *str) 
     return CB_OK;
 }
 
-cb_err cb_address_from_pubkey(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t pub[33]) {
+cb_err cb_address_from_pubkey(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t pub[33])
+{
     uint8_t h160[20];
     cb_hash160(h160, pub, 33);
     return cb_address_encode(p, out, h160);
 }
 
-cb_err cb_wif_encode(const cb_params *p, char out[CB_WIF_MAX], const uint8_t priv[32]) {
+cb_err cb_wif_encode(const cb_params *p, char out[CB_WIF_MAX], const uint8_t priv[32])
+{
     uint8_t raw[34];
     cb_err err = cb_key_check_private(priv);
     if (err != CB_OK)
@@ -46,7 +50,8 @@ cb_err cb_wif_encode(const cb_params *p, char out[CB_WIF_MAX], const uint8_t pri
     return err;
 }
 
-cb_err cb_wif_decode(const cb_params *p, uint8_t priv[32], const char *str) {
+cb_err cb_wif_decode(const cb_params *p, uint8_t priv[32], const char *str)
+{
     uint8_t raw[64];
     size_t n = 0;
     cb_err err = cb_base58check_decode(raw, sizeof raw, &n, str);

@@ -8,7 +8,8 @@
 #define CB_COIN ((uint64_t)100000000)
 #define CB_MAX_MONEY ((uint64_t)8400000 * CB_COIN)
 
-static inline bool cb_money_range(uint64_t v) {
+static inline bool cb_money_range(uint64_t v)
+{
     return v <= CB_MAX_MONEY;
 }
 

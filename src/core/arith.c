@@ -4,30 +4,35 @@
 
 #include "core/bytes.h"
 
-void cb_u256_from_le(cb_u256 *out, const uint8_t bytes[32]) {
+void cb_u256_from_le(cb_u256 *out, const uint8_t bytes[32])
+{
     for (int i = 0; i < 8; i++)
         out->w[i] = cb_get_u32le(bytes + 4 * i);
 }
 
-void cb_u256_to_le(uint8_t bytes[32], const cb_u256 *a) {
+void cb_u256_to_le(uint8_t bytes[32], const cb_u256 *a)
+{
     for (int i = 0; i < 8; i++)
         cb_put_u32le(bytes + 4 * i, a->w[i]);
 }
 
-void cb_u256_set_u64(cb_u256 *out, uint64_t v) {
+void cb_u256_set_u64(cb_u256 *out, uint64_t v)
+{
     memset(out, 0, sizeof *out);
     out->w[0] = (uint32_t)v;
     out->w[1] = (uint32_t)(v >> 32);
 }
 
-bool cb_u256_is_zero(const cb_u256 *a) {
+bool cb_u256_is_zero(const cb_u256 *a)
+{
     for (int i = 0; i < 8; i++)
         if (a->w[i])
             return false;
     return true;
 }
 
-int cb_u256_cmp(const cb_u256 *a, const cb_u256 *b) {
+int cb_u256_cmp(const cb_u256 *a, const cb_u256 *b)
+{
     for (int i = 7; i >= 0; i--) {
         if (a->w[i] < b->w[i])
             return -1;
@@ -37,7 +42,8 @@ int cb_u256_cmp(const cb_u256 *a, const cb_u256 *b) {
     return 0;
 }
 
-void cb_u256_add(cb_u256 *out, const cb_u256 *a, const cb_u256 *b) {
+void cb_u256_add(cb_u256 *out, const cb_u256 *a, const cb_u256 *b)
+{
     uint64_t carry = 0;
     for (int i = 0; i < 8; i++) {
         uint64_t s = carry + a->w[i] + b->w[i];
@@ -46,7 +52,8 @@ void cb_u256_add(cb_u256 *out, const cb_u256 *a, const cb_u256 *b) {
     }
 }
 
-void cb_u256_mul_u32(cb_u256 *out, const cb_u256 *a, uint32_t m) {
+void cb_u256_mul_u32(cb_u256 *out, const cb_u256 *a, uint32_t m)
+{
     uint64_t carry = 0;
     for (int i = 0; i < 8; i++) {
         uint64_t p = carry + (uint64_t)a->w[i] * m;
@@ -55,7 +62,8 @@ void cb_u256_mul_u32(cb_u256 *out, const cb_u256 *a, uint32_t m) {
     }
 }
 
-void cb_u256_shl(cb_u256 *out, const cb_u256 *a, unsigned n) {
+void cb_u256_shl(cb_u256 *out, const cb_u256 *a, unsigned n)
+{
     cb_u256 r = {{0}};
     unsigned k = n / 32, s = n % 32;
     for (int i = 0; i < 8; i++) {
@@ -67,7 +75,8 @@ void cb_u256_shl(cb_u256 *out, const cb_u256 *a, unsigned n) {
     *out = r;
 }
 
-void cb_u256_shr(cb_u256 *out, const cb_u256 *a, unsigned n) {
+void cb_u256_shr(cb_u256 *out, const cb_u256 *a, unsigned n)
+{
     cb_u256 r = {{0}};
     unsigned k = n / 32, s = n % 32;
     for (int i = 0; i < 8; i++) {
@@ -79,7 +88,8 @@ void cb_u256_shr(cb_u256 *out, const cb_u256 *a, unsigned n) {
     *out = r;
 }
 
-unsigned cb_u256_bits(const cb_u256 *a) {
+unsigned cb_u256_bits(const cb_u256 *a)
+{
     for (int i = 7; i >= 0; i--) {
         if (a->w[i]) {
             unsigned b = 32;
@@ -91,7 +101,8 @@ unsigned cb_u256_bits(const cb_u256 *a) {
     return 0;
 }
 
-bool cb_u256_div(cb_u256 *out, const cb_u256 *a, const cb_u256 *b) {
+bool cb_u256_div(cb_u256 *out, const cb_u256 *a, const cb_u256 *b)
+{
     /* Shift-and-subtract long division, as Core's base_uint::operator/=. */
     cb_u256 num = *a, div = *b, q = {{0}};
     unsigned nbits = cb_u256_bits(&num), dbits = cb_u256_bits(&div);
@@ -120,14 +131,16 @@ bool cb_u256_div(cb_u256 *out, const cb_u256 *a, const cb_u256 *b) {
     return true;
 }
 
-double cb_u256_to_double(const cb_u256 *a) {
+double cb_u256_to_double(const cb_u256 *a)
+{
     double r = 0.0;
     for (int i = 7; i >= 0; i--)
         r = r * 4294967296.0 + a->w[i];
     return r;
 }
 
-void cb_u256_set_compact(cb_u256 *out, uint32_t compact, bool *negative, bool *overflow) {
+void cb_u256_set_compact(cb_u256 *out, uint32_t compact, bool *negative, bool *overflow)
+{
     unsigned size = compact >> 24;
     uint32_t word = compact & 0x007fffff;
     if (size <= 3) {
@@ -144,7 +157,8 @@ void cb_u256_set_compact(cb_u256 *out, uint32_t compact, bool *negative, bool *o
                     ((size > 34) || (word > 0xff && size > 33) || (word > 0xffff && size > 32));
 }
 
-uint32_t cb_u256_get_compact(const cb_u256 *a) {
+uint32_t cb_u256_get_compact(const cb_u256 *a)
+{
     unsigned size = (cb_u256_bits(a) + 7) / 8;
     uint32_t compact;
     if (size <= 3) {

@@ -7,7 +7,8 @@
 #include "core/reader.h"
 #include "crypto/hash.h"
 
-void cb_header_serialize(uint8_t out[CB_HEADER_SIZE], const cb_header *h) {
+void cb_header_serialize(uint8_t out[CB_HEADER_SIZE], const cb_header *h)
+{
     cb_put_u32le(out, h->version);
     memcpy(out + 4, h->prev, 32);
     memcpy(out + 36, h->merkle, 32);
@@ -16,7 +17,8 @@ void cb_header_serialize(uint8_t out[CB_HEADER_SIZE], const cb_header *h) {
     cb_put_u32le(out + 76, h->nonce);
 }
 
-void cb_header_parse(cb_header *h, const uint8_t in[CB_HEADER_SIZE]) {
+void cb_header_parse(cb_header *h, const uint8_t in[CB_HEADER_SIZE])
+{
     h->version = cb_get_u32le(in);
     memcpy(h->prev, in + 4, 32);
     memcpy(h->merkle, in + 36, 32);
@@ -25,13 +27,15 @@ void cb_header_parse(cb_header *h, const uint8_t in[CB_HEADER_SIZE]) {
     h->nonce = cb_get_u32le(in + 76);
 }
 
-void cb_header_hash(uint8_t out[32], const cb_header *h) {
+void cb_header_hash(uint8_t out[32], const cb_header *h)
+{
     uint8_t buf[CB_HEADER_SIZE];
     cb_header_serialize(buf, h);
     cb_sha256d(out, buf, sizeof buf);
 }
 
-cb_err cb_merkle_root(uint8_t out[32], const uint8_t (*txids)[32], size_t n) {
+cb_err cb_merkle_root(uint8_t out[32], const uint8_t (*txids)[32], size_t n)
+{
     uint8_t(*level)[32];
     if (n == 0) {
         memset(out, 0, 32);
@@ -58,16 +62,19 @@ cb_err cb_merkle_root(uint8_t out[32], const uint8_t (*txids)[32], size_t n) {
     return CB_OK;
 }
 
-void cb_block_init(cb_block *b) {
+void cb_block_init(cb_block *b)
+{
     memset(b, 0, sizeof *b);
 }
 
-void cb_block_clear(cb_block *b) {
+void cb_block_clear(cb_block *b)
+{
     free(b->txs);
     cb_block_init(b);
 }
 
-cb_err cb_block_set_txs(cb_block *b, const cb_tx *txs, size_t n) {
+cb_err cb_block_set_txs(cb_block *b, const cb_tx *txs, size_t n)
+{
     cb_tx *copy = NULL;
     if (n) {
         copy = malloc(n * sizeof *copy);
@@ -81,17 +88,20 @@ cb_err cb_block_set_txs(cb_block *b, const cb_tx *txs, size_t n) {
     return CB_OK;
 }
 
-cb_err cb_block_copy(cb_block *dst, const cb_block *src) {
+cb_err cb_block_copy(cb_block *dst, const cb_block *src)
+{
     cb_block_init(dst);
     dst->header = src->header;
     return cb_block_set_txs(dst, src->txs, src->ntx);
 }
 
-size_t cb_block_size(const cb_block *b) {
+size_t cb_block_size(const cb_block *b)
+{
     return CB_HEADER_SIZE + cb_compactsize_len(b->ntx) + b->ntx * CB_TX_SIZE;
 }
 
-cb_err cb_block_serialize(uint8_t *out, size_t cap, const cb_block *b) {
+cb_err cb_block_serialize(uint8_t *out, size_t cap, const cb_block *b)
+{
     if (cap < cb_block_size(b))
         return CB_ERR_TOO_LARGE;
     cb_header_serialize(out, &b->header);
@@ -101,7 +111,8 @@ cb_err cb_block_serialize(uint8_t *out, size_t cap, const cb_block *b) {
     return CB_OK;
 }
 
-cb_err cb_block_parse(cb_block *b, const uint8_t *data, size_t len) {
+cb_err cb_block_parse(cb_block *b, const uint8_t *data, size_t len)
+{
     cb_reader r;
     const uint8_t *p;
     uint64_t n;
@@ -140,12 +151,14 @@ cb_err cb_block_parse(cb_block *b, const uint8_t *data, size_t len) {
     return CB_OK;
 }
 
-void cb_block_txids(uint8_t (*out)[32], const cb_block *b) {
+void cb_block_txids(uint8_t (*out)[32], const cb_block *b)
+{
     for (size_t i = 0; i < b->ntx; i++)
         cb_tx_txid(out[i], &b->txs[i]);
 }
 
-cb_err cb_block_update_merkle(cb_block *b) {
+cb_err cb_block_update_merkle(cb_block *b)
+{
     uint8_t(*ids)[32] = malloc((b->ntx ? b->ntx : 1) * sizeof *ids);
     if (!ids)
         return CB_ERR_NOMEM;

@@ -35,7 +35,8 @@ struct cb_chain {
     bool has_listener;
 };
 
-static size_t map_slot(const entry_map *m, const uint8_t hash[32]) {
+static size_t map_slot(const entry_map *m, const uint8_t hash[32])
+{
     /* Block hashes are costly to choose, but mix in the seed anyway. */
     uint64_t h = cb_get_u64le(hash) ^ cb_get_u64le(hash + 24) ^ m->seed;
     h ^= h >> 31;
@@ -44,7 +45,8 @@ static size_t map_slot(const entry_map *m, const uint8_t hash[32]) {
     return (size_t)h & (m->cap - 1);
 }
 
-static cb_chain_entry *map_find(const entry_map *m, const uint8_t hash[32]) {
+static cb_chain_entry *map_find(const entry_map *m, const uint8_t hash[32])
+{
     size_t i = map_slot(m, hash);
     while (m->slots[i]) {
         if (memcmp(m->slots[i]->hash, hash, 32) == 0)
@@ -54,7 +56,8 @@ static cb_chain_entry *map_find(const entry_map *m, const uint8_t hash[32]) {
     return NULL;
 }
 
-static void map_put_fresh(entry_map *m, cb_chain_entry *e) {
+static void map_put_fresh(entry_map *m, cb_chain_entry *e)
+{
     size_t i = map_slot(m, e->hash);
     while (m->slots[i])
         i = (i + 1) & (m->cap - 1);
@@ -62,7 +65,8 @@ static void map_put_fresh(entry_map *m, cb_chain_entry *e) {
     m->count++;
 }
 
-static cb_err map_put(entry_map *m, cb_chain_entry *e) {
+static cb_err map_put(entry_map *m, cb_chain_entry *e)
+{
     if ((m->count + 1) * 2 > m->cap) {
         cb_chain_entry **old = m->slots;
         size_t oldcap = m->cap;
@@ -81,7 +85,8 @@ static cb_err map_put(entry_map *m, cb_chain_entry *e) {
     return CB_OK;
 }
 
-static cb_err list_push(entry_list *l, cb_chain_entry *e) {
+static cb_err list_push(entry_list *l, cb_chain_entry *e)
+{
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         cb_chain_entry **items = realloc(l->items, cap * sizeof *items);
@@ -94,18 +99,21 @@ static cb_err list_push(entry_list *l, cb_chain_entry *e) {
     return CB_OK;
 }
 
-static void list_remove_at(entry_list *l, size_t i) {
+static void list_remove_at(entry_list *l, size_t i)
+{
     l->items[i] = l->items[--l->n];
 }
 
-static bool list_contains(const entry_list *l, const cb_chain_entry *e) {
+static bool list_contains(const entry_list *l, const cb_chain_entry *e)
+{
     for (size_t i = 0; i < l->n; i++)
         if (l->items[i] == e)
             return true;
     return false;
 }
 
-static void free_entry(cb_chain_entry *e) {
+static void free_entry(cb_chain_entry *e)
+{
     if (!e)
         return;
     if (e->block) {
@@ -116,7 +124,8 @@ static void free_entry(cb_chain_entry *e) {
     free(e);
 }
 
-void cb_chain_free(cb_chain *c) {
+void cb_chain_free(cb_chain *c)
+{
     if (!c)
         return;
     for (size_t i = 0; i < c->map.cap; i++)
@@ -129,11 +138,13 @@ void cb_chain_free(cb_chain *c) {
     free(c);
 }
 
-static bool entry_failed(const cb_chain_entry *e) {
+static bool entry_failed(const cb_chain_entry *e)
+{
     return (e->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD)) != 0;
 }
 
-const cb_chain_entry *cb_chain_ancestor(const cb_chain_entry *e, uint32_t height) {
+const cb_chain_entry *cb_chain_ancestor(const cb_chain_entry *e, uint32_t height)
+{
     if (!e || height > e->height)
         return NULL;
     while (e && e->height > height)
@@ -142,7 +153,8 @@ const cb_chain_entry *cb_chain_ancestor(const cb_chain_entry *e, uint32_t height
 }
 
 /* Median time past of the chain ending at e (e and up to 10 ancestors). */
-static int64_t compute_median_time(const cb_chain_entry *e) {
+static int64_t compute_median_time(const cb_chain_entry *e)
+{
     int64_t times[11];
     size_t n = 0;
     for (; e && n < 11; e = e->prev)
@@ -150,7 +162,8 @@ static int64_t compute_median_time(const cb_chain_entry *e) {
     return cb_median_time(times, n);
 }
 
-uint32_t cb_chain_next_bits(const cb_chain *c, const cb_chain_entry *prev) {
+uint32_t cb_chain_next_bits(const cb_chain *c, const cb_chain_entry *prev)
+{
     const cb_params *p = c->params;
     if (!cb_pow_is_retarget_height(p, prev->height + 1))
         return prev->header.bits;
@@ -160,14 +173,16 @@ uint32_t cb_chain_next_bits(const cb_chain *c, const cb_chain_entry *prev) {
 }
 
 void cb_chain_context(const cb_chain *c, const cb_chain_entry *prev, int64_t now,
-                      cb_header_context *ctx) {
+                      cb_header_context *ctx)
+{
     ctx->height = prev->height + 1;
     ctx->expected_bits = cb_chain_next_bits(c, prev);
     ctx->median_time = prev->median_time;
     ctx->now = now;
 }
 
-static cb_chain_entry *new_entry(const cb_header *h, const uint8_t hash[32], cb_chain_entry *prev) {
+static cb_chain_entry *new_entry(const cb_header *h, const uint8_t hash[32], cb_chain_entry *prev)
+{
     cb_chain_entry *e = calloc(1, sizeof *e);
     cb_u256 w;
     if (!e)
@@ -188,7 +203,8 @@ static cb_chain_entry *new_entry(const cb_header *h, const uint8_t hash[32], cb_
     return e;
 }
 
-cb_chain *cb_chain_new(const cb_params *p, uint64_t seed) {
+cb_chain *cb_chain_new(const cb_params *p, uint64_t seed)
+{
     cb_chain *c = calloc(1, sizeof *c);
     cb_chain_entry *g = NULL;
     cb_header h;
@@ -235,46 +251,56 @@ fail:
     return NULL;
 }
 
-void cb_chain_set_listener(cb_chain *c, const cb_chain_listener *l) {
+void cb_chain_set_listener(cb_chain *c, const cb_chain_listener *l)
+{
     c->has_listener = l != NULL;
     if (l)
         c->listener = *l;
 }
 
-const cb_params *cb_chain_params(const cb_chain *c) {
+const cb_params *cb_chain_params(const cb_chain *c)
+{
     return c->params;
 }
 
-const cb_chain_entry *cb_chain_tip(const cb_chain *c) {
+const cb_chain_entry *cb_chain_tip(const cb_chain *c)
+{
     return c->active.items[c->active.n - 1];
 }
 
-const cb_chain_entry *cb_chain_at(const cb_chain *c, uint32_t height) {
+const cb_chain_entry *cb_chain_at(const cb_chain *c, uint32_t height)
+{
     return height < c->active.n ? c->active.items[height] : NULL;
 }
 
-const cb_chain_entry *cb_chain_best_header(const cb_chain *c) {
+const cb_chain_entry *cb_chain_best_header(const cb_chain *c)
+{
     return c->best_header;
 }
 
-const cb_chain_entry *cb_chain_lookup(const cb_chain *c, const uint8_t hash[32]) {
+const cb_chain_entry *cb_chain_lookup(const cb_chain *c, const uint8_t hash[32])
+{
     return map_find(&c->map, hash);
 }
 
-bool cb_chain_is_active(const cb_chain *c, const cb_chain_entry *e) {
+bool cb_chain_is_active(const cb_chain *c, const cb_chain_entry *e)
+{
     return e && e->height < c->active.n && c->active.items[e->height] == e;
 }
 
-const cb_accounts *cb_chain_state(const cb_chain *c) {
+const cb_accounts *cb_chain_state(const cb_chain *c)
+{
     return c->state;
 }
 
-size_t cb_chain_size(const cb_chain *c) {
+size_t cb_chain_size(const cb_chain *c)
+{
     return c->map.count;
 }
 
 /* Finds or adds the entry of a header; the core of cb_chain_accept_header. */
-static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_chain_entry **out) {
+static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_chain_entry **out)
+{
     uint8_t hash[32];
     cb_header_context ctx;
     cb_chain_entry *e, *prev;
@@ -314,7 +340,8 @@ static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_cha
 }
 
 cb_err cb_chain_accept_header(cb_chain *c, const cb_header *h, int64_t now,
-                              const cb_chain_entry **out) {
+                              const cb_chain_entry **out)
+{
     cb_chain_entry *e = NULL;
     cb_err err = accept_header(c, h, now, &e);
     if (out)
@@ -322,13 +349,15 @@ cb_err cb_chain_accept_header(cb_chain *c, const cb_header *h, int64_t now,
     return err;
 }
 
-static bool err_is_consensus(cb_err err) {
+static bool err_is_consensus(cb_err err)
+{
     return err >= 40 && err < 100;
 }
 
 /* Marks e failed and every known descendant failed-child, drops them from
  * the candidate and unlinked lists, and moves best_header off them. */
-static void mark_failed(cb_chain *c, cb_chain_entry *e, cb_err err, size_t bad_tx) {
+static void mark_failed(cb_chain *c, cb_chain_entry *e, cb_err err, size_t bad_tx)
+{
     e->status |= CB_ENTRY_FAILED;
     e->fail_err = err;
     e->fail_tx = bad_tx;
@@ -354,7 +383,8 @@ static void mark_failed(cb_chain *c, cb_chain_entry *e, cb_err err, size_t bad_t
     }
 }
 
-static cb_err connect_entry(cb_chain *c, cb_chain_entry *e, size_t *bad_tx) {
+static cb_err connect_entry(cb_chain *c, cb_chain_entry *e, size_t *bad_tx)
+{
     cb_undo undo;
     cb_err err;
     cb_undo_init(&undo);
@@ -379,7 +409,8 @@ static cb_err connect_entry(cb_chain *c, cb_chain_entry *e, size_t *bad_tx) {
     return CB_OK;
 }
 
-static cb_err disconnect_tip(cb_chain *c) {
+static cb_err disconnect_tip(cb_chain *c)
+{
     cb_chain_entry *e = c->active.items[c->active.n - 1];
     cb_err err;
     if (c->active.n == 1)
@@ -400,23 +431,26 @@ static cb_err disconnect_tip(cb_chain *c) {
     return CB_OK;
 }
 
-/* The candidate with the most work; among equals, the first seen. */
-static cb_chain_entry *best_candidate(const cb_chain *c) {
+/* Bitcoin Core's candidate order: more work first; among equals, the
+ * block whose data arrived first. A tie therefore keeps the first seen,
+ * and after a failed switch the first seen comes back. */
+static bool entry_better(const cb_chain_entry *a, const cb_chain_entry *b)
+{
+    int cmp = cb_u256_cmp(&a->work, &b->work);
+    return cmp > 0 || (cmp == 0 && a->seq < b->seq);
+}
+
+static cb_chain_entry *best_candidate(const cb_chain *c)
+{
     cb_chain_entry *best = NULL;
-    for (size_t i = 0; i < c->candidates.n; i++) {
-        cb_chain_entry *e = c->candidates.items[i];
-        if (!best) {
-            best = e;
-            continue;
-        }
-        int cmp = cb_u256_cmp(&e->work, &best->work);
-        if (cmp > 0 || (cmp == 0 && e->seq < best->seq))
-            best = e;
-    }
+    for (size_t i = 0; i < c->candidates.n; i++)
+        if (!best || entry_better(c->candidates.items[i], best))
+            best = c->candidates.items[i];
     return best;
 }
 
-static const cb_chain_entry *find_fork(const cb_chain *c, const cb_chain_entry *e) {
+static const cb_chain_entry *find_fork(const cb_chain *c, const cb_chain_entry *e)
+{
     while (e && !cb_chain_is_active(c, e))
         e = e->prev;
     return e;
@@ -424,11 +458,12 @@ static const cb_chain_entry *find_fork(const cb_chain *c, const cb_chain_entry *
 
 /* Moves the active chain to the best candidate, as often as a failed
  * branch makes another the best. */
-static cb_err activate_best_chain(cb_chain *c) {
+static cb_err activate_best_chain(cb_chain *c)
+{
     for (;;) {
         cb_chain_entry *best = best_candidate(c);
         const cb_chain_entry *tip = cb_chain_tip(c);
-        if (!best || cb_u256_cmp(&best->work, &tip->work) <= 0)
+        if (!best || !entry_better(best, tip))
             break;
         const cb_chain_entry *fork = find_fork(c, best);
         while (cb_chain_tip(c) != fork) {
@@ -468,7 +503,8 @@ static cb_err activate_best_chain(cb_chain *c) {
 }
 
 /* e has just become complete: so may blocks waiting on it. */
-static cb_err link_complete(cb_chain *c, cb_chain_entry *e) {
+static cb_err link_complete(cb_chain *c, cb_chain_entry *e)
+{
     entry_list queue = {0};
     cb_err err = list_push(&queue, e);
     while (err == CB_OK && queue.n > 0) {
@@ -486,7 +522,8 @@ static cb_err link_complete(cb_chain *c, cb_chain_entry *e) {
     return err;
 }
 
-cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t *bad_tx) {
+cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t *bad_tx)
+{
     cb_chain_entry *e = NULL;
     size_t bad = CB_NO_TX;
     cb_err err;
@@ -533,5 +570,5 @@ cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t
             *bad_tx = e->fail_tx;
         return e->fail_err;
     }
-    return CB_OK;
+    return (e->status & CB_ENTRY_FAILED_CHILD) ? CB_ERR_PREV_INVALID : CB_OK;
 }

@@ -117,7 +117,9 @@ cb_err cb_chain_accept_header(cb_chain *c, const cb_header *h, int64_t now,
  * Out: *bad_tx (may be NULL), the offending transaction or CB_NO_TX.
  * Returns: CB_OK when the block is stored and was not found invalid
  * (whether or not it is on the active chain now), CB_ERR_DUPLICATE when
- * its data was already held, the rule it broke, or a listener's error. */
+ * its data was already held, the rule it broke, CB_ERR_PREV_INVALID when
+ * an ancestor turned out invalid while switching to it, or a listener's
+ * error. */
 cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now,
                              size_t *bad_tx) CB_WARN_UNUSED;
 

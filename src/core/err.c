@@ -1,6 +1,7 @@
 #include "core/err.h"
 
-const char *cb_strerror(cb_err err) {
+const char *cb_strerror(cb_err err)
+{
     switch (err) {
 #define CB_X_MSG(name, num, reason, msg)                                                           \
     case name:                                                                                     \
@@ -11,7 +12,8 @@ const char *cb_strerror(cb_err err) {
     return "unknown error";
 }
 
-const char *cb_err_reason(cb_err err) {
+const char *cb_err_reason(cb_err err)
+{
     switch (err) {
 #define CB_X_REASON(name, num, reason, msg)                                                        \
     case name:                                                                                     \

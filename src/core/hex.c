@@ -2,7 +2,8 @@
 
 #include <string.h>
 
-static int hex_value(char c) {
+static int hex_value(char c)
+{
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -12,7 +13,8 @@ static int hex_value(char c) {
     return -1;
 }
 
-void cb_hex_encode(char *out, const uint8_t *data, size_t len) {
+void cb_hex_encode(char *out, const uint8_t *data, size_t len)
+{
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < len; i++) {
         out[2 * i] = digits[data[i] >> 4];
@@ -21,7 +23,8 @@ void cb_hex_encode(char *out, const uint8_t *data, size_t len) {
     out[2 * len] = '\0';
 }
 
-cb_err cb_hex_decode_any(uint8_t *out, size_t cap, size_t *out_len, const char *hex) {
+cb_err cb_hex_decode_any(uint8_t *out, size_t cap, size_t *out_len, const char *hex)
+{
     size_t n = strlen(hex);
     if (n % 2 != 0)
         return CB_ERR_HEX;
@@ -38,21 +41,24 @@ cb_err cb_hex_decode_any(uint8_t *out, size_t cap, size_t *out_len, const char *
     return CB_OK;
 }
 
-cb_err cb_hex_decode(uint8_t *out, size_t len, const char *hex) {
+cb_err cb_hex_decode(uint8_t *out, size_t len, const char *hex)
+{
     size_t got = 0;
     if (strlen(hex) != 2 * len)
         return CB_ERR_HEX;
     return cb_hex_decode_any(out, len, &got, hex);
 }
 
-void cb_hash_to_hex(char out[65], const uint8_t hash[32]) {
+void cb_hash_to_hex(char out[65], const uint8_t hash[32])
+{
     uint8_t rev[32];
     for (int i = 0; i < 32; i++)
         rev[i] = hash[31 - i];
     cb_hex_encode(out, rev, 32);
 }
 
-cb_err cb_hash_from_hex(uint8_t hash[32], const char *hex) {
+cb_err cb_hash_from_hex(uint8_t hash[32], const char *hex)
+{
     uint8_t tmp[32];
     cb_err err = cb_hex_decode(tmp, 32, hex);
     if (err != CB_OK)

@@ -74,19 +74,23 @@ static const cb_params BITCOIN = {
     .genesis_hash_hex = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f",
 };
 
-const cb_params *cb_params_main(void) {
+const cb_params *cb_params_main(void)
+{
     return &MAIN;
 }
 
-const cb_params *cb_params_regtest(void) {
+const cb_params *cb_params_regtest(void)
+{
     return &REGTEST;
 }
 
-const cb_params *cb_params_bitcoin(void) {
+const cb_params *cb_params_bitcoin(void)
+{
     return &BITCOIN;
 }
 
-const cb_params *cb_params_by_name(const char *name) {
+const cb_params *cb_params_by_name(const char *name)
+{
     const cb_params *all[] = {&MAIN, &REGTEST, &BITCOIN};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (name && strcmp(all[i]->name, name) == 0)
@@ -94,7 +98,8 @@ const cb_params *cb_params_by_name(const char *name) {
     return NULL;
 }
 
-uint64_t cb_params_subsidy(const cb_params *p, uint32_t height) {
+uint64_t cb_params_subsidy(const cb_params *p, uint32_t height)
+{
     if (p->halving_interval == 0)
         return 0;
     uint32_t halvings = height / p->halving_interval;
@@ -103,7 +108,8 @@ uint64_t cb_params_subsidy(const cb_params *p, uint32_t height) {
     return p->initial_subsidy >> halvings;
 }
 
-void cb_params_genesis_coinbase(const cb_params *p, cb_tx *tx) {
+void cb_params_genesis_coinbase(const cb_params *p, cb_tx *tx)
+{
     memset(tx, 0, sizeof *tx);
     tx->version = CB_TX_VERSION;
     tx->nonce = 0; /* height 0 */
@@ -111,7 +117,8 @@ void cb_params_genesis_coinbase(const cb_params *p, cb_tx *tx) {
     memcpy(tx->sig, GENESIS_TEXT, sizeof GENESIS_TEXT - 1);
 }
 
-void cb_params_genesis_header(const cb_params *p, cb_header *h) {
+void cb_params_genesis_header(const cb_params *p, cb_header *h)
+{
     memset(h, 0, sizeof *h);
     h->version = p->genesis_version;
     h->time = p->genesis_time;
@@ -129,7 +136,8 @@ void cb_params_genesis_header(const cb_params *p, cb_header *h) {
     }
 }
 
-cb_err cb_params_genesis_block(const cb_params *p, cb_block *b) {
+cb_err cb_params_genesis_block(const cb_params *p, cb_block *b)
+{
     cb_tx cb;
     cb_block_init(b);
     if (!p->has_genesis_block)
@@ -139,7 +147,8 @@ cb_err cb_params_genesis_block(const cb_params *p, cb_block *b) {
     return cb_block_set_txs(b, &cb, 1);
 }
 
-void cb_params_genesis_hash(const cb_params *p, uint8_t hash[32]) {
+void cb_params_genesis_hash(const cb_params *p, uint8_t hash[32])
+{
     if (cb_hash_from_hex(hash, p->genesis_hash_hex) != CB_OK)
         memset(hash, 0, 32);
 }

@@ -1,6 +1,7 @@
 #include "core/pow.h"
 
-cb_err cb_pow_target(const cb_params *p, cb_u256 *target, uint32_t bits) {
+cb_err cb_pow_target(const cb_params *p, cb_u256 *target, uint32_t bits)
+{
     bool negative, overflow;
     cb_u256 limit;
     cb_u256_set_compact(target, bits, &negative, &overflow);
@@ -10,7 +11,8 @@ cb_err cb_pow_target(const cb_params *p, cb_u256 *target, uint32_t bits) {
     return CB_OK;
 }
 
-cb_err cb_pow_check(const cb_params *p, const uint8_t hash[32], uint32_t bits) {
+cb_err cb_pow_check(const cb_params *p, const uint8_t hash[32], uint32_t bits)
+{
     cb_u256 target, h;
     cb_err err = cb_pow_target(p, &target, bits);
     if (err != CB_OK)
@@ -19,7 +21,8 @@ cb_err cb_pow_check(const cb_params *p, const uint8_t hash[32], uint32_t bits) {
     return cb_u256_cmp(&h, &target) > 0 ? CB_ERR_HIGH_HASH : CB_OK;
 }
 
-void cb_pow_work(cb_u256 *work, uint32_t bits) {
+void cb_pow_work(cb_u256 *work, uint32_t bits)
+{
     bool negative, overflow;
     cb_u256 target, inv, plus1, one;
     cb_u256_set_compact(&target, bits, &negative, &overflow);
@@ -40,12 +43,14 @@ void cb_pow_work(cb_u256 *work, uint32_t bits) {
     cb_u256_add(work, work, &one);
 }
 
-bool cb_pow_is_retarget_height(const cb_params *p, uint32_t height) {
+bool cb_pow_is_retarget_height(const cb_params *p, uint32_t height)
+{
     return p->retarget_interval != 0 && height % p->retarget_interval == 0;
 }
 
 uint32_t cb_pow_calculate_next(const cb_params *p, uint32_t last_bits, int64_t last_time,
-                               int64_t first_time) {
+                               int64_t first_time)
+{
     int64_t span = (int64_t)p->retarget_interval * p->target_spacing;
     int64_t actual = last_time - first_time;
     cb_u256 target, limit, divisor;

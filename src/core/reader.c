@@ -4,17 +4,20 @@
 
 #include "core/bytes.h"
 
-void cb_reader_init(cb_reader *r, const uint8_t *data, size_t len) {
+void cb_reader_init(cb_reader *r, const uint8_t *data, size_t len)
+{
     r->data = data;
     r->len = data ? len : 0;
     r->pos = 0;
 }
 
-size_t cb_reader_remaining(const cb_reader *r) {
+size_t cb_reader_remaining(const cb_reader *r)
+{
     return r->len - r->pos;
 }
 
-cb_err cb_read_view(cb_reader *r, const uint8_t **out, size_t n) {
+cb_err cb_read_view(cb_reader *r, const uint8_t **out, size_t n)
+{
     if (cb_reader_remaining(r) < n)
         return CB_ERR_TRUNCATED;
     *out = r->data + r->pos;
@@ -22,7 +25,8 @@ cb_err cb_read_view(cb_reader *r, const uint8_t **out, size_t n) {
     return CB_OK;
 }
 
-cb_err cb_read_bytes(cb_reader *r, uint8_t *out, size_t n) {
+cb_err cb_read_bytes(cb_reader *r, uint8_t *out, size_t n)
+{
     const uint8_t *p;
     cb_err err = cb_read_view(r, &p, n);
     if (err != CB_OK)
@@ -32,11 +36,13 @@ cb_err cb_read_bytes(cb_reader *r, uint8_t *out, size_t n) {
     return CB_OK;
 }
 
-cb_err cb_read_u8(cb_reader *r, uint8_t *out) {
+cb_err cb_read_u8(cb_reader *r, uint8_t *out)
+{
     return cb_read_bytes(r, out, 1);
 }
 
-cb_err cb_read_u16le(cb_reader *r, uint16_t *out) {
+cb_err cb_read_u16le(cb_reader *r, uint16_t *out)
+{
     const uint8_t *p;
     cb_err err = cb_read_view(r, &p, 2);
     if (err == CB_OK)
@@ -44,7 +50,8 @@ cb_err cb_read_u16le(cb_reader *r, uint16_t *out) {
     return err;
 }
 
-cb_err cb_read_u32le(cb_reader *r, uint32_t *out) {
+cb_err cb_read_u32le(cb_reader *r, uint32_t *out)
+{
     const uint8_t *p;
     cb_err err = cb_read_view(r, &p, 4);
     if (err == CB_OK)
@@ -52,7 +59,8 @@ cb_err cb_read_u32le(cb_reader *r, uint32_t *out) {
     return err;
 }
 
-cb_err cb_read_u64le(cb_reader *r, uint64_t *out) {
+cb_err cb_read_u64le(cb_reader *r, uint64_t *out)
+{
     const uint8_t *p;
     cb_err err = cb_read_view(r, &p, 8);
     if (err == CB_OK)
@@ -60,7 +68,8 @@ cb_err cb_read_u64le(cb_reader *r, uint64_t *out) {
     return err;
 }
 
-cb_err cb_read_compactsize(cb_reader *r, uint64_t *out, uint64_t max) {
+cb_err cb_read_compactsize(cb_reader *r, uint64_t *out, uint64_t max)
+{
     size_t start = r->pos;
     uint8_t tag;
     uint64_t v;
@@ -102,6 +111,7 @@ fail:
     return err;
 }
 
-cb_err cb_reader_expect_end(const cb_reader *r) {
+cb_err cb_reader_expect_end(const cb_reader *r)
+{
     return cb_reader_remaining(r) == 0 ? CB_OK : CB_ERR_TRAILING;
 }

@@ -7,16 +7,19 @@
 #include "core/bytes.h"
 #include "core/reader.h"
 
-void cb_undo_init(cb_undo *u) {
+void cb_undo_init(cb_undo *u)
+{
     memset(u, 0, sizeof *u);
 }
 
-void cb_undo_clear(cb_undo *u) {
+void cb_undo_clear(cb_undo *u)
+{
     free(u->entries);
     cb_undo_init(u);
 }
 
-static cb_err undo_push(cb_undo *u, const uint8_t id[20], const cb_account *before) {
+static cb_err undo_push(cb_undo *u, const uint8_t id[20], const cb_account *before)
+{
     if (u->n == u->cap) {
         size_t cap = u->cap ? u->cap * 2 : 16;
         cb_undo_entry *e = realloc(u->entries, cap * sizeof *e);
@@ -31,7 +34,8 @@ static cb_err undo_push(cb_undo *u, const uint8_t id[20], const cb_account *befo
     return CB_OK;
 }
 
-cb_err cb_undo_serialize(const cb_undo *u, uint8_t **out, size_t *len) {
+cb_err cb_undo_serialize(const cb_undo *u, uint8_t **out, size_t *len)
+{
     size_t n = cb_compactsize_len(u->n) + u->n * CB_UNDO_ENTRY_SIZE;
     uint8_t *buf = malloc(n);
     if (!buf)
@@ -48,7 +52,8 @@ cb_err cb_undo_serialize(const cb_undo *u, uint8_t **out, size_t *len) {
     return CB_OK;
 }
 
-cb_err cb_undo_parse(cb_undo *u, const uint8_t *data, size_t len) {
+cb_err cb_undo_parse(cb_undo *u, const uint8_t *data, size_t len)
+{
     cb_reader r;
     uint64_t n;
     cb_undo_init(u);
@@ -82,7 +87,8 @@ cb_err cb_undo_parse(cb_undo *u, const uint8_t *data, size_t len) {
 
 /* Sets one account, journalling its old value first. */
 static cb_err journal_set(cb_accounts *state, cb_undo *undo, const uint8_t id[20],
-                          const cb_account *before, const cb_account *after) {
+                          const cb_account *before, const cb_account *after)
+{
     cb_err err = undo_push(undo, id, before);
     if (err != CB_OK)
         return err;
@@ -93,7 +99,8 @@ static cb_err journal_set(cb_accounts *state, cb_undo *undo, const uint8_t id[20
 }
 
 /* Rolls the journal back to its first `keep` entries. */
-static void rollback_to(cb_accounts *state, cb_undo *undo, size_t keep) {
+static void rollback_to(cb_accounts *state, cb_undo *undo, size_t keep)
+{
     while (undo->n > keep) {
         undo->n--;
         /* Restoring a value this map held a moment ago either updates an
@@ -103,7 +110,8 @@ static void rollback_to(cb_accounts *state, cb_undo *undo, size_t keep) {
     }
 }
 
-cb_err cb_state_apply_tx(cb_accounts *state, cb_undo *undo, const cb_tx *tx) {
+cb_err cb_state_apply_tx(cb_accounts *state, cb_undo *undo, const cb_tx *tx)
+{
     uint8_t sid[20];
     cb_account s, r;
     size_t keep = undo->n;
@@ -132,7 +140,8 @@ cb_err cb_state_apply_tx(cb_accounts *state, cb_undo *undo, const cb_tx *tx) {
     return err;
 }
 
-cb_err cb_state_apply_coinbase(cb_accounts *state, cb_undo *undo, const cb_tx *tx) {
+cb_err cb_state_apply_coinbase(cb_accounts *state, cb_undo *undo, const cb_tx *tx)
+{
     cb_account r;
     cb_accounts_get(state, tx->recipient, &r);
     if (tx->amount > CB_MAX_MONEY || r.balance > CB_MAX_MONEY - tx->amount)
@@ -141,7 +150,8 @@ cb_err cb_state_apply_coinbase(cb_accounts *state, cb_undo *undo, const cb_tx *t
     return journal_set(state, undo, tx->recipient, &r, &r2);
 }
 
-cb_err cb_state_undo(cb_accounts *state, cb_undo *undo) {
+cb_err cb_state_undo(cb_accounts *state, cb_undo *undo)
+{
     while (undo->n > 0) {
         cb_undo_entry *e = &undo->entries[undo->n - 1];
         cb_err err = cb_accounts_set(state, e->id, &e->before);

@@ -6,7 +6,8 @@
 #include "core/bytes.h"
 #include "crypto/hash.h"
 
-void cb_tx_serialize(uint8_t out[CB_TX_SIZE], const cb_tx *tx) {
+void cb_tx_serialize(uint8_t out[CB_TX_SIZE], const cb_tx *tx)
+{
     cb_put_u32le(out, tx->version);
     memcpy(out + 4, tx->sender, 33);
     memcpy(out + 37, tx->recipient, 20);
@@ -17,7 +18,8 @@ void cb_tx_serialize(uint8_t out[CB_TX_SIZE], const cb_tx *tx) {
     memcpy(out + 89, tx->sig, 64);
 }
 
-cb_err cb_tx_parse(cb_tx *tx, const uint8_t *data, size_t len) {
+cb_err cb_tx_parse(cb_tx *tx, const uint8_t *data, size_t len)
+{
     if (len < CB_TX_SIZE)
         return CB_ERR_TRUNCATED;
     if (len > CB_TX_SIZE)
@@ -33,25 +35,29 @@ cb_err cb_tx_parse(cb_tx *tx, const uint8_t *data, size_t len) {
     return CB_OK;
 }
 
-bool cb_tx_is_coinbase(const cb_tx *tx) {
+bool cb_tx_is_coinbase(const cb_tx *tx)
+{
     static const uint8_t zero[CB_PUBKEY_LEN];
     return memcmp(tx->sender, zero, sizeof zero) == 0;
 }
 
-void cb_tx_txid(uint8_t out[32], const cb_tx *tx) {
+void cb_tx_txid(uint8_t out[32], const cb_tx *tx)
+{
     uint8_t buf[CB_TX_SIZE];
     cb_tx_serialize(buf, tx);
     cb_sha256d(out, buf, sizeof buf);
 }
 
-void cb_tx_sighash(uint8_t out[32], const uint8_t magic[4], const cb_tx *tx) {
+void cb_tx_sighash(uint8_t out[32], const uint8_t magic[4], const cb_tx *tx)
+{
     uint8_t buf[4 + CB_TX_SIZE];
     memcpy(buf, magic, 4);
     cb_tx_serialize(buf + 4, tx);
     cb_sha256d(out, buf, 4 + CB_TX_SIGNED_LEN);
 }
 
-cb_err cb_tx_check(const cb_tx *tx) {
+cb_err cb_tx_check(const cb_tx *tx)
+{
     if (tx->version != CB_TX_VERSION)
         return CB_ERR_TX_VERSION;
     if (cb_tx_is_coinbase(tx)) {
@@ -71,7 +77,8 @@ cb_err cb_tx_check(const cb_tx *tx) {
 }
 
 cb_err cb_tx_sign(const cb_keyctx *ctx, cb_tx *tx, const uint8_t magic[4],
-                  const uint8_t priv[CB_PRIVKEY_LEN]) {
+                  const uint8_t priv[CB_PRIVKEY_LEN])
+{
     uint8_t hash[32];
     cb_err err = cb_key_public(ctx, tx->sender, priv);
     if (err != CB_OK)
@@ -80,7 +87,8 @@ cb_err cb_tx_sign(const cb_keyctx *ctx, cb_tx *tx, const uint8_t magic[4],
     return cb_key_sign(ctx, tx->sig, hash, priv);
 }
 
-cb_err cb_tx_verify(const cb_tx *tx, const uint8_t magic[4]) {
+cb_err cb_tx_verify(const cb_tx *tx, const uint8_t magic[4])
+{
     uint8_t hash[32];
     cb_tx_sighash(hash, magic, tx);
     switch (cb_key_verify(tx->sig, hash, tx->sender)) {
@@ -93,6 +101,7 @@ cb_err cb_tx_verify(const cb_tx *tx, const uint8_t magic[4]) {
     }
 }
 
-void cb_tx_sender_id(uint8_t out[20], const cb_tx *tx) {
+void cb_tx_sender_id(uint8_t out[20], const cb_tx *tx)
+{
     cb_hash160(out, tx->sender, CB_PUBKEY_LEN);
 }

@@ -5,7 +5,8 @@
 
 #include "core/pow.h"
 
-int64_t cb_median_time(const int64_t *times, size_t n) {
+int64_t cb_median_time(const int64_t *times, size_t n)
+{
     int64_t sorted[11];
     if (n == 0)
         return 0;
@@ -25,7 +26,8 @@ int64_t cb_median_time(const int64_t *times, size_t n) {
     return sorted[n / 2];
 }
 
-cb_err cb_header_check_context(const cb_header *h, const cb_header_context *ctx) {
+cb_err cb_header_check_context(const cb_header *h, const cb_header_context *ctx)
+{
     if (h->bits != ctx->expected_bits)
         return CB_ERR_BAD_BITS;
     if ((int64_t)h->time <= ctx->median_time)
@@ -35,11 +37,13 @@ cb_err cb_header_check_context(const cb_header *h, const cb_header_context *ctx)
     return CB_OK;
 }
 
-static int cmp_txid(const void *a, const void *b) {
+static int cmp_txid(const void *a, const void *b)
+{
     return memcmp(a, b, 32);
 }
 
-cb_err cb_block_verify_signatures(const cb_params *p, const cb_block *b, size_t *bad_tx) {
+cb_err cb_block_verify_signatures(const cb_params *p, const cb_block *b, size_t *bad_tx)
+{
     *bad_tx = CB_NO_TX;
     for (size_t i = 1; i < b->ntx; i++) {
         cb_err err = cb_tx_verify(&b->txs[i], p->magic);
@@ -51,7 +55,8 @@ cb_err cb_block_verify_signatures(const cb_params *p, const cb_block *b, size_t 
     return CB_OK;
 }
 
-cb_err cb_block_check(const cb_params *p, const cb_block *b, size_t *bad_tx) {
+cb_err cb_block_check(const cb_params *p, const cb_block *b, size_t *bad_tx)
+{
     uint8_t hash[32], root[32];
     uint8_t(*ids)[32] = NULL;
     cb_err err;
@@ -103,7 +108,8 @@ fail:
 }
 
 cb_err cb_block_connect(const cb_params *p, cb_accounts *state, cb_undo *undo, const cb_block *b,
-                        uint32_t height, size_t *bad_tx) {
+                        uint32_t height, size_t *bad_tx)
+{
     const cb_tx *cb = &b->txs[0];
     uint64_t fees = 0;
     size_t keep = undo->n;
@@ -145,6 +151,7 @@ fail:
     return err;
 }
 
-cb_err cb_block_disconnect(cb_accounts *state, cb_undo *undo) {
+cb_err cb_block_disconnect(cb_accounts *state, cb_undo *undo)
+{
     return cb_state_undo(state, undo);
 }

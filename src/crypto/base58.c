@@ -6,16 +6,19 @@
 
 static const char ALPHABET[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-static int digit_value(char c) {
+static int digit_value(char c)
+{
     const char *p = c ? strchr(ALPHABET, c) : NULL;
     return p ? (int)(p - ALPHABET) : -1;
 }
 
-static int is_space(char c) {
+static int is_space(char c)
+{
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-cb_err cb_base58_encode(char *out, size_t cap, const uint8_t *data, size_t len) {
+cb_err cb_base58_encode(char *out, size_t cap, const uint8_t *data, size_t len)
+{
     /* Base58 needs log(256)/log(58) ~ 1.37 digits per byte. */
     uint8_t digits[CB_BASE58_MAX_CHARS * 2];
     size_t zeros = 0, ndigits = 0;
@@ -47,7 +50,8 @@ cb_err cb_base58_encode(char *out, size_t cap, const uint8_t *data, size_t len) 
     return CB_OK;
 }
 
-cb_err cb_base58_decode(uint8_t *out, size_t cap, size_t *out_len, const char *str) {
+cb_err cb_base58_decode(uint8_t *out, size_t cap, size_t *out_len, const char *str)
+{
     uint8_t bytes[CB_BASE58_MAX_CHARS];
     size_t zeros = 0, nbytes = 0;
     while (is_space(*str))
@@ -83,7 +87,8 @@ cb_err cb_base58_decode(uint8_t *out, size_t cap, size_t *out_len, const char *s
     return CB_OK;
 }
 
-cb_err cb_base58check_encode(char *out, size_t cap, const uint8_t *data, size_t len) {
+cb_err cb_base58check_encode(char *out, size_t cap, const uint8_t *data, size_t len)
+{
     uint8_t buf[128 + 4];
     uint8_t sum[32];
     if (len > 128)
@@ -94,7 +99,8 @@ cb_err cb_base58check_encode(char *out, size_t cap, const uint8_t *data, size_t 
     return cb_base58_encode(out, cap, buf, len + 4);
 }
 
-cb_err cb_base58check_decode(uint8_t *out, size_t cap, size_t *out_len, const char *str) {
+cb_err cb_base58check_decode(uint8_t *out, size_t cap, size_t *out_len, const char *str)
+{
     uint8_t buf[CB_BASE58_MAX_CHARS];
     uint8_t sum[32];
     size_t n = 0;

@@ -3,7 +3,8 @@
 #include <string.h>
 
 /* Copies one DER INTEGER's magnitude, right-aligned, into out[32]. */
-static int put_integer(uint8_t out[32], const uint8_t *p, size_t n) {
+static int put_integer(uint8_t out[32], const uint8_t *p, size_t n)
+{
     /* Strip the one zero byte that keeps a high bit from reading negative. */
     if (n > 1 && p[0] == 0) {
         p++;
@@ -16,7 +17,8 @@ static int put_integer(uint8_t out[32], const uint8_t *p, size_t n) {
     return 1;
 }
 
-cb_err cb_der_parse_signature(uint8_t compact[64], const uint8_t *sig, size_t len) {
+cb_err cb_der_parse_signature(uint8_t compact[64], const uint8_t *sig, size_t len)
+{
     /* 0x30 len 0x02 rlen r 0x02 slen s, each length one byte (BIP 66). */
     if (len < 8 || len > 72)
         return CB_ERR_SIG_ENCODING;

@@ -11,12 +11,14 @@ struct cb_keyctx {
     secp256k1_context *secp;
 };
 
-void cb_key_wipe(void *secret, size_t len) {
+void cb_key_wipe(void *secret, size_t len)
+{
     /* OPENSSL_cleanse's stores cannot be optimised away. */
     OPENSSL_cleanse(secret, len);
 }
 
-cb_keyctx *cb_keyctx_new(void) {
+cb_keyctx *cb_keyctx_new(void)
+{
     uint8_t seed[32];
     cb_keyctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
@@ -36,7 +38,8 @@ fail:
     return NULL;
 }
 
-void cb_keyctx_free(cb_keyctx *ctx) {
+void cb_keyctx_free(cb_keyctx *ctx)
+{
     if (!ctx)
         return;
     if (ctx->secp)
@@ -44,11 +47,13 @@ void cb_keyctx_free(cb_keyctx *ctx) {
     free(ctx);
 }
 
-cb_err cb_key_check_private(const uint8_t priv[CB_PRIVKEY_LEN]) {
+cb_err cb_key_check_private(const uint8_t priv[CB_PRIVKEY_LEN])
+{
     return secp256k1_ec_seckey_verify(secp256k1_context_static, priv) ? CB_OK : CB_ERR_PRIVKEY;
 }
 
-cb_err cb_key_generate(uint8_t priv[CB_PRIVKEY_LEN]) {
+cb_err cb_key_generate(uint8_t priv[CB_PRIVKEY_LEN])
+{
     /* A random 32-byte string is a valid key with probability 1 - 2^-128;
      * the loop only guards against the impossible. */
     for (;;) {
@@ -61,7 +66,8 @@ cb_err cb_key_generate(uint8_t priv[CB_PRIVKEY_LEN]) {
 }
 
 cb_err cb_key_public(const cb_keyctx *ctx, uint8_t pub[CB_PUBKEY_LEN],
-                     const uint8_t priv[CB_PRIVKEY_LEN]) {
+                     const uint8_t priv[CB_PRIVKEY_LEN])
+{
     secp256k1_pubkey pk;
     size_t len = CB_PUBKEY_LEN;
     if (!secp256k1_ec_pubkey_create(ctx->secp, &pk, priv))
@@ -71,7 +77,8 @@ cb_err cb_key_public(const cb_keyctx *ctx, uint8_t pub[CB_PUBKEY_LEN],
     return CB_OK;
 }
 
-cb_err cb_key_check_public(const uint8_t pub[CB_PUBKEY_LEN]) {
+cb_err cb_key_check_public(const uint8_t pub[CB_PUBKEY_LEN])
+{
     secp256k1_pubkey pk;
     if (pub[0] != 0x02 && pub[0] != 0x03)
         return CB_ERR_PUBKEY;
@@ -81,7 +88,8 @@ cb_err cb_key_check_public(const uint8_t pub[CB_PUBKEY_LEN]) {
 }
 
 cb_err cb_key_sign(const cb_keyctx *ctx, uint8_t sig[CB_SIG_LEN], const uint8_t hash[32],
-                   const uint8_t priv[CB_PRIVKEY_LEN]) {
+                   const uint8_t priv[CB_PRIVKEY_LEN])
+{
     secp256k1_ecdsa_signature s;
     /* NULL nonce function = RFC 6979; libsecp256k1 always signs low-S. */
     if (!secp256k1_ecdsa_sign(ctx->secp, &s, hash, priv, NULL, NULL))
@@ -91,7 +99,8 @@ cb_err cb_key_sign(const cb_keyctx *ctx, uint8_t sig[CB_SIG_LEN], const uint8_t 
 }
 
 cb_err cb_key_verify(const uint8_t sig[CB_SIG_LEN], const uint8_t hash[32],
-                     const uint8_t pub[CB_PUBKEY_LEN]) {
+                     const uint8_t pub[CB_PUBKEY_LEN])
+{
     secp256k1_pubkey pk;
     secp256k1_ecdsa_signature s;
     /* Only compressed keys are CoinBit keys; the parser alone would also

@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <sys/random.h>
 
-cb_err cb_random_bytes(uint8_t *out, size_t len) {
+cb_err cb_random_bytes(uint8_t *out, size_t len)
+{
     size_t done = 0;
     while (done < len) {
         ssize_t n = getrandom(out + done, len - done, 0);

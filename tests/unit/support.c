@@ -12,7 +12,8 @@
 #error "CB_TESTDATA_DIR must be defined by the build"
 #endif
 
-uint8_t *cbt_read_testdata(const char *name, size_t *len) {
+uint8_t *cbt_read_testdata(const char *name, size_t *len)
+{
     char path[1024];
     const char *dir = getenv("CB_TESTDATA_DIR");
     snprintf(path, sizeof path, "%s/%s", dir ? dir : CB_TESTDATA_DIR, name);
@@ -32,7 +33,8 @@ uint8_t *cbt_read_testdata(const char *name, size_t *len) {
     return buf;
 }
 
-json_t *cbt_load_json(const char *name) {
+json_t *cbt_load_json(const char *name)
+{
     size_t len;
     json_error_t jerr;
     uint8_t *buf = cbt_read_testdata(name, &len);
@@ -43,14 +45,16 @@ json_t *cbt_load_json(const char *name) {
     return j;
 }
 
-size_t cbt_unhex(uint8_t *out, size_t cap, const char *hex) {
+size_t cbt_unhex(uint8_t *out, size_t cap, const char *hex)
+{
     size_t n = 0;
     if (cb_hex_decode_any(out, cap, &n, hex) != CB_OK)
         fail_msg("bad hex in test data: %.40s", hex);
     return n;
 }
 
-void cbt_mine(const cb_params *p, cb_header *h) {
+void cbt_mine(const cb_params *p, cb_header *h)
+{
     uint8_t hash[32];
     for (;;) {
         cb_header_hash(hash, h);
@@ -62,7 +66,8 @@ void cbt_mine(const cb_params *p, cb_header *h) {
 
 void cbt_make_block(const cb_params *p, cb_block *b, const uint8_t prev[32], uint32_t height,
                     uint32_t time, const uint8_t miner[20], const cb_tx *txs, size_t n,
-                    uint32_t tag) {
+                    uint32_t tag)
+{
     cb_tx *all = calloc(n + 1, sizeof *all);
     uint64_t fees = 0;
     assert_non_null(all);
@@ -88,7 +93,8 @@ void cbt_make_block(const cb_params *p, cb_block *b, const uint8_t prev[32], uin
 }
 
 void cbt_make_tx(const cb_params *p, const cb_keyctx *ctx, cb_tx *tx, const uint8_t priv[32],
-                 const uint8_t to[20], uint64_t amount, uint64_t fee, uint64_t nonce) {
+                 const uint8_t to[20], uint64_t amount, uint64_t fee, uint64_t nonce)
+{
     memset(tx, 0, sizeof *tx);
     tx->version = CB_TX_VERSION;
     memcpy(tx->recipient, to, 20);
@@ -99,7 +105,8 @@ void cbt_make_tx(const cb_params *p, const cb_keyctx *ctx, cb_tx *tx, const uint
     assert_int_equal(cb_tx_sign(ctx, tx, p->magic, priv), CB_OK);
 }
 
-void cbt_key(uint8_t priv[32], uint32_t n) {
+void cbt_key(uint8_t priv[32], uint32_t n)
+{
     uint8_t seed[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
     cb_sha256(priv, seed, sizeof seed);
 }

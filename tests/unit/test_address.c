@@ -10,7 +10,8 @@
 #include "crypto/key.h"
 
 /* The version bytes of the chains in Core's vectors. */
-static void versions_for(const char *chain, cb_params *p) {
+static void versions_for(const char *chain, cb_params *p)
+{
     memset(p, 0, sizeof *p);
     if (strcmp(chain, "main") == 0) {
         p->address_version = 0x00;
@@ -21,13 +22,15 @@ static void versions_for(const char *chain, cb_params *p) {
     }
 }
 
-static void test_key_io_valid(void **state) {
+static void test_key_io_valid(void **state)
+{
     (void)state;
     json_t *all = cbt_load_json("key_io_valid.json");
     size_t i;
     json_t *v;
     int p2pkh = 0, wif = 0, other = 0, uncompressed = 0;
-    json_array_foreach(all, i, v) {
+    json_array_foreach(all, i, v)
+    {
         const char *enc = json_string_value(json_array_get(v, 0));
         const char *hex = json_string_value(json_array_get(v, 1));
         json_t *meta = json_array_get(v, 2);
@@ -74,7 +77,8 @@ static void test_key_io_valid(void **state) {
     json_decref(all);
 }
 
-static void test_key_io_invalid(void **state) {
+static void test_key_io_invalid(void **state)
+{
     (void)state;
     json_t *all = cbt_load_json("key_io_invalid.json");
     const cb_params *nets[] = {cb_params_main(), cb_params_regtest(), cb_params_bitcoin()};
@@ -82,7 +86,8 @@ static void test_key_io_invalid(void **state) {
     versions_for("test", &testnet);
     size_t i;
     json_t *v;
-    json_array_foreach(all, i, v) {
+    json_array_foreach(all, i, v)
+    {
         const char *enc = json_string_value(json_array_get(v, 0));
         uint8_t h160[20], priv[32];
         for (size_t k = 0; k < 3; k++) {
@@ -95,7 +100,8 @@ static void test_key_io_invalid(void **state) {
     json_decref(all);
 }
 
-static void test_coinbit_networks(void **state) {
+static void test_coinbit_networks(void **state)
+{
     (void)state;
     cb_keyctx *ctx = cb_keyctx_new();
     assert_non_null(ctx);
@@ -131,7 +137,8 @@ static void test_coinbit_networks(void **state) {
     cb_keyctx_free(ctx);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_io_valid),
         cmocka_unit_test(test_key_io_invalid),

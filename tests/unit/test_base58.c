@@ -7,13 +7,15 @@
 #include "crypto/base58.h"
 #include "crypto/hash.h"
 
-static void test_core_vectors(void **state) {
+static void test_core_vectors(void **state)
+{
     (void)state;
     json_t *all = cbt_load_json("base58_encode_decode.json");
     size_t i;
     json_t *v;
     int checked = 0;
-    json_array_foreach(all, i, v) {
+    json_array_foreach(all, i, v)
+    {
         const char *hex = json_string_value(json_array_get(v, 0));
         const char *b58 = json_string_value(json_array_get(v, 1));
         uint8_t raw[256], back[256];
@@ -30,7 +32,8 @@ static void test_core_vectors(void **state) {
     json_decref(all);
 }
 
-static void test_decode_errors(void **state) {
+static void test_decode_errors(void **state)
+{
     (void)state;
     uint8_t out[64];
     size_t n;
@@ -53,7 +56,8 @@ static void test_decode_errors(void **state) {
     assert_int_equal(cb_base58_decode(out, sizeof out, &n, longs), CB_ERR_TOO_LARGE);
 }
 
-static void test_check_roundtrip_and_errors(void **state) {
+static void test_check_roundtrip_and_errors(void **state)
+{
     (void)state;
     uint8_t payload[21], out[64];
     char s[64];
@@ -76,7 +80,8 @@ static void test_check_roundtrip_and_errors(void **state) {
     assert_int_equal(cb_base58check_encode(s, 10, payload, 21), CB_ERR_TOO_LARGE);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_core_vectors),
         cmocka_unit_test(test_decode_errors),

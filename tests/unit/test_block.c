@@ -15,7 +15,8 @@ static cb_keyctx *ctx;
 static const cb_params *P;
 static uint8_t alice[32], bob[32], alice_id[20], bob_id[20], miner_id[20];
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     (void)state;
     uint8_t pub[33];
     ctx = cb_keyctx_new();
@@ -30,7 +31,8 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     (void)state;
     cb_keyctx_free(ctx);
     return 0;
@@ -38,7 +40,8 @@ static int teardown(void **state) {
 
 /* A block at height 1 of network p with three payments from alice
  * (nonces 0..2). */
-static void three_tx_block_on(const cb_params *p, cb_block *b) {
+static void three_tx_block_on(const cb_params *p, cb_block *b)
+{
     cb_tx txs[3];
     uint8_t prev[32];
     cb_params_genesis_hash(p, prev);
@@ -47,19 +50,22 @@ static void three_tx_block_on(const cb_params *p, cb_block *b) {
     cbt_make_block(p, b, prev, 1, 1795392100, miner_id, txs, 3, 0);
 }
 
-static void three_tx_block(cb_block *b) {
+static void three_tx_block(cb_block *b)
+{
     three_tx_block_on(P, b);
 }
 
 /* A state where alice has 100 CB. */
-static cb_accounts *funded_state(void) {
+static cb_accounts *funded_state(void)
+{
     cb_accounts *s = cb_accounts_new(1);
     cb_account a = {100 * CB_COIN, 0};
     assert_int_equal(cb_accounts_set(s, alice_id, &a), CB_OK);
     return s;
 }
 
-static void test_roundtrip(void **state) {
+static void test_roundtrip(void **state)
+{
     (void)state;
     cb_block b, back;
     three_tx_block(&b);
@@ -82,7 +88,8 @@ static void test_roundtrip(void **state) {
     free(raw2);
 }
 
-static void test_merkle(void **state) {
+static void test_merkle(void **state)
+{
     (void)state;
     uint8_t ids[3][32], root[32], want[32], pair[64], ab[32], cc[32];
     for (int i = 0; i < 3; i++)
@@ -111,7 +118,8 @@ static void test_merkle(void **state) {
     assert_memory_equal(root, want, 32);
 }
 
-static void test_parse_hostile(void **state) {
+static void test_parse_hostile(void **state)
+{
     (void)state;
     cb_block b, t;
     /* At main's limit a changed header byte misses the target but for a
@@ -171,12 +179,14 @@ static void test_parse_hostile(void **state) {
 }
 
 /* Re-mines b after changing it, so only the rule under test fails. */
-static void remine(cb_block *b) {
+static void remine(cb_block *b)
+{
     assert_int_equal(cb_block_update_merkle(b), CB_OK);
     cbt_mine(P, &b->header);
 }
 
-static void test_check_rules(void **state) {
+static void test_check_rules(void **state)
+{
     (void)state;
     cb_block b;
     size_t bad;
@@ -252,7 +262,8 @@ static void test_check_rules(void **state) {
     cb_block_clear(&b);
 }
 
-static void test_oversize(void **state) {
+static void test_oversize(void **state)
+{
     (void)state;
     cb_block b;
     size_t bad;
@@ -271,7 +282,8 @@ static void test_oversize(void **state) {
     cb_block_clear(&b);
 }
 
-static void test_connect_and_disconnect(void **state) {
+static void test_connect_and_disconnect(void **state)
+{
     (void)state;
     cb_block b;
     cb_undo undo;
@@ -309,7 +321,8 @@ static void test_connect_and_disconnect(void **state) {
     cb_block_clear(&b);
 }
 
-static void test_connect_rules(void **state) {
+static void test_connect_rules(void **state)
+{
     (void)state;
     cb_block b, w;
     cb_undo undo;
@@ -357,7 +370,8 @@ static void test_connect_rules(void **state) {
     cb_block_clear(&b);
 }
 
-static void test_send_to_self(void **state) {
+static void test_send_to_self(void **state)
+{
     (void)state;
     cb_accounts *s = funded_state();
     cb_undo undo;
@@ -377,7 +391,8 @@ static void test_send_to_self(void **state) {
     cb_accounts_free(s);
 }
 
-static void test_median_and_context(void **state) {
+static void test_median_and_context(void **state)
+{
     (void)state;
     int64_t t[11] = {5, 1, 9, 3, 7, 11, 2, 8, 4, 10, 6};
     assert_int_equal(cb_median_time(t, 11), 6);
@@ -400,7 +415,8 @@ static void test_median_and_context(void **state) {
     assert_int_equal(cb_header_check_context(&h, &c), CB_ERR_BAD_BITS);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),          cmocka_unit_test(test_merkle),
         cmocka_unit_test(test_parse_hostile),      cmocka_unit_test(test_check_rules),

@@ -8,7 +8,8 @@
 #include "core/hex.h"
 #include "crypto/hash.h"
 
-static void test_nist_sha256(void **state) {
+static void test_nist_sha256(void **state)
+{
     (void)state;
     size_t len;
     char *text = (char *)cbt_read_testdata("nist-SHA256ShortMsg.rsp", &len);
@@ -37,7 +38,8 @@ static void test_nist_sha256(void **state) {
     free(text);
 }
 
-static void test_ripemd160_vectors(void **state) {
+static void test_ripemd160_vectors(void **state)
+{
     (void)state;
     size_t len;
     char *text = (char *)cbt_read_testdata("ripemd160-vectors.tsv", &len);
@@ -66,7 +68,8 @@ static void test_ripemd160_vectors(void **state) {
     free(text);
 }
 
-static void test_compositions(void **state) {
+static void test_compositions(void **state)
+{
     (void)state;
     uint8_t once[32], twice[32], got[32], h160[20], want160[20];
     cb_sha256(once, (const uint8_t *)"abc", 3);
@@ -88,7 +91,8 @@ static void test_compositions(void **state) {
     assert_memory_equal(h160, want160, 20);
 }
 
-static void test_hex(void **state) {
+static void test_hex(void **state)
+{
     (void)state;
     uint8_t b[4], h[32];
     char s[65];
@@ -105,7 +109,8 @@ static void test_hex(void **state) {
     assert_string_equal(s, genesis);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nist_sha256),
         cmocka_unit_test(test_ripemd160_vectors),

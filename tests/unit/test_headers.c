@@ -12,7 +12,8 @@
 
 #define NHEADERS 10237
 
-static uint8_t *load_headers(void) {
+static uint8_t *load_headers(void)
+{
     size_t len;
     uint8_t *raw = cbt_read_testdata("bitcoin-headers-0-10236.bin", &len);
     assert_int_equal(len, (size_t)NHEADERS * 80);
@@ -21,11 +22,13 @@ static uint8_t *load_headers(void) {
 
 /* A clock just after the header's own time: the real chain was never
  * ahead of its clock. */
-static int64_t clock_for(const cb_header *h) {
+static int64_t clock_for(const cb_header *h)
+{
     return (int64_t)h->time + 1;
 }
 
-static void test_genesis_hash(void **state) {
+static void test_genesis_hash(void **state)
+{
     (void)state;
     uint8_t *raw = load_headers();
     cb_header h, g;
@@ -44,7 +47,8 @@ static void test_genesis_hash(void **state) {
     free(raw);
 }
 
-static void test_all_headers_and_every_byte(void **state) {
+static void test_all_headers_and_every_byte(void **state)
+{
     (void)state;
     uint8_t *raw = load_headers();
     cb_chain *c = cb_chain_new(cb_params_bitcoin(), 42);
@@ -84,7 +88,8 @@ static void test_all_headers_and_every_byte(void **state) {
     free(raw);
 }
 
-static void test_each_rule_named(void **state) {
+static void test_each_rule_named(void **state)
+{
     (void)state;
     uint8_t *raw = load_headers();
     cb_chain *c = cb_chain_new(cb_params_bitcoin(), 7);
@@ -109,7 +114,8 @@ static void test_each_rule_named(void **state) {
     free(raw);
 }
 
-static void test_retarget_boundaries(void **state) {
+static void test_retarget_boundaries(void **state)
+{
     (void)state;
     size_t len;
     char *text = (char *)cbt_read_testdata("bitcoin-retarget-boundary-headers.tsv", &len);
@@ -149,7 +155,8 @@ static void test_retarget_boundaries(void **state) {
     free(text);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_genesis_hash),
         cmocka_unit_test(test_all_headers_and_every_byte),

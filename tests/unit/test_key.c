@@ -12,7 +12,8 @@
 static const char *ORDER = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
 
 /* s := n - s, big-endian 32 bytes. */
-static void negate_s(uint8_t s[32]) {
+static void negate_s(uint8_t s[32])
+{
     uint8_t n[32];
     cbt_unhex(n, 32, ORDER);
     int borrow = 0;
@@ -23,7 +24,8 @@ static void negate_s(uint8_t s[32]) {
     }
 }
 
-static void test_sign_verify(void **state) {
+static void test_sign_verify(void **state)
+{
     (void)state;
     cb_keyctx *ctx = cb_keyctx_new();
     uint8_t priv[32], pub[33], hash[32], sig[64], sig2[64];
@@ -60,7 +62,8 @@ static void test_sign_verify(void **state) {
     cb_keyctx_free(ctx);
 }
 
-static void test_bad_keys(void **state) {
+static void test_bad_keys(void **state)
+{
     (void)state;
     uint8_t priv[32] = {0}, pub[33] = {0}, hash[32] = {0}, sig[64] = {0};
     assert_int_equal(cb_key_check_private(priv), CB_ERR_PRIVKEY);
@@ -76,14 +79,16 @@ static void test_bad_keys(void **state) {
     assert_int_equal(cb_key_verify(sig, hash, pub), CB_ERR_SIG_ENCODING);
 }
 
-static void test_wycheproof(void **state) {
+static void test_wycheproof(void **state)
+{
     (void)state;
     json_t *all = cbt_load_json("wycheproof-ecdsa-secp256k1-sha256-bitcoin.json");
     json_t *groups = json_object_get(all, "testGroups");
     size_t gi, ti;
     json_t *g, *t;
     int valid = 0, invalid = 0;
-    json_array_foreach(groups, gi, g) {
+    json_array_foreach(groups, gi, g)
+    {
         uint8_t full[65], pub[33];
         json_t *key = json_object_get(g, "publicKey");
         assert_int_equal(
@@ -91,7 +96,8 @@ static void test_wycheproof(void **state) {
         assert_int_equal(full[0], 0x04);
         pub[0] = (uint8_t)(0x02 | (full[64] & 1));
         memcpy(pub + 1, full + 1, 32);
-        json_array_foreach(json_object_get(g, "tests"), ti, t) {
+        json_array_foreach(json_object_get(g, "tests"), ti, t)
+        {
             static uint8_t msg[4096], der[8192];
             uint8_t hash[32], compact[64];
             size_t mlen = cbt_unhex(msg, sizeof msg, json_string_value(json_object_get(t, "msg")));
@@ -119,7 +125,8 @@ static void test_wycheproof(void **state) {
     json_decref(all);
 }
 
-static void test_der_strictness(void **state) {
+static void test_der_strictness(void **state)
+{
     (void)state;
     uint8_t c[64], der[80];
     /* Minimal: 30 06 02 01 01 02 01 01 -> r = s = 1. */
@@ -146,7 +153,8 @@ static void test_der_strictness(void **state) {
         assert_int_equal(cb_der_parse_signature(c, der, k), CB_ERR_SIG_ENCODING);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sign_verify),
         cmocka_unit_test(test_bad_keys),

@@ -9,7 +9,8 @@
 #include "core/pow.h"
 #include "core/validation.h"
 
-static void check_genesis(const cb_params *p) {
+static void check_genesis(const cb_params *p)
+{
     cb_block b;
     uint8_t hash[32], want[32];
     size_t bad;
@@ -36,7 +37,8 @@ static void check_genesis(const cb_params *p) {
     cb_block_clear(&b);
 }
 
-static void test_genesis(void **state) {
+static void test_genesis(void **state)
+{
     (void)state;
     check_genesis(cb_params_main());
     check_genesis(cb_params_regtest());
@@ -49,7 +51,8 @@ static void test_genesis(void **state) {
     assert_memory_not_equal(a, r, 32);
 }
 
-static void test_subsidy(void **state) {
+static void test_subsidy(void **state)
+{
     (void)state;
     const cb_params *m = cb_params_main(), *r = cb_params_regtest();
     assert_int_equal(cb_params_subsidy(m, 0), 20 * CB_COIN);
@@ -68,7 +71,8 @@ static void test_subsidy(void **state) {
     assert_true(total > CB_MAX_MONEY - CB_COIN);
 }
 
-static void test_lookup(void **state) {
+static void test_lookup(void **state)
+{
     (void)state;
     assert_ptr_equal(cb_params_by_name("main"), cb_params_main());
     assert_ptr_equal(cb_params_by_name("regtest"), cb_params_regtest());
@@ -79,7 +83,8 @@ static void test_lookup(void **state) {
     assert_int_equal(cb_params_regtest()->rpc_port, 18832);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_genesis),
         cmocka_unit_test(test_subsidy),

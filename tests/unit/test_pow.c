@@ -10,7 +10,8 @@
 #include "core/pow.h"
 
 /* SetCompact/GetCompact cases from Bitcoin Core's arith_uint256_tests.cpp. */
-static void test_compact_core_cases(void **state) {
+static void test_compact_core_cases(void **state)
+{
     (void)state;
     struct {
         uint32_t in;
@@ -71,12 +72,14 @@ static void test_compact_core_cases(void **state) {
     assert_false(neg);
 }
 
-static void test_pow_vectors(void **state) {
+static void test_pow_vectors(void **state)
+{
     (void)state;
     json_t *all = cbt_load_json("bitcoin-core-pow-vectors.json");
     size_t i;
     json_t *v;
-    json_array_foreach(all, i, v) {
+    json_array_foreach(all, i, v)
+    {
         uint32_t last =
             (uint32_t)strtoul(json_string_value(json_object_get(v, "last_bits")), NULL, 16);
         uint32_t want = (uint32_t)strtoul(
@@ -89,7 +92,8 @@ static void test_pow_vectors(void **state) {
     json_decref(all);
 }
 
-static void test_work(void **state) {
+static void test_work(void **state)
+{
     (void)state;
     cb_u256 w, want;
     /* Bitcoin's genesis chain work is 0x100010001. */
@@ -107,7 +111,8 @@ static void test_work(void **state) {
     assert_true(cb_u256_is_zero(&w));
 }
 
-static void test_target_limits(void **state) {
+static void test_target_limits(void **state)
+{
     (void)state;
     cb_u256 t;
     const cb_params *p = cb_params_main();
@@ -126,7 +131,8 @@ static void test_target_limits(void **state) {
     assert_int_equal(cb_pow_check(p, h, 0x1e00ffff), CB_ERR_HIGH_HASH);
 }
 
-static void test_retarget_rule_shapes(void **state) {
+static void test_retarget_rule_shapes(void **state)
+{
     (void)state;
     const cb_params *m = cb_params_main();
     uint32_t start = 0x1e00ffff; /* below the limit so it can go both ways */
@@ -153,7 +159,8 @@ static void test_retarget_rule_shapes(void **state) {
     assert_true(cb_pow_is_retarget_height(cb_params_bitcoin(), 2016));
 }
 
-static void test_arith_division(void **state) {
+static void test_arith_division(void **state)
+{
     (void)state;
     cb_u256 a, b, q, want;
     cb_u256_set_u64(&a, 1000000007ull * 998244353ull);
@@ -175,7 +182,8 @@ static void test_arith_division(void **state) {
     assert_int_equal(cb_u256_bits(&want), 114);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compact_core_cases),
         cmocka_unit_test(test_pow_vectors),

@@ -10,26 +10,30 @@
 
 static cb_keyctx *ctx;
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     (void)state;
     ctx = cb_keyctx_new();
     return ctx ? 0 : -1;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     (void)state;
     cb_keyctx_free(ctx);
     return 0;
 }
 
-static void sample(cb_tx *tx) {
+static void sample(cb_tx *tx)
+{
     uint8_t priv[32], to[20];
     cbt_key(priv, 1);
     memset(to, 0xab, 20);
     cbt_make_tx(cb_params_regtest(), ctx, tx, priv, to, 5 * CB_COIN, 1000, 3);
 }
 
-static void test_layout_and_roundtrip(void **state) {
+static void test_layout_and_roundtrip(void **state)
+{
     (void)state;
     cb_tx tx, back;
     uint8_t raw[CB_TX_SIZE], raw2[CB_TX_SIZE];
@@ -53,7 +57,8 @@ static void test_layout_and_roundtrip(void **state) {
     assert_memory_equal(id1, id2, 32);
 }
 
-static void test_sighash_binds_network(void **state) {
+static void test_sighash_binds_network(void **state)
+{
     (void)state;
     cb_tx tx;
     uint8_t raw[4 + CB_TX_SIZE], want[32], got[32];
@@ -73,7 +78,8 @@ static void test_sighash_binds_network(void **state) {
     assert_memory_equal(got, want, 32);
 }
 
-static void test_rules(void **state) {
+static void test_rules(void **state)
+{
     (void)state;
     cb_tx tx;
     sample(&tx);
@@ -111,7 +117,8 @@ static void test_rules(void **state) {
     assert_int_equal(cb_tx_verify(&tx, cb_params_regtest()->magic), CB_ERR_TX_PUBKEY);
 }
 
-static void test_truncations_and_corruptions(void **state) {
+static void test_truncations_and_corruptions(void **state)
+{
     (void)state;
     cb_tx tx, t;
     uint8_t raw[CB_TX_SIZE + 1];
@@ -138,7 +145,8 @@ static void test_truncations_and_corruptions(void **state) {
     }
 }
 
-static void test_error_strings(void **state) {
+static void test_error_strings(void **state)
+{
     (void)state;
     assert_string_equal(cb_err_reason(CB_ERR_TX_NONCE), "bad-txns-nonce");
     assert_string_equal(cb_err_reason(CB_ERR_HIGH_HASH), "high-hash");
@@ -149,7 +157,8 @@ static void test_error_strings(void **state) {
     assert_string_equal(cb_err_reason((cb_err)9999), "unknown");
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_and_roundtrip),
         cmocka_unit_test(test_sighash_binds_network),
