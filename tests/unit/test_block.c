@@ -365,6 +365,7 @@ static void test_connect_rules(void **state)
     cb_account m;
     cb_accounts_get(s, miner_id, &m);
     assert_int_equal(m.balance, 0);
+    cb_undo_clear(&undo);
     cb_accounts_free(s);
     cb_accounts_free(before);
     cb_block_clear(&b);

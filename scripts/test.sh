@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Runs every test CoinBit has:
+#   1. release build: unit and functional tests (CTest);
+#   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the unit tests under valgrind;
+#   4. each libFuzzer target for a short while on its seed corpus;
+#   5. clang-format on every source file.
+# Prints one closing line: "N passed, N failed". Exit status 0 only when
+# nothing failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc)
+fuzz_seconds=${CB_FUZZ_SECONDS:-20}
+passed=0
+failed=0
+failures=()
+
+./scripts/deps.sh --test || { echo "dependency installation failed"; exit 1; }
+
+# Counts CTest's verdicts from its summary line.
+ctest_stage() {
+    local name=$1 dir=$2
+    shift 2
+    echo "== $name"
+    local log
+    log=$(cd "$dir" && ctest --output-on-failure -j"$jobs" "$@" 2>&1)
+    local rc=$?
+    echo "$log" | tail -n 25
+    local line total bad
+    line=$(echo "$log" | grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' | tail -n 1)
+    if [ -z "$line" ]; then
+        failed=$((failed + 1))
+        failures+=("$name: no CTest summary (rc=$rc)")
+        return
+    fi
+    total=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
+    bad=$(echo "$line" | sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/')
+    passed=$((passed + total - bad))
+    failed=$((failed + bad))
+    [ "$bad" -eq 0 ] || failures+=("$name: $bad failed")
+}
+
+build() {
+    local dir=$1
+    shift
+    cmake -S . -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j"$jobs" >"build-logs/$dir.log" 2>&1 ||
+        { tail -n 40 "build-logs/$dir.log"; return 1; }
+}
+
+step() { # name, then a command; counts one pass or one fail
+    local name=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+    fi
+}
+
+mkdir -p build-logs
+if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_VALGRIND=ON; then
+    ctest_stage "release tests" build -LE valgrind
+    ctest_stage "valgrind" build -L valgrind
+else
+    failed=$((failed + 1)); failures+=("release build")
+fi
+
+if CC=gcc build build-asan -DCMAKE_BUILD_TYPE=Debug -DCB_SANITIZE=ON; then
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest_stage "asan+ubsan tests" build-asan
+else
+    failed=$((failed + 1)); failures+=("sanitizer build")
+fi
+
+if command -v clang >/dev/null && CC=clang build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_FUZZ=ON; then
+    for t in build-fuzz/tests/fuzz/fuzz_*; do
+        name=$(basename "$t")
+        corpus=$(mktemp -d)
+        echo "== $name (${fuzz_seconds}s)"
+        step "$name" "$t" -max_total_time="$fuzz_seconds" -max_len=8192 \
+            "$corpus" "tests/fuzz/corpus/${name#fuzz_}" >"build-logs/$name.log" 2>&1
+        tail -n 1 "build-logs/$name.log"
+        rm -rf "$corpus"
+    done
+else
+    failed=$((failed + 1)); failures+=("fuzz build")
+fi
+
+echo "== clang-format"
+format_check() {
+    git -C "$root" ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+}
+step "clang-format" format_check
+
+echo
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
