@@ -199,8 +199,8 @@ done:
         char hex[65];
         const cb_chain_entry *best = cb_chain_best_header(c);
         cb_hash_to_hex(hex, best->hash);
-        printf("valid headers: %u\nbest hash:     %s\nbest bits:     0x%08x\n", best->height,
-               hex, best->header.bits);
+        printf("valid headers: %u\nbest hash:     %s\nbest bits:     0x%08x\n", best->height, hex,
+               best->header.bits);
     }
     cb_chain_free(c);
     fclose(f);
