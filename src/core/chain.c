@@ -33,6 +33,8 @@ struct cb_chain {
     uint64_t next_seq;
     cb_chain_listener listener;
     bool has_listener;
+    cb_sig_checker sigs;
+    bool has_sigs;
 };
 
 static size_t map_slot(const entry_map *m, const uint8_t hash[32])
@@ -256,6 +258,13 @@ void cb_chain_set_listener(cb_chain *c, const cb_chain_listener *l)
     c->has_listener = l != NULL;
     if (l)
         c->listener = *l;
+}
+
+void cb_chain_set_sig_checker(cb_chain *c, const cb_sig_checker *s)
+{
+    c->has_sigs = s != NULL;
+    if (s)
+        c->sigs = *s;
 }
 
 const cb_params *cb_chain_params(const cb_chain *c)
@@ -534,7 +543,7 @@ cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t
         return err;
     if (e->status & CB_ENTRY_HAVE_DATA)
         return CB_ERR_DUPLICATE;
-    err = cb_block_check(c->params, b, &bad);
+    err = cb_block_check_with(c->params, b, c->has_sigs ? &c->sigs : NULL, &bad);
     if (err != CB_OK) {
         /* A wrong merkle root or repeated txid can be someone's mangled copy
          * of a good block: the header stays unjudged. Anything else is the

@@ -71,6 +71,9 @@ void cb_chain_free(cb_chain *c);
 /* Sets (or with NULL removes) the listener. */
 void cb_chain_set_listener(cb_chain *c, const cb_chain_listener *l);
 
+/* Sets who checks signatures of accepted blocks (NULL: the calling thread). */
+void cb_chain_set_sig_checker(cb_chain *c, const cb_sig_checker *s);
+
 const cb_params *cb_chain_params(const cb_chain *c);
 
 /* The active tip, and the active chain's block at a height (NULL above the tip). */

@@ -32,6 +32,8 @@
     X(CB_ERR_CRYPTO, 17, "crypto-failure", "cryptographic library failure")                        \
     X(CB_ERR_NOT_FOUND, 18, "not-found", "not found")                                              \
     X(CB_ERR_UNKNOWN_NETWORK, 19, "unknown-network", "unknown network name")                       \
+    X(CB_ERR_CANCELLED, 20, "cancelled", "stopped before it finished")                             \
+    X(CB_ERR_THREAD, 21, "no-thread", "a thread could not be started")                             \
     /* Transaction rules (SPEC section 3). */                                                      \
     X(CB_ERR_TX_VERSION, 40, "bad-txns-version", "transaction version is not 1")                   \
     X(CB_ERR_TX_AMOUNT, 41, "bad-txns-amount", "transaction amount must be positive")              \

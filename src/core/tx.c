@@ -87,18 +87,21 @@ cb_err cb_tx_sign(const cb_keyctx *ctx, cb_tx *tx, const uint8_t magic[4],
     return cb_key_sign(ctx, tx->sig, hash, priv);
 }
 
-cb_err cb_tx_verify(const cb_tx *tx, const uint8_t magic[4])
+cb_err cb_tx_verify_cached(const cb_tx *tx, const uint8_t magic[4], cb_keycache *cache)
 {
     uint8_t hash[32];
-    cb_tx_sighash(hash, magic, tx);
-    switch (cb_key_verify(tx->sig, hash, tx->sender)) {
-    case CB_OK:
-        return CB_OK;
-    case CB_ERR_PUBKEY:
+    cb_pubkey pk;
+    cb_err err =
+        cache ? cb_keycache_get(cache, tx->sender, &pk) : cb_key_parse_public(&pk, tx->sender);
+    if (err != CB_OK)
         return CB_ERR_TX_PUBKEY;
-    default:
-        return CB_ERR_TX_SIG;
-    }
+    cb_tx_sighash(hash, magic, tx);
+    return cb_key_verify_parsed(tx->sig, hash, &pk) == CB_OK ? CB_OK : CB_ERR_TX_SIG;
+}
+
+cb_err cb_tx_verify(const cb_tx *tx, const uint8_t magic[4])
+{
+    return cb_tx_verify_cached(tx, magic, NULL);
 }
 
 void cb_tx_sender_id(uint8_t out[20], const cb_tx *tx)

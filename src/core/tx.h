@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "crypto/key.h"
+#include "crypto/keycache.h"
 
 #define CB_TX_SIZE 153
 #define CB_TX_SIGNED_LEN 89 /* bytes before the signature, covered by it */
@@ -61,6 +62,11 @@ cb_err cb_tx_sign(const cb_keyctx *ctx, cb_tx *tx, const uint8_t magic[4],
 /* Checks the signature of a regular (non-coinbase) transaction.
  * Returns: CB_OK, CB_ERR_TX_PUBKEY or CB_ERR_TX_SIG. */
 cb_err cb_tx_verify(const cb_tx *tx, const uint8_t magic[4]) CB_WARN_UNUSED;
+
+/* cb_tx_verify with the sender key taken through a cache of parsed keys
+ * (NULL: parse it here). Returns: as cb_tx_verify. */
+cb_err cb_tx_verify_cached(const cb_tx *tx, const uint8_t magic[4],
+                           cb_keycache *cache) CB_WARN_UNUSED;
 
 /* The account (hash160) of a sender key. */
 void cb_tx_sender_id(uint8_t out[20], const cb_tx *tx);

@@ -57,6 +57,12 @@ cb_err cb_block_verify_signatures(const cb_params *p, const cb_block *b, size_t 
 
 cb_err cb_block_check(const cb_params *p, const cb_block *b, size_t *bad_tx)
 {
+    return cb_block_check_with(p, b, NULL, bad_tx);
+}
+
+cb_err cb_block_check_with(const cb_params *p, const cb_block *b, const cb_sig_checker *sigs,
+                           size_t *bad_tx)
+{
     uint8_t hash[32], root[32];
     uint8_t(*ids)[32] = NULL;
     cb_err err;
@@ -101,6 +107,8 @@ cb_err cb_block_check(const cb_params *p, const cb_block *b, size_t *bad_tx)
         }
     }
     free(ids);
+    if (sigs)
+        return sigs->check(sigs->ctx, p, b, bad_tx);
     return cb_block_verify_signatures(p, b, bad_tx);
 fail:
     free(ids);

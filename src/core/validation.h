@@ -44,6 +44,19 @@ int64_t cb_median_time(const int64_t *times, size_t n);
 /* Returns: CB_OK, CB_ERR_BAD_BITS, CB_ERR_TIME_OLD or CB_ERR_TIME_NEW. */
 cb_err cb_header_check_context(const cb_header *h, const cb_header_context *ctx) CB_WARN_UNUSED;
 
+/* Who checks a block's signatures: by default cb_block_verify_signatures
+ * on the calling thread; the node plugs in a pool that uses every core.
+ * Any checker must give the same verdict and the same *bad_tx (the first
+ * failing transaction in block order) as the serial check. */
+typedef struct {
+    void *ctx;
+    cb_err (*check)(void *ctx, const cb_params *p, const cb_block *b, size_t *bad_tx);
+} cb_sig_checker;
+
+/* cb_block_check with the signatures checked by `sigs` (NULL: serially). */
+cb_err cb_block_check_with(const cb_params *p, const cb_block *b, const cb_sig_checker *sigs,
+                           size_t *bad_tx) CB_WARN_UNUSED;
+
 /* Context-free checks, proof of work and signatures included.
  * Out: *bad_tx, the index of the offending transaction or CB_NO_TX.
  * Returns: CB_OK or the first rule broken (bad-blk-length, high-hash,

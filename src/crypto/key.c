@@ -79,12 +79,8 @@ cb_err cb_key_public(const cb_keyctx *ctx, uint8_t pub[CB_PUBKEY_LEN],
 
 cb_err cb_key_check_public(const uint8_t pub[CB_PUBKEY_LEN])
 {
-    secp256k1_pubkey pk;
-    if (pub[0] != 0x02 && pub[0] != 0x03)
-        return CB_ERR_PUBKEY;
-    return secp256k1_ec_pubkey_parse(secp256k1_context_static, &pk, pub, CB_PUBKEY_LEN)
-               ? CB_OK
-               : CB_ERR_PUBKEY;
+    cb_pubkey pk;
+    return cb_key_parse_public(&pk, pub);
 }
 
 cb_err cb_key_sign(const cb_keyctx *ctx, uint8_t sig[CB_SIG_LEN], const uint8_t hash[32],
@@ -98,21 +94,40 @@ cb_err cb_key_sign(const cb_keyctx *ctx, uint8_t sig[CB_SIG_LEN], const uint8_t 
     return CB_OK;
 }
 
-cb_err cb_key_verify(const uint8_t sig[CB_SIG_LEN], const uint8_t hash[32],
-                     const uint8_t pub[CB_PUBKEY_LEN])
+cb_err cb_key_parse_public(cb_pubkey *out, const uint8_t pub[CB_PUBKEY_LEN])
 {
     secp256k1_pubkey pk;
-    secp256k1_ecdsa_signature s;
     /* Only compressed keys are CoinBit keys; the parser alone would also
      * take 0x04/0x06/0x07 prefixes of other lengths. */
     if (pub[0] != 0x02 && pub[0] != 0x03)
         return CB_ERR_PUBKEY;
     if (!secp256k1_ec_pubkey_parse(secp256k1_context_static, &pk, pub, CB_PUBKEY_LEN))
         return CB_ERR_PUBKEY;
+    _Static_assert(sizeof pk == sizeof out->data, "secp256k1_pubkey is 64 bytes");
+    memcpy(out->data, &pk, sizeof pk);
+    return CB_OK;
+}
+
+cb_err cb_key_verify_parsed(const uint8_t sig[CB_SIG_LEN], const uint8_t hash[32],
+                            const cb_pubkey *pub)
+{
+    secp256k1_pubkey pk;
+    secp256k1_ecdsa_signature s;
+    memcpy(&pk, pub->data, sizeof pk);
     if (!secp256k1_ecdsa_signature_parse_compact(secp256k1_context_static, &s, sig))
         return CB_ERR_SIG_ENCODING;
     /* secp256k1_ecdsa_verify refuses high-S by itself: that is the rule. */
     if (!secp256k1_ecdsa_verify(secp256k1_context_static, &s, hash, &pk))
         return CB_ERR_SIG_INVALID;
     return CB_OK;
+}
+
+cb_err cb_key_verify(const uint8_t sig[CB_SIG_LEN], const uint8_t hash[32],
+                     const uint8_t pub[CB_PUBKEY_LEN])
+{
+    cb_pubkey pk;
+    cb_err err = cb_key_parse_public(&pk, pub);
+    if (err != CB_OK)
+        return err;
+    return cb_key_verify_parsed(sig, hash, &pk);
 }

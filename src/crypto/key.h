@@ -53,6 +53,22 @@ cb_err cb_key_sign(const cb_keyctx *ctx, uint8_t sig[CB_SIG_LEN], const uint8_t 
 cb_err cb_key_verify(const uint8_t sig[CB_SIG_LEN], const uint8_t hash[32],
                      const uint8_t pub[CB_PUBKEY_LEN]) CB_WARN_UNUSED;
 
+/* A public key parsed into libsecp256k1's internal form (the point with its
+ * y coordinate), so that many verifications can share one decompression.
+ * Plain data: copy it freely. */
+typedef struct {
+    uint8_t data[64];
+} cb_pubkey;
+
+/* Parses a compressed public key.
+ * Returns: CB_OK or CB_ERR_PUBKEY. */
+cb_err cb_key_parse_public(cb_pubkey *out, const uint8_t pub[CB_PUBKEY_LEN]) CB_WARN_UNUSED;
+
+/* cb_key_verify with the key already parsed.
+ * Returns: CB_OK, CB_ERR_SIG_ENCODING or CB_ERR_SIG_INVALID. */
+cb_err cb_key_verify_parsed(const uint8_t sig[CB_SIG_LEN], const uint8_t hash[32],
+                            const cb_pubkey *pub) CB_WARN_UNUSED;
+
 /* Overwrites a secret so the compiler cannot drop the store. */
 void cb_key_wipe(void *secret, size_t len);
 
