@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test CoinBit has:
 #   1. release build: unit and functional tests (CTest);
-#   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
+#      and the threaded ones with ThreadSanitizer;
 #   3. the unit tests under valgrind;
 #   4. each libFuzzer target for a short while on its seed corpus;
 #   5. clang-format on every source file.
@@ -71,6 +72,12 @@ if CC=gcc build build-asan -DCMAKE_BUILD_TYPE=Debug -DCB_SANITIZE=ON; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest_stage "asan+ubsan tests" build-asan
 else
     failed=$((failed + 1)); failures+=("sanitizer build")
+fi
+
+if CC=gcc build build-tsan -DCMAKE_BUILD_TYPE=Debug -DCB_TSAN=ON; then
+    TSAN_OPTIONS=halt_on_error=1 ctest_stage "tsan tests" build-tsan -L threads
+else
+    failed=$((failed + 1)); failures+=("thread sanitizer build")
 fi
 
 if command -v clang >/dev/null && CC=clang build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_FUZZ=ON; then

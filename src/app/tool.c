@@ -5,6 +5,7 @@
  *   coinbit-tool [-regtest] decodeaddress ADDRESS
  *   coinbit-tool [-regtest] decodetx HEX
  *   coinbit-tool [-network=bitcoin] verifyheaders FILE
+ *   coinbit-tool [-minerimpl=NAME] [-minethreads=N] mineheader HEX80
  *
  * Like bitcoin-tx beside bitcoind: it parses its input, calls the core and
  * prints what the core says, including the reject reason when it refuses. */
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/address.h"
 #include "core/amount.h"
@@ -23,6 +25,8 @@
 #include "core/tx.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
+#include "crypto/sha256d_scan.h"
+#include "node/pow_search.h"
 
 static void usage(FILE *f)
 {
@@ -32,7 +36,10 @@ static void usage(FILE *f)
                "  newkey                 a new private key, its public key and address\n"
                "  decodeaddress ADDRESS  the hash160 inside an address\n"
                "  decodetx HEX           a 153-byte transaction, checked and verified\n"
-               "  verifyheaders FILE     validate a file of 80-byte headers from genesis\n");
+               "  verifyheaders FILE     validate a file of 80-byte headers from genesis\n"
+               "  mineheader HEX         find a nonce for an 80-byte header (hex)\n"
+               "Mining options: -minerimpl=avx512|shani|avx2|portable (default: the\n"
+               "fastest this CPU runs), -minethreads=N (default: all cores)\n");
 }
 
 static void print_amount(const char *label, uint64_t v)
@@ -207,9 +214,67 @@ done:
     return rc;
 }
 
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_mineheader(const cb_params *p, const char *hex, const cb_search_opts *opts)
+{
+    uint8_t raw[2 * CB_HEADER_SIZE], hash[32];
+    size_t n = 0;
+    cb_header h;
+    char out[2 * CB_HEADER_SIZE + 1], hh[65];
+    cb_err err = cb_hex_decode_any(raw, sizeof raw, &n, hex);
+    if (err == CB_OK && n != CB_HEADER_SIZE)
+        err = n < CB_HEADER_SIZE ? CB_ERR_TRUNCATED : CB_ERR_TRAILING;
+    if (err != CB_OK) {
+        fprintf(stderr, "error: a header is 80 bytes of hex: %s (%s)\n", cb_strerror(err),
+                cb_err_reason(err));
+        return 1;
+    }
+    cb_header_parse(&h, raw);
+    uint64_t hashes = 0;
+    double t0 = seconds_now();
+    err = cb_pow_search(p, &h, opts, &hashes);
+    double dt = seconds_now() - t0;
+    if (err != CB_OK) {
+        fprintf(stderr, "error: %s (%s)\n", cb_strerror(err), cb_err_reason(err));
+        return 2;
+    }
+    cb_header_serialize(raw, &h);
+    cb_hex_encode(out, raw, CB_HEADER_SIZE);
+    cb_header_hash(hash, &h);
+    cb_hash_to_hex(hh, hash);
+    printf("kernel:  %s x %u thread%s\n", opts->impl->name, opts->threads,
+           opts->threads == 1 ? "" : "s");
+    printf("nonce:   %u\n", h.nonce);
+    printf("hash:    %s\n", hh);
+    printf("header:  %s\n", out);
+    printf("tried:   %llu nonces in %.3f s (%.2f MH/s)\n", (unsigned long long)hashes, dt,
+           dt > 0 ? (double)hashes / dt / 1e6 : 0.0);
+    return 0;
+}
+
+/* Parses a whole decimal number in [min, max]. Returns: 0 on success. */
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const cb_params *p = cb_params_main();
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cb_search_opts mine = {cb_scan_best(), cores > 0 ? (unsigned)cores : 1, NULL};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-regtest") == 0) {
@@ -220,6 +285,20 @@ int main(int argc, char **argv)
                 fprintf(stderr, "error: unknown network '%s'\n", argv[i] + 9);
                 return 1;
             }
+        } else if (strncmp(argv[i], "-minerimpl=", 11) == 0) {
+            mine.impl = cb_scan_by_name(argv[i] + 11);
+            if (!mine.impl) {
+                fprintf(stderr, "error: miner kernel '%s' is unknown or this CPU cannot run it\n",
+                        argv[i] + 11);
+                return 1;
+            }
+        } else if (strncmp(argv[i], "-minethreads=", 13) == 0) {
+            unsigned long v;
+            if (parse_uint(argv[i] + 13, 1, 64, &v) != 0) {
+                fprintf(stderr, "error: -minethreads takes a number from 1 to 64\n");
+                return 1;
+            }
+            mine.threads = (unsigned)v;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "-help") == 0 ||
                    strcmp(argv[i], "--help") == 0) {
             usage(stdout);
@@ -246,6 +325,8 @@ int main(int argc, char **argv)
         return cmd_decodetx(p, argv[i + 1]);
     if (strcmp(cmd, "verifyheaders") == 0 && nargs == 1)
         return cmd_verifyheaders(p, argv[i + 1]);
+    if (strcmp(cmd, "mineheader") == 0 && nargs == 1)
+        return cmd_mineheader(p, argv[i + 1], &mine);
     fprintf(stderr, "error: unknown command or wrong arguments: %s\n", cmd);
     usage(stderr);
     return 1;

@@ -81,22 +81,53 @@ static bool always(void)
     return true;
 }
 
+/* CPU features straight from CPUID, plus XGETBV for the registers the OS
+ * saves: an instruction set is usable only when both agree. (Compilers'
+ * __builtin_cpu_supports differ in the names they know.) */
+typedef struct {
+    bool sse41, sha, avx2, avx512;
+} cpu_features;
+
+static cpu_features detect(void)
+{
+    cpu_features f = {false, false, false, false};
+#if defined(__x86_64__)
+    unsigned a, b, c, d, max;
+    __asm__("cpuid" : "=a"(max), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+    if (max < 7)
+        return f;
+    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    bool osxsave = (c >> 27) & 1;
+    f.sse41 = (c >> 19) & 1;
+    uint64_t xcr0 = 0;
+    if (osxsave) {
+        unsigned lo, hi;
+        __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        xcr0 = ((uint64_t)hi << 32) | lo;
+    }
+    bool os_avx = (xcr0 & 0x6) == 0x6;      /* XMM and YMM state */
+    bool os_avx512 = (xcr0 & 0xe6) == 0xe6; /* and opmask, ZMM state */
+    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+    f.sha = f.sse41 && ((b >> 29) & 1);
+    f.avx2 = os_avx && ((b >> 5) & 1);
+    f.avx512 = os_avx512 && ((b >> 16) & 1) && ((b >> 30) & 1); /* F and BW */
+#endif
+    return f;
+}
+
 static bool have_shani(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+    return detect().sha;
 }
 
 static bool have_avx2(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
+    return detect().avx2;
 }
 
 static bool have_avx512(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    return detect().avx512;
 }
 
 static const cb_scan_impl IMPLS[] = {

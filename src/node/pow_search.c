@@ -19,11 +19,22 @@ typedef struct {
     const cb_scan_impl *impl;
     const atomic_int *stop;
     atomic_uint next_chunk;
-    atomic_int found;
-    uint32_t nonce;
-    pthread_mutex_t mu;
+    /* The lowest solution's nonce word so far, or NONE. Chunks are handed
+     * out in order, and a thread only stops taking chunks past it, so
+     * every lower chunk is finished: the result is the first solution in
+     * scan order, whatever the thread count. */
+    atomic_ullong best;
     atomic_ullong hashes;
 } search;
+
+#define NONE UINT64_MAX
+
+static void lower_best(atomic_ullong *best, uint64_t w3)
+{
+    unsigned long long cur = atomic_load(best);
+    while (w3 < cur && !atomic_compare_exchange_weak(best, &cur, w3)) {
+    }
+}
 
 static void *search_thread(void *arg)
 {
@@ -33,25 +44,22 @@ static void *search_thread(void *arg)
     if (!cand)
         return NULL;
     for (;;) {
-        if (atomic_load(&s->found) || (s->stop && atomic_load(s->stop)))
+        if (s->stop && atomic_load(s->stop))
             break;
         unsigned chunk = atomic_fetch_add(&s->next_chunk, 1);
-        if (chunk >= NCHUNKS)
+        uint64_t start = (uint64_t)chunk * CHUNK;
+        if (chunk >= NCHUNKS || start > atomic_load(&s->best))
             break;
-        uint32_t start = chunk * CHUNK;
-        size_t n = s->impl->scan(&s->t, start, CHUNK, cand);
+        size_t n = s->impl->scan(&s->t, (uint32_t)start, CHUNK, cand);
         atomic_fetch_add(&s->hashes, CHUNK);
+        /* Candidates come in scan order: the first that passes is this
+         * chunk's lowest solution. */
         for (size_t i = 0; i < n; i++) {
             uint8_t hash[32];
             h.nonce = cb_scan_nonce(cand[i]);
             cb_header_hash(hash, &h);
             if (cb_pow_check(s->p, hash, h.bits) == CB_OK) {
-                pthread_mutex_lock(&s->mu);
-                if (!atomic_load(&s->found)) {
-                    s->nonce = h.nonce;
-                    atomic_store(&s->found, 1);
-                }
-                pthread_mutex_unlock(&s->mu);
+                lower_best(&s->best, cand[i]);
                 break;
             }
         }
@@ -81,7 +89,7 @@ cb_err cb_pow_search(const cb_params *p, cb_header *h, const cb_search_opts *opt
     s->header = *h;
     s->impl = opts && opts->impl ? opts->impl : cb_scan_best();
     s->stop = opts ? opts->stop : NULL;
-    pthread_mutex_init(&s->mu, NULL);
+    atomic_store(&s->best, NONE);
     cb_u256_to_le(target_le, &target);
     cb_header_serialize(raw, h);
     cb_scan_prepare(&s->t, raw, target_le);
@@ -95,8 +103,9 @@ cb_err cb_pow_search(const cb_params *p, cb_header *h, const cb_search_opts *opt
     } else {
         for (unsigned i = 0; i < started; i++)
             pthread_join(tid[i], NULL);
-        if (atomic_load(&s->found)) {
-            h->nonce = s->nonce;
+        uint64_t best = atomic_load(&s->best);
+        if (best != NONE) {
+            h->nonce = cb_scan_nonce((uint32_t)best);
             err = CB_OK;
         } else if (s->stop && atomic_load(s->stop)) {
             err = CB_ERR_CANCELLED;
@@ -106,7 +115,6 @@ cb_err cb_pow_search(const cb_params *p, cb_header *h, const cb_search_opts *opt
     }
     if (hashes)
         *hashes = atomic_load(&s->hashes);
-    pthread_mutex_destroy(&s->mu);
     free(s);
     return err;
 }

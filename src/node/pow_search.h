@@ -24,6 +24,8 @@ typedef struct {
 
 /* Searches nonces for h (its nonce field is overwritten) until one meets
  * its bits on network p.
+ * The nonce found is the first in scan order (cb_scan_nonce of W3 = 0, 1,
+ * ...), the same for any kernel and any thread count.
  * Out: h->nonce on success; *hashes (may be NULL), nonces tried.
  * Returns: CB_OK, CB_ERR_NOT_FOUND (no nonce in 2^32: change the extra
  * nonce or time and search again), CB_ERR_CANCELLED (*stop was set),

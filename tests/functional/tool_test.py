@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """coinbit-tool driven as a user would: real process, real files, good and
 bad input, checking what it prints and its exit code."""
+import hashlib
 import os
 import subprocess
 import sys
@@ -82,7 +83,8 @@ class ToolTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertIn("valid headers: 10236", out)
         self.assertIn("000000004f74d42205b9d7ae1cb5c1591e723894a71358fce73b7e0919628161", out)
-        data = bytearray(open(path, "rb").read())
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
         data[80 * 5000 + 70] ^= 1  # the time field of header 5000
         with tempfile.NamedTemporaryFile(suffix=".bin") as f:
             f.write(data)
@@ -98,6 +100,45 @@ class ToolTest(unittest.TestCase):
         rc, _, err = run("verifyheaders", "/nonexistent/headers.bin")
         self.assertEqual(rc, 1)
         self.assertIn("cannot open", err)
+
+    def test_mineheader_every_kernel(self):
+        # Main network's limit 0x1f00ffff: about 65,536 tries.
+        header = "01000000" + "00" * 32 + "cd" * 32 + "00e0fc6a" + "ffff001f" + "00000000"
+        target = 0xFFFF << (8 * (0x1F - 3))
+        nonces = set()
+        kernels = 0
+        for kernel in ["avx512", "shani", "avx2", "portable"]:
+            for threads in ["1", "2"]:
+                rc, out, err = run("-minerimpl=" + kernel, "-minethreads=" + threads,
+                                   "mineheader", header)
+                if rc == 1 and "cannot run it" in err:
+                    break  # this CPU lacks the instructions
+                self.assertEqual(rc, 0, err)
+                kernels += 1
+                fields = dict(l.split(":", 1) for l in out.strip().splitlines())
+                mined = bytes.fromhex(fields["header"].strip())
+                self.assertEqual(mined[:76], bytes.fromhex(header)[:76])
+                digest = hashlib.sha256(hashlib.sha256(mined).digest()).digest()
+                self.assertLessEqual(int.from_bytes(digest, "little"), target)
+                self.assertEqual(digest[::-1].hex(), fields["hash"].strip())
+                nonces.add(fields["nonce"].strip())
+        self.assertGreaterEqual(kernels, 2)
+        # Every kernel scans in the same order, so all find the same nonce.
+        self.assertEqual(len(nonces), 1)
+
+    def test_mineheader_bad_input(self):
+        for args, needle in [
+            (["-minerimpl=quantum", "mineheader", "00" * 80], "unknown or this CPU"),
+            (["-minethreads=0", "mineheader", "00" * 80], "-minethreads"),
+            (["-minethreads=abc", "mineheader", "00" * 80], "-minethreads"),
+            (["mineheader", "00" * 79], "truncated"),
+            (["mineheader", "00" * 81], "trailing"),
+            # bits 0x207fffff are above the main network's limit
+            (["mineheader", "01" + "00" * 71 + "ffff7f20" + "00" * 4], "high-hash"),
+        ]:
+            rc, _, err = run(*args)
+            self.assertNotEqual(rc, 0, args)
+            self.assertIn(needle, err, args)
 
 
 if __name__ == "__main__":
