@@ -116,11 +116,15 @@ cb_err cb_state_apply_tx(cb_accounts *state, cb_undo *undo, const cb_tx *tx)
     cb_account s, r;
     size_t keep = undo->n;
     cb_err err;
+    /* cb_tx_check bounds these already; a caller that skipped it must not
+     * be able to wrap the sum below. */
+    if (!cb_money_range(tx->amount) || !cb_money_range(tx->fee))
+        return CB_ERR_TX_MONEY_RANGE;
     cb_tx_sender_id(sid, tx);
     cb_accounts_get(state, sid, &s);
     if (tx->nonce != s.nonce || s.nonce == UINT64_MAX)
         return CB_ERR_TX_NONCE;
-    /* cb_tx_check bounds amount + fee by MAX_MONEY, so the sum is exact. */
+    /* Both are at most MAX_MONEY, so the sum is exact. */
     if (s.balance < tx->amount + tx->fee)
         return CB_ERR_TX_BALANCE;
     cb_account s2 = {s.balance - tx->amount - tx->fee, s.nonce + 1};

@@ -42,8 +42,9 @@ cb_err cb_undo_parse(cb_undo *u, const uint8_t *data, size_t len) CB_WARN_UNUSED
 
 /* Applies a regular transaction (signature already checked): the sender's
  * nonce must match and its balance cover amount + fee.
- * Returns: CB_OK, CB_ERR_TX_NONCE, CB_ERR_TX_BALANCE, CB_ERR_TX_OVERFLOW
- * or CB_ERR_NOMEM; on error the state and journal are as before. */
+ * Returns: CB_OK, CB_ERR_TX_MONEY_RANGE, CB_ERR_TX_NONCE, CB_ERR_TX_BALANCE,
+ * CB_ERR_TX_OVERFLOW or CB_ERR_NOMEM; on error the state and journal are
+ * as before. */
 cb_err cb_state_apply_tx(cb_accounts *state, cb_undo *undo, const cb_tx *tx) CB_WARN_UNUSED;
 
 /* Credits a coinbase's amount to its recipient (its checks are the

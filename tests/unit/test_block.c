@@ -185,6 +185,37 @@ static void remine(cb_block *b)
     cbt_mine(P, &b->header);
 }
 
+static void flip_merkle(cb_block *w)
+{
+    w->header.merkle[3] ^= 1;
+}
+
+static void no_coinbase_first(cb_block *w)
+{
+    w->txs[0] = w->txs[1];
+}
+
+static void second_coinbase(cb_block *w)
+{
+    w->txs[2] = w->txs[0];
+    w->txs[2].nonce = 99;
+}
+
+static void same_tx_twice(cb_block *w)
+{
+    w->txs[3] = w->txs[2];
+}
+
+static void bad_signature(cb_block *w)
+{
+    w->txs[2].sig[10] ^= 1;
+}
+
+static void zero_amount(cb_block *w)
+{
+    w->txs[3].amount = 0;
+}
+
 static void test_check_rules(void **state)
 {
     (void)state;
@@ -207,51 +238,32 @@ static void test_check_rules(void **state)
     assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_HIGH_HASH);
     cb_block_clear(&w);
 
-    /* Merkle root. */
-    assert_int_equal(cb_block_copy(&w, &b), CB_OK);
-    w.header.merkle[3] ^= 1;
-    cbt_mine(P, &w.header);
-    assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_MERKLE);
-    cb_block_clear(&w);
-
-    /* No coinbase first. */
-    assert_int_equal(cb_block_copy(&w, &b), CB_OK);
-    w.txs[0] = w.txs[1];
-    remine(&w);
-    assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_CB_MISSING);
-    cb_block_clear(&w);
-
-    /* A second coinbase. */
-    assert_int_equal(cb_block_copy(&w, &b), CB_OK);
-    w.txs[2] = w.txs[0];
-    w.txs[2].nonce = 99;
-    remine(&w);
-    assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_CB_MULTIPLE);
-    assert_int_equal(bad, 2);
-    cb_block_clear(&w);
-
-    /* The same transaction twice. */
-    assert_int_equal(cb_block_copy(&w, &b), CB_OK);
-    w.txs[3] = w.txs[2];
-    remine(&w);
-    assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_DUP_TX);
-    cb_block_clear(&w);
-
-    /* A bad signature, reported at its index. */
-    assert_int_equal(cb_block_copy(&w, &b), CB_OK);
-    w.txs[2].sig[10] ^= 1;
-    remine(&w);
-    assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_TX_SIG);
-    assert_int_equal(bad, 2);
-    cb_block_clear(&w);
-
-    /* An amount of zero. */
-    assert_int_equal(cb_block_copy(&w, &b), CB_OK);
-    w.txs[3].amount = 0;
-    remine(&w);
-    assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_TX_AMOUNT);
-    assert_int_equal(bad, 3);
-    cb_block_clear(&w);
+    /* Each case changes a copy, re-mines it so that only the rule under
+     * test fails, and expects that rule (and transaction). */
+    struct {
+        void (*mutate)(cb_block *w);
+        bool keep_merkle; /* re-mine the header only */
+        cb_err want;
+        size_t want_bad;
+    } cases[] = {
+        {flip_merkle, true, CB_ERR_MERKLE, CB_NO_TX},
+        {no_coinbase_first, false, CB_ERR_CB_MISSING, CB_NO_TX},
+        {second_coinbase, false, CB_ERR_CB_MULTIPLE, 2},
+        {same_tx_twice, false, CB_ERR_DUP_TX, CB_NO_TX},
+        {bad_signature, false, CB_ERR_TX_SIG, 2},
+        {zero_amount, false, CB_ERR_TX_AMOUNT, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(cb_block_copy(&w, &b), CB_OK);
+        cases[i].mutate(&w);
+        if (cases[i].keep_merkle)
+            cbt_mine(P, &w.header);
+        else
+            remine(&w);
+        assert_int_equal(cb_block_check(P, &w, &bad), cases[i].want);
+        assert_int_equal(bad, cases[i].want_bad);
+        cb_block_clear(&w);
+    }
 
     /* No transactions at all. */
     assert_int_equal(cb_block_copy(&w, &b), CB_OK);
@@ -384,6 +396,13 @@ static void test_send_to_self(void **state)
     cb_accounts_get(s, alice_id, &a);
     assert_int_equal(a.balance, 100 * CB_COIN - 1000);
     assert_int_equal(a.nonce, 1);
+    /* Out-of-range values are refused even without cb_tx_check first. */
+    cb_tx huge = tx;
+    huge.nonce = 1;
+    huge.amount = UINT64_MAX - 5;
+    huge.fee = 10; /* the sum would wrap to 4 */
+    assert_int_equal(cb_state_apply_tx(s, &undo, &huge), CB_ERR_TX_MONEY_RANGE);
+    assert_int_equal(undo.n, 2);
     assert_int_equal(cb_state_undo(s, &undo), CB_OK);
     cb_accounts_get(s, alice_id, &a);
     assert_int_equal(a.balance, 100 * CB_COIN);
