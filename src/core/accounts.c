@@ -3,49 +3,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bytes.h"
+#include "core/keymap.h"
 
-typedef struct {
-    uint8_t id[20];
-    uint8_t used;
-    cb_account value;
-} slot;
-
+/* Dense arrays of live accounts, and an index from id to position. A
+ * removal moves the last entry into the hole, so the arrays stay dense and
+ * iteration is a walk over them. */
 struct cb_accounts {
-    slot *slots;
-    size_t cap; /* power of two */
+    cb_keymap *index;
+    uint8_t (*ids)[20];
+    cb_account *values;
     size_t count;
-    uint64_t seed;
+    size_t cap;
 };
-
-static uint64_t mix64(uint64_t x)
-{
-    /* The murmur3 finalizer: every input bit affects every output bit. */
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
-static size_t slot_of(const cb_accounts *m, const uint8_t id[20])
-{
-    uint64_t h = mix64(cb_get_u64le(id) ^ m->seed);
-    h = mix64(h ^ cb_get_u64le(id + 8));
-    h = mix64(h ^ cb_get_u32le(id + 16) ^ (m->seed << 7));
-    return (size_t)h & (m->cap - 1);
-}
 
 cb_accounts *cb_accounts_new(uint64_t seed)
 {
     cb_accounts *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    m->cap = 64;
-    m->seed = seed;
-    m->slots = calloc(m->cap, sizeof *m->slots);
-    if (!m->slots) {
+    m->index = cb_keymap_new(20, seed);
+    if (!m->index) {
         free(m);
         return NULL;
     }
@@ -56,101 +33,70 @@ void cb_accounts_free(cb_accounts *m)
 {
     if (!m)
         return;
-    free(m->slots);
+    cb_keymap_free(m->index);
+    free(m->ids);
+    free(m->values);
     free(m);
-}
-
-static slot *find(const cb_accounts *m, const uint8_t id[20])
-{
-    size_t i = slot_of(m, id);
-    while (m->slots[i].used) {
-        if (memcmp(m->slots[i].id, id, 20) == 0)
-            return &m->slots[i];
-        i = (i + 1) & (m->cap - 1);
-    }
-    return NULL;
 }
 
 void cb_accounts_get(const cb_accounts *m, const uint8_t id[20], cb_account *out)
 {
-    const slot *s = find(m, id);
-    if (s)
-        *out = s->value;
+    uint32_t i;
+    if (cb_keymap_get(m->index, id, &i))
+        *out = m->values[i];
     else
         memset(out, 0, sizeof *out);
 }
 
-static void insert_fresh(cb_accounts *m, const uint8_t id[20], const cb_account *a)
+static cb_err reserve(cb_accounts *m)
 {
-    size_t i = slot_of(m, id);
-    while (m->slots[i].used)
-        i = (i + 1) & (m->cap - 1);
-    memcpy(m->slots[i].id, id, 20);
-    m->slots[i].used = 1;
-    m->slots[i].value = *a;
-    m->count++;
-}
-
-static cb_err grow(cb_accounts *m)
-{
-    slot *old = m->slots;
-    size_t oldcap = m->cap;
-    slot *fresh = calloc(oldcap * 2, sizeof *fresh);
-    if (!fresh)
+    if (m->count < m->cap)
+        return CB_OK;
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    uint8_t (*ids)[20] = realloc(m->ids, cap * sizeof *ids);
+    if (!ids)
         return CB_ERR_NOMEM;
-    m->slots = fresh;
-    m->cap = oldcap * 2;
-    m->count = 0;
-    for (size_t i = 0; i < oldcap; i++)
-        if (old[i].used)
-            insert_fresh(m, old[i].id, &old[i].value);
-    free(old);
+    m->ids = ids;
+    cb_account *values = realloc(m->values, cap * sizeof *values);
+    if (!values)
+        return CB_ERR_NOMEM;
+    m->values = values;
+    m->cap = cap;
     return CB_OK;
-}
-
-/* Removes slot i and shifts later members of its probe run back, so that
- * lookups never meet a hole in the middle of a run (no tombstones). */
-static void remove_at(cb_accounts *m, size_t i)
-{
-    size_t mask = m->cap - 1;
-    size_t j = i;
-    m->slots[i].used = 0;
-    m->count--;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (!m->slots[j].used)
-            return;
-        size_t home = slot_of(m, m->slots[j].id);
-        /* Move j into the hole i unless its home lies cyclically in (i, j]. */
-        bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-        if (!stays) {
-            m->slots[i] = m->slots[j];
-            m->slots[j].used = 0;
-            i = j;
-        }
-    }
 }
 
 cb_err cb_accounts_set(cb_accounts *m, const uint8_t id[20], const cb_account *a)
 {
-    slot *s = find(m, id);
+    uint32_t i;
     bool zero = a->balance == 0 && a->nonce == 0;
-    if (s) {
-        if (zero)
-            remove_at(m, (size_t)(s - m->slots));
-        else
-            s->value = *a;
+    if (cb_keymap_get(m->index, id, &i)) {
+        if (!zero) {
+            m->values[i] = *a;
+            return CB_OK;
+        }
+        cb_keymap_remove(m->index, id);
+        size_t last = --m->count;
+        if (i != last) {
+            memcpy(m->ids[i], m->ids[last], 20);
+            m->values[i] = m->values[last];
+            /* Overwriting an existing key never allocates. */
+            return cb_keymap_put(m->index, m->ids[i], i);
+        }
         return CB_OK;
     }
     if (zero)
         return CB_OK;
-    /* Keep the load under 1/2 so probe runs stay short. */
-    if ((m->count + 1) * 2 > m->cap) {
-        cb_err err = grow(m);
-        if (err != CB_OK)
-            return err;
-    }
-    insert_fresh(m, id, a);
+    if (m->count > UINT32_MAX - 1)
+        return CB_ERR_NOMEM;
+    cb_err err = reserve(m);
+    if (err != CB_OK)
+        return err;
+    err = cb_keymap_put(m->index, id, (uint32_t)m->count);
+    if (err != CB_OK)
+        return err;
+    memcpy(m->ids[m->count], id, 20);
+    m->values[m->count] = *a;
+    m->count++;
     return CB_OK;
 }
 
@@ -161,27 +107,22 @@ size_t cb_accounts_count(const cb_accounts *m)
 
 bool cb_accounts_next(const cb_accounts *m, size_t *pos, uint8_t id[20], cb_account *a)
 {
-    while (*pos < m->cap) {
-        const slot *s = &m->slots[(*pos)++];
-        if (s->used) {
-            memcpy(id, s->id, 20);
-            *a = s->value;
-            return true;
-        }
-    }
-    return false;
+    if (*pos >= m->count)
+        return false;
+    memcpy(id, m->ids[*pos], 20);
+    *a = m->values[*pos];
+    (*pos)++;
+    return true;
 }
 
 bool cb_accounts_equal(const cb_accounts *a, const cb_accounts *b)
 {
-    size_t pos = 0;
-    uint8_t id[20];
-    cb_account x, y;
     if (a->count != b->count)
         return false;
-    while (cb_accounts_next(a, &pos, id, &x)) {
-        cb_accounts_get(b, id, &y);
-        if (x.balance != y.balance || x.nonce != y.nonce)
+    for (size_t i = 0; i < a->count; i++) {
+        cb_account y;
+        cb_accounts_get(b, a->ids[i], &y);
+        if (a->values[i].balance != y.balance || a->values[i].nonce != y.nonce)
             return false;
     }
     return true;
@@ -190,13 +131,10 @@ bool cb_accounts_equal(const cb_accounts *a, const cb_accounts *b)
 uint64_t cb_accounts_total(const cb_accounts *m)
 {
     uint64_t sum = 0;
-    size_t pos = 0;
-    uint8_t id[20];
-    cb_account a;
-    while (cb_accounts_next(m, &pos, id, &a)) {
-        if (sum + a.balance < sum)
+    for (size_t i = 0; i < m->count; i++) {
+        if (sum + m->values[i].balance < sum)
             return UINT64_MAX;
-        sum += a.balance;
+        sum += m->values[i].balance;
     }
     return sum;
 }

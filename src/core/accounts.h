@@ -2,9 +2,9 @@
  *
  * An account that was never touched reads as balance 0, nonce 0, and an
  * account that returns to (0, 0) is removed, so two states with the same
- * meaning always hold the same entries (a replay compares equal). The map
- * is an open-addressing hash table whose hash is keyed by a seed the caller
- * picks at random, so that nobody can choose addresses that collide. */
+ * meaning always hold the same entries (a replay compares equal). Lookups
+ * go through a cb_keymap whose hash is keyed by a seed the caller picks at
+ * random, so that nobody can choose addresses that collide. */
 #ifndef CB_CORE_ACCOUNTS_H
 #define CB_CORE_ACCOUNTS_H
 
