@@ -53,7 +53,7 @@ static cb_err reserve(cb_accounts *m)
     if (m->count < m->cap)
         return CB_OK;
     size_t cap = m->cap ? m->cap * 2 : 64;
-    uint8_t (*ids)[20] = realloc(m->ids, cap * sizeof *ids);
+    uint8_t(*ids)[20] = realloc(m->ids, cap * sizeof *ids);
     if (!ids)
         return CB_ERR_NOMEM;
     m->ids = ids;

@@ -358,9 +358,10 @@ cb_err cb_chain_accept_header(cb_chain *c, const cb_header *h, int64_t now,
     return err;
 }
 
+/* Codes 40..89 are broken consensus rules (90.. are mempool policy). */
 static bool err_is_consensus(cb_err err)
 {
-    return err >= 40 && err < 100;
+    return err >= 40 && err < 90;
 }
 
 /* Marks e failed and every known descendant failed-child, drops them from

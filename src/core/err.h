@@ -44,6 +44,11 @@
     X(CB_ERR_TX_BALANCE, 46, "bad-txns-balance", "sender balance is below amount plus fee")        \
     X(CB_ERR_TX_OVERFLOW, 47, "bad-txns-overflow", "recipient balance would overflow")             \
     X(CB_ERR_TX_COINBASE, 48, "bad-txns-coinbase", "a coinbase is not a standalone transaction")   \
+    /* Mempool policy (SPEC section 5): not consensus. */                                          \
+    X(CB_ERR_FEE_TOO_LOW, 90, "min-fee-not-met", "fee is below the minimum of 1000 units")         \
+    X(CB_ERR_IN_MEMPOOL, 91, "txn-already-in-mempool", "transaction is already in the mempool")    \
+    X(CB_ERR_REPLACE_FEE, 92, "insufficient-fee", "a replacement must pay at least 10% more")      \
+    X(CB_ERR_MEMPOOL_FULL, 93, "mempool-full", "mempool is full and the fee is too low to enter")  \
     /* Block rules (SPEC section 4). */                                                            \
     X(CB_ERR_BLK_LENGTH, 60, "bad-blk-length", "block size or transaction count out of range")     \
     X(CB_ERR_CB_MISSING, 61, "bad-cb-missing", "first transaction is not a coinbase")              \

@@ -1,0 +1,421 @@
+#include "node/mempool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/amount.h"
+#include "core/keymap.h"
+#include "crypto/keycache.h"
+
+/* One sender's pending transactions, nonces consecutive from the account's. */
+typedef struct {
+    uint8_t id[20];
+    cb_tx *txs;
+    uint8_t (*txids)[32];
+    uint64_t *seq; /* arrival order, for ties in selection */
+    size_t n, cap;
+} queue;
+
+struct cb_mempool {
+    const cb_params *p;
+    size_t max_count, max_bytes;
+    cb_keymap *by_sender; /* id -> queue index */
+    cb_keymap *by_txid;   /* txid -> queue index */
+    queue *queues;
+    size_t nq, capq;
+    size_t count;
+    uint64_t next_seq;
+    cb_keycache *keys;
+};
+
+cb_mempool *cb_mempool_new(const cb_params *p, size_t max_count, size_t max_bytes, uint64_t seed)
+{
+    cb_mempool *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->p = p;
+    m->max_count = max_count;
+    m->max_bytes = max_bytes;
+    m->by_sender = cb_keymap_new(20, seed);
+    m->by_txid = cb_keymap_new(32, seed ^ 0x5555);
+    m->keys = cb_keycache_new(4096, seed ^ 0xaaaa);
+    if (!m->by_sender || !m->by_txid || !m->keys) {
+        cb_mempool_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static void queue_clear(queue *q)
+{
+    free(q->txs);
+    free(q->txids);
+    free(q->seq);
+    memset(q, 0, sizeof *q);
+}
+
+void cb_mempool_free(cb_mempool *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nq; i++)
+        queue_clear(&m->queues[i]);
+    free(m->queues);
+    cb_keymap_free(m->by_sender);
+    cb_keymap_free(m->by_txid);
+    cb_keycache_free(m->keys);
+    free(m);
+}
+
+static queue *find_queue(const cb_mempool *m, const uint8_t id[20], uint32_t *qi)
+{
+    uint32_t i;
+    if (!cb_keymap_get(m->by_sender, id, &i))
+        return NULL;
+    if (qi)
+        *qi = i;
+    return &m->queues[i];
+}
+
+/* Drops the empty queue qi, moving the last queue into its place. */
+static cb_err drop_queue(cb_mempool *m, uint32_t qi)
+{
+    cb_keymap_remove(m->by_sender, m->queues[qi].id);
+    queue_clear(&m->queues[qi]);
+    uint32_t last = (uint32_t)--m->nq;
+    if (qi == last)
+        return CB_OK;
+    m->queues[qi] = m->queues[last];
+    memset(&m->queues[last], 0, sizeof m->queues[last]);
+    /* Overwriting existing keys never allocates. */
+    cb_err err = cb_keymap_put(m->by_sender, m->queues[qi].id, qi);
+    for (size_t i = 0; err == CB_OK && i < m->queues[qi].n; i++)
+        err = cb_keymap_put(m->by_txid, m->queues[qi].txids[i], qi);
+    return err;
+}
+
+/* Removes transactions k.. of queue qi (and the queue, if emptied). */
+static cb_err truncate_queue(cb_mempool *m, uint32_t qi, size_t k)
+{
+    queue *q = &m->queues[qi];
+    for (size_t i = k; i < q->n; i++)
+        cb_keymap_remove(m->by_txid, q->txids[i]);
+    m->count -= q->n - k;
+    q->n = k;
+    return q->n == 0 ? drop_queue(m, qi) : CB_OK;
+}
+
+static cb_err reserve_tx(queue *q)
+{
+    if (q->n < q->cap)
+        return CB_OK;
+    size_t cap = q->cap ? q->cap * 2 : 4;
+    cb_tx *txs = realloc(q->txs, cap * sizeof *txs);
+    if (!txs)
+        return CB_ERR_NOMEM;
+    q->txs = txs;
+    uint8_t(*ids)[32] = realloc(q->txids, cap * sizeof *ids);
+    if (!ids)
+        return CB_ERR_NOMEM;
+    q->txids = ids;
+    uint64_t *seq = realloc(q->seq, cap * sizeof *seq);
+    if (!seq)
+        return CB_ERR_NOMEM;
+    q->seq = seq;
+    q->cap = cap;
+    return CB_OK;
+}
+
+static cb_err new_queue(cb_mempool *m, const uint8_t id[20], uint32_t *qi)
+{
+    if (m->nq == m->capq) {
+        size_t cap = m->capq ? m->capq * 2 : 16;
+        queue *qs = realloc(m->queues, cap * sizeof *qs);
+        if (!qs)
+            return CB_ERR_NOMEM;
+        m->queues = qs;
+        m->capq = cap;
+    }
+    cb_err err = cb_keymap_put(m->by_sender, id, (uint32_t)m->nq);
+    if (err != CB_OK)
+        return err;
+    memset(&m->queues[m->nq], 0, sizeof m->queues[m->nq]);
+    memcpy(m->queues[m->nq].id, id, 20);
+    *qi = (uint32_t)m->nq++;
+    return CB_OK;
+}
+
+/* Makes room for one more transaction paying `fee`, evicting the lowest-fee
+ * queue tails (never from the queue `keep`, whose tail the newcomer follows). */
+static cb_err make_room(cb_mempool *m, const uint8_t keep[20], uint64_t fee)
+{
+    while (m->count + 1 > m->max_count || (m->count + 1) * CB_TX_SIZE > m->max_bytes) {
+        uint32_t victim = UINT32_MAX;
+        uint64_t low = UINT64_MAX;
+        for (uint32_t i = 0; i < m->nq; i++) {
+            const queue *q = &m->queues[i];
+            if (memcmp(q->id, keep, 20) == 0)
+                continue;
+            if (q->txs[q->n - 1].fee < low) {
+                low = q->txs[q->n - 1].fee;
+                victim = i;
+            }
+        }
+        if (victim == UINT32_MAX || low >= fee)
+            return CB_ERR_MEMPOOL_FULL;
+        cb_err err = truncate_queue(m, victim, m->queues[victim].n - 1);
+        if (err != CB_OK)
+            return err;
+    }
+    return CB_OK;
+}
+
+/* The core of admission. `trusted`: the signature was verified before
+ * (it came from this pool or from a valid block). */
+static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bool trusted,
+                    uint8_t txid_out[32])
+{
+    uint8_t txid[32], sid[20];
+    uint32_t dummy, qi = 0;
+    cb_account acct;
+    cb_err err;
+    if (cb_tx_is_coinbase(tx))
+        return CB_ERR_TX_COINBASE;
+    err = cb_tx_check(tx);
+    if (err != CB_OK)
+        return err;
+    if (tx->fee < CB_MEMPOOL_MIN_FEE)
+        return CB_ERR_FEE_TOO_LOW;
+    cb_tx_txid(txid, tx);
+    if (txid_out)
+        memcpy(txid_out, txid, 32);
+    if (cb_keymap_get(m->by_txid, txid, &dummy))
+        return CB_ERR_IN_MEMPOOL;
+    if (!trusted) {
+        err = cb_tx_verify_cached(tx, m->p->magic, m->keys);
+        if (err != CB_OK)
+            return err;
+    }
+    cb_tx_sender_id(sid, tx);
+    cb_accounts_get(state, sid, &acct);
+    queue *q = find_queue(m, sid, &qi);
+    size_t n = q ? q->n : 0;
+    if (tx->nonce < acct.nonce || tx->nonce - acct.nonce > n)
+        return CB_ERR_TX_NONCE;
+    size_t k = (size_t)(tx->nonce - acct.nonce);
+    bool replacing = k < n;
+    /* Fees are at most MAX_MONEY, so 11 x fee fits in 64 bits. */
+    if (replacing && tx->fee * 10 < q->txs[k].fee * 11)
+        return CB_ERR_REPLACE_FEE;
+    uint64_t cost = tx->amount + tx->fee;
+    for (size_t i = 0; i < k; i++)
+        cost += q->txs[i].amount + q->txs[i].fee;
+    if (cost > acct.balance)
+        return CB_ERR_TX_BALANCE;
+    if (replacing) {
+        cb_keymap_remove(m->by_txid, q->txids[k]);
+        err = cb_keymap_put(m->by_txid, txid, qi);
+        if (err != CB_OK) {
+            /* Put the old one back: the pool must stay as it was. */
+            return cb_keymap_put(m->by_txid, q->txids[k], qi) == CB_OK ? err : CB_ERR_NOMEM;
+        }
+        q->txs[k] = *tx;
+        memcpy(q->txids[k], txid, 32);
+        q->seq[k] = m->next_seq++;
+        /* Later ones must still fit the balance after the new amount. */
+        for (size_t i = k + 1; i < q->n; i++) {
+            cost += q->txs[i].amount + q->txs[i].fee;
+            if (cost > acct.balance)
+                return truncate_queue(m, qi, i);
+        }
+        return CB_OK;
+    }
+    err = make_room(m, sid, tx->fee);
+    if (err != CB_OK)
+        return err;
+    q = find_queue(m, sid, &qi); /* evictions may have moved it */
+    if (!q) {
+        err = new_queue(m, sid, &qi);
+        if (err != CB_OK)
+            return err;
+        q = &m->queues[qi];
+    }
+    err = reserve_tx(q);
+    if (err == CB_OK)
+        err = cb_keymap_put(m->by_txid, txid, qi);
+    if (err != CB_OK) {
+        if (q->n == 0)
+            (void)!drop_queue(m, qi);
+        return err;
+    }
+    q->txs[q->n] = *tx;
+    memcpy(q->txids[q->n], txid, 32);
+    q->seq[q->n] = m->next_seq++;
+    q->n++;
+    m->count++;
+    return CB_OK;
+}
+
+cb_err cb_mempool_add(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, uint8_t txid[32])
+{
+    return admit(m, state, tx, false, txid);
+}
+
+/* Takes the queue of id out of the pool, appending its transactions to
+ * *pulled (in nonce order). */
+static cb_err pull_queue(cb_mempool *m, const uint8_t id[20], cb_tx **pulled, size_t *n,
+                         size_t *cap)
+{
+    uint32_t qi;
+    queue *q = find_queue(m, id, &qi);
+    if (!q)
+        return CB_OK;
+    if (*n + q->n > *cap) {
+        size_t c = (*n + q->n) * 2;
+        cb_tx *p = realloc(*pulled, c * sizeof *p);
+        if (!p)
+            return CB_ERR_NOMEM;
+        *pulled = p;
+        *cap = c;
+    }
+    memcpy(*pulled + *n, q->txs, q->n * sizeof **pulled);
+    *n += q->n;
+    return truncate_queue(m, qi, 0);
+}
+
+/* Re-admits the queues of the given accounts against a new state, with
+ * `first` (a disconnected block's transactions) offered before them.
+ * Whatever no longer fits is dropped: that is the point. */
+static cb_err readmit(cb_mempool *m, const cb_accounts *state, const cb_block *b, bool senders_only,
+                      bool offer_block)
+{
+    cb_tx *pulled = NULL;
+    size_t n = 0, cap = 0;
+    cb_err err = CB_OK;
+    for (size_t i = 0; err == CB_OK && i < b->ntx; i++) {
+        const cb_tx *tx = &b->txs[i];
+        if (!cb_tx_is_coinbase(tx)) {
+            uint8_t sid[20];
+            cb_tx_sender_id(sid, tx);
+            err = pull_queue(m, sid, &pulled, &n, &cap);
+        }
+        if (err == CB_OK && !senders_only)
+            err = pull_queue(m, tx->recipient, &pulled, &n, &cap);
+    }
+    if (err == CB_OK && offer_block)
+        for (size_t i = 1; i < b->ntx; i++)
+            (void)admit(m, state, &b->txs[i], true, NULL);
+    if (err == CB_OK)
+        for (size_t i = 0; i < n; i++)
+            (void)admit(m, state, &pulled[i], true, NULL);
+    free(pulled);
+    return err;
+}
+
+cb_err cb_mempool_block_connected(cb_mempool *m, const cb_accounts *state, const cb_block *b)
+{
+    /* Only senders can lose: their nonces moved on and balances fell. */
+    return readmit(m, state, b, true, false);
+}
+
+cb_err cb_mempool_block_disconnected(cb_mempool *m, const cb_accounts *state, const cb_block *b)
+{
+    /* Senders went back; recipients and the miner lost what they got. */
+    return readmit(m, state, b, false, true);
+}
+
+/* Selection: a max-heap of queues by their next transaction's fee. */
+typedef struct {
+    uint32_t q;
+    size_t pos;
+} cursor;
+
+static bool before(const cb_mempool *m, cursor a, cursor b)
+{
+    const queue *qa = &m->queues[a.q], *qb = &m->queues[b.q];
+    uint64_t fa = qa->txs[a.pos].fee, fb = qb->txs[b.pos].fee;
+    if (fa != fb)
+        return fa > fb;
+    return qa->seq[a.pos] < qb->seq[b.pos];
+}
+
+static void sift_down(const cb_mempool *m, cursor *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, top = i;
+        if (l < n && before(m, h[l], h[top]))
+            top = l;
+        if (r < n && before(m, h[r], h[top]))
+            top = r;
+        if (top == i)
+            return;
+        cursor t = h[i];
+        h[i] = h[top];
+        h[top] = t;
+        i = top;
+    }
+}
+
+size_t cb_mempool_select(const cb_mempool *m, cb_tx *out, size_t max)
+{
+    size_t n = 0, hn = m->nq;
+    cursor *h = malloc((hn ? hn : 1) * sizeof *h);
+    if (!h)
+        return 0;
+    for (size_t i = 0; i < hn; i++)
+        h[i] = (cursor){(uint32_t)i, 0};
+    for (size_t i = hn / 2; i-- > 0;)
+        sift_down(m, h, hn, i);
+    while (hn > 0 && n < max) {
+        out[n++] = m->queues[h[0].q].txs[h[0].pos];
+        if (++h[0].pos == m->queues[h[0].q].n)
+            h[0] = h[--hn];
+        sift_down(m, h, hn, 0);
+    }
+    free(h);
+    return n;
+}
+
+size_t cb_mempool_count(const cb_mempool *m)
+{
+    return m->count;
+}
+
+size_t cb_mempool_bytes(const cb_mempool *m)
+{
+    return m->count * CB_TX_SIZE;
+}
+
+bool cb_mempool_get(const cb_mempool *m, const uint8_t txid[32], cb_tx *tx)
+{
+    uint32_t qi;
+    if (!cb_keymap_get(m->by_txid, txid, &qi))
+        return false;
+    const queue *q = &m->queues[qi];
+    for (size_t i = 0; i < q->n; i++) {
+        if (memcmp(q->txids[i], txid, 32) == 0) {
+            *tx = q->txs[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t cb_mempool_txids(const cb_mempool *m, uint8_t (*out)[32], size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nq; i++)
+        for (size_t k = 0; k < m->queues[i].n && n < max; k++)
+            memcpy(out[n++], m->queues[i].txids[k], 32);
+    return n;
+}
+
+void cb_mempool_pending(const cb_mempool *m, const uint8_t id[20], size_t *count,
+                        uint64_t *spending)
+{
+    const queue *q = find_queue(m, id, NULL);
+    *count = q ? q->n : 0;
+    *spending = 0;
+    for (size_t i = 0; q && i < q->n; i++)
+        *spending += q->txs[i].amount + q->txs[i].fee;
+}

@@ -1,0 +1,74 @@
+/* The mempool (SPEC section 5): transactions waiting for a block.
+ *
+ * Each sender's pending transactions form a queue of consecutive nonces
+ * starting at the sender's account nonce on the best chain, every one
+ * affordable after those before it. A transaction with the nonce of a
+ * pending one replaces it only with a fee at least 10% higher (later ones
+ * that no longer fit the balance leave). The pool is bounded in count and
+ * bytes; when full, the lowest-fee tail of any queue leaves first (a tail,
+ * so no queue gets a gap). After a block is connected or disconnected the
+ * queues it touched are admitted again against the new state: confirmed
+ * and conflicting transactions leave, transactions of a disconnected block
+ * come back when still valid.
+ *
+ * Owned by the node's event loop; not thread-safe. */
+#ifndef CB_NODE_MEMPOOL_H
+#define CB_NODE_MEMPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/accounts.h"
+#include "core/block.h"
+#include "core/err.h"
+#include "core/params.h"
+#include "core/tx.h"
+
+#define CB_MEMPOOL_MIN_FEE 1000u
+
+typedef struct cb_mempool cb_mempool;
+
+/* Returns: an empty pool holding at most max_count transactions and
+ * max_bytes of them (cb_mempool_free), or NULL when out of memory. */
+cb_mempool *cb_mempool_new(const cb_params *p, size_t max_count, size_t max_bytes, uint64_t seed);
+void cb_mempool_free(cb_mempool *m);
+
+/* Admits a transaction against `state` (the best chain's accounts).
+ * Out: txid (may be NULL).
+ * Returns: CB_OK; bad-txns-coinbase; a rule of cb_tx_check; min-fee-not-met;
+ * txn-already-in-mempool; bad-txns-pubkey / bad-txns-sig; bad-txns-nonce
+ * (already used, or a gap after the pending ones); insufficient-fee (a
+ * replacement); bad-txns-balance; mempool-full; or CB_ERR_NOMEM. */
+cb_err cb_mempool_add(cb_mempool *m, const cb_accounts *state, const cb_tx *tx,
+                      uint8_t txid[32]) CB_WARN_UNUSED;
+
+/* After b was connected; `state` is the state with it. */
+cb_err cb_mempool_block_connected(cb_mempool *m, const cb_accounts *state,
+                                  const cb_block *b) CB_WARN_UNUSED;
+
+/* After b was disconnected; `state` is the state without it. Its
+ * transactions are offered back first. */
+cb_err cb_mempool_block_disconnected(cb_mempool *m, const cb_accounts *state,
+                                     const cb_block *b) CB_WARN_UNUSED;
+
+/* Fills out[0..max) with transactions for a block: highest fee first,
+ * each sender's in nonce order. Returns: the number written. */
+size_t cb_mempool_select(const cb_mempool *m, cb_tx *out, size_t max);
+
+size_t cb_mempool_count(const cb_mempool *m);
+size_t cb_mempool_bytes(const cb_mempool *m);
+
+/* Looks a transaction up by txid. Returns: true and *tx if present. */
+bool cb_mempool_get(const cb_mempool *m, const uint8_t txid[32], cb_tx *tx);
+
+/* Every pending txid, in no particular order, into out[0..max).
+ * Returns: the number written. */
+size_t cb_mempool_txids(const cb_mempool *m, uint8_t (*out)[32], size_t max);
+
+/* A sender's pending transactions: how many, and what they spend
+ * (amounts plus fees). The sender's next nonce is its account nonce + count. */
+void cb_mempool_pending(const cb_mempool *m, const uint8_t id[20], size_t *count,
+                        uint64_t *spending);
+
+#endif
