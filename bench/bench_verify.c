@@ -24,7 +24,10 @@
 #include "core/tx.h"
 #include "crypto/hash.h"
 #include "crypto/keycache.h"
+#include "node/chainstore.h"
 #include "node/verify_pool.h"
+#include "store/store.h"
+#include <unistd.h>
 
 #define NKEYS 512
 #define NTX 4096
@@ -193,18 +196,36 @@ static void build_chain(cb_keyctx *ctx)
 
 /* Accepts the whole chain into a fresh cb_chain; returns seconds spent on
  * the full blocks, and in *sig_seconds the part spent checking signatures. */
-static double connect_chain(unsigned threads, double *sig_seconds)
+static double connect_chain(unsigned threads, bool with_store, double *sig_seconds)
 {
     cb_chain *c = cb_chain_new(P, 1);
     cb_verify_pool *pool = cb_verify_pool_new(threads, 3);
     cb_sig_checker s = cb_verify_pool_checker(pool);
     cb_chain_set_sig_checker(c, &s);
+    cb_store *store = NULL;
+    cb_chainstore *cs = NULL;
+    char path[] = "/tmp/cb-bench-XXXXXX";
+    if (with_store) {
+        char msg[256];
+        int fd = mkstemp(path);
+        if (fd < 0)
+            abort();
+        close(fd);
+        unlink(path);
+        if (cb_store_open(&store, P, path, msg, sizeof msg) != CB_OK ||
+            cb_chainstore_open(&cs, c, store, 0, NULL) != CB_OK) {
+            fprintf(stderr, "store: %s\n", msg);
+            abort();
+        }
+    }
     int64_t now = 1795392000 + 60LL * (nblocks + 10);
     double full = 0, sig = 0;
     for (int i = 0; i < nblocks; i++) {
         double t0 = now_seconds();
         size_t bad;
-        if (cb_chain_accept_block(c, &chain_blocks[i], now, &bad) != CB_OK)
+        cb_err err = cs ? cb_chainstore_accept_block(cs, &chain_blocks[i], now, &bad)
+                        : cb_chain_accept_block(c, &chain_blocks[i], now, &bad);
+        if (err != CB_OK)
             abort();
         double t1 = now_seconds();
         if (i >= FUND_BLOCKS) {
@@ -215,6 +236,16 @@ static double connect_chain(unsigned threads, double *sig_seconds)
                 abort();
             sig += now_seconds() - t2;
         }
+    }
+    cb_chainstore_free(cs);
+    cb_store_close(store);
+    if (with_store) {
+        char more[64];
+        unlink(path);
+        snprintf(more, sizeof more, "%s-wal", path);
+        unlink(more);
+        snprintf(more, sizeof more, "%s-shm", path);
+        unlink(more);
     }
     cb_chain_free(c);
     cb_verify_pool_free(pool);
@@ -259,24 +290,29 @@ int main(void)
 
     build_chain(ctx);
     int ntx = FULL_BLOCKS * PER_BLOCK;
-    printf("block connection: %d full blocks of %d payments (%zu bytes each), in-memory state\n",
-           FULL_BLOCKS, PER_BLOCK, cb_block_size(&chain_blocks[FUND_BLOCKS]));
-    double base = 0;
-    for (unsigned threads = 1; threads <= 2; threads++) {
-        double best = 1e9, best_sig = 0;
-        for (int round = 0; round < 2; round++) {
-            double sig, t = connect_chain(threads, &sig);
-            if (t < best) {
-                best = t;
-                best_sig = sig;
+    printf("block connection: %d full blocks of %d payments (%zu bytes each)\n", FULL_BLOCKS,
+           PER_BLOCK, cb_block_size(&chain_blocks[FUND_BLOCKS]));
+    for (int with_store = 0; with_store <= 1; with_store++) {
+        double base = 0;
+        printf(" %s\n", with_store ? "into the SQLite store (WAL, one transaction per block):"
+                                   : "in-memory state only:");
+        for (unsigned threads = 1; threads <= 2; threads++) {
+            double best = 1e9, best_sig = 0;
+            for (int round = 0; round < 2; round++) {
+                double sig, t = connect_chain(threads, with_store, &sig);
+                if (t < best) {
+                    best = t;
+                    best_sig = sig;
+                }
             }
+            if (threads == 1)
+                base = best;
+            printf("  %u thread%s: %8.0f tx/s  (signature checks ~%.0f%% of the time)", threads,
+                   threads > 1 ? "s" : " ", ntx / best, 100.0 * best_sig / best);
+            if (threads > 1)
+                printf("  scaling %.2fx", base / best);
+            printf("\n");
         }
-        if (threads == 1)
-            base = best;
-        printf("  %u thread%s: %8.0f tx/s  (signature checks ~%.0f%% of the time)%s\n", threads,
-               threads > 1 ? "s" : " ", ntx / best, 100.0 * best_sig / best, threads > 1 ? "" : "");
-        if (threads > 1)
-            printf("  scaling: %.2fx\n", base / best);
     }
     for (int i = 0; i < nblocks; i++)
         cb_block_clear(&chain_blocks[i]);

@@ -3,7 +3,7 @@
 # is missing. Safe to run again: it does nothing when all are present.
 set -euo pipefail
 
-build_pkgs=(gcc make cmake pkg-config libsecp256k1-dev libssl-dev libjansson-dev)
+build_pkgs=(gcc make cmake pkg-config libsecp256k1-dev libssl-dev libjansson-dev libsqlite3-dev)
 test_pkgs=(libcmocka-dev python3 valgrind clang libclang-rt-14-dev clang-format)
 
 want=("${build_pkgs[@]}")

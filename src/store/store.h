@@ -1,0 +1,124 @@
+/* The node's store: one interface in the chain's own terms (blocks, undo
+ * data, accounts, transactions, users, peers), never SQL, with a backend
+ * per engine behind it (SQLite now; MySQL next).
+ *
+ * Every change of chain state is one database transaction: connecting a
+ * block writes the block, its undo data, its transactions' status and the
+ * new wallet rows together, so a crash leaves the old state or the new.
+ * Whatever the store returns is read as untrusted input: the node rebuilds
+ * and checks its chain from the stored blocks at start. */
+#ifndef CB_STORE_STORE_H
+#define CB_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/accounts.h"
+#include "core/block.h"
+#include "core/err.h"
+#include "core/params.h"
+#include "core/state.h"
+
+#define CB_STORE_SCHEMA_VERSION 1
+
+typedef struct cb_store cb_store;
+
+/* Opens the store named by `uri` for network p, creating its tables on
+ * first use. uri: a file path (SQLite), or "sqlite:PATH".
+ * A store of another network or schema version is refused.
+ * Out: *out; on failure msg (msglen bytes) says why in a sentence.
+ * Returns: CB_OK, CB_ERR_ARG (bad uri), CB_ERR_STORE (open, schema, or a
+ * mismatched network/version), or CB_ERR_NOMEM. */
+cb_err cb_store_open(cb_store **out, const cb_params *p, const char *uri, char *msg,
+                     size_t msglen) CB_WARN_UNUSED;
+
+/* Closes the store; NULL is fine. */
+void cb_store_close(cb_store *s);
+
+/* The last error's text from the engine (for logs), never NULL. */
+const char *cb_store_last_error(const cb_store *s);
+
+/* Stores a block (not yet on the active chain). Storing it again is fine.
+ * Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_put_block(cb_store *s, const uint8_t hash[32], uint32_t height,
+                          const cb_block *b) CB_WARN_UNUSED;
+
+/* In one transaction: stores b if needed, marks it active at its height,
+ * keeps its undo journal, marks its transactions confirmed, and writes the
+ * wallet rows of every account the journal names with its value in `state`
+ * (the state after b). Returns: CB_OK or CB_ERR_STORE (nothing written). */
+cb_err cb_store_connect(cb_store *s, const uint8_t hash[32], uint32_t height, const cb_block *b,
+                        const cb_undo *undo, const cb_accounts *state) CB_WARN_UNUSED;
+
+/* In one transaction: restores the wallet rows from b's undo journal,
+ * drops the journal, marks b inactive and its transactions pending again.
+ * Returns: CB_OK, CB_ERR_NOT_FOUND (no journal: b is not active), a parse
+ * error of the stored journal, or CB_ERR_STORE. */
+cb_err cb_store_disconnect(cb_store *s, const uint8_t hash[32], const cb_block *b) CB_WARN_UNUSED;
+
+/* Calls fn for every stored block, lowest height first, then in the order
+ * stored; fn's error stops the walk and is returned.
+ * A stored block that does not parse stops the walk with its error. */
+typedef cb_err (*cb_store_block_fn)(void *ctx, const cb_block *b);
+cb_err cb_store_foreach_block(cb_store *s, cb_store_block_fn fn, void *ctx) CB_WARN_UNUSED;
+
+/* The active tip recorded by the last connect/disconnect.
+ * Returns: CB_OK, CB_ERR_NOT_FOUND (nothing connected yet) or CB_ERR_STORE. */
+cb_err cb_store_tip(cb_store *s, uint8_t hash[32], uint32_t *height) CB_WARN_UNUSED;
+
+/* One wallet row (absent: zero). Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_get_account(cb_store *s, const uint8_t id[20], cb_account *out) CB_WARN_UNUSED;
+
+/* Reads the whole wallet table into `out` (an empty map).
+ * Returns: CB_OK, CB_ERR_STORE or CB_ERR_NOMEM. */
+cb_err cb_store_load_accounts(cb_store *s, cb_accounts *out) CB_WARN_UNUSED;
+
+/* Replaces the whole wallet table with `state`, in one transaction.
+ * Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_replace_accounts(cb_store *s, const cb_accounts *state) CB_WARN_UNUSED;
+
+/* Transactions seen but not in a block: status "pending"; a pending one
+ * the mempool dropped: "rejected" (with the reason). */
+cb_err cb_store_put_pending_tx(cb_store *s, const cb_tx *tx, int64_t now) CB_WARN_UNUSED;
+cb_err cb_store_reject_tx(cb_store *s, const uint8_t txid[32], const char *reason) CB_WARN_UNUSED;
+
+typedef enum { CB_TX_UNKNOWN = 0, CB_TX_PENDING, CB_TX_CONFIRMED, CB_TX_REJECTED } cb_tx_status;
+
+/* A transaction's status, and for a confirmed one its block height.
+ * Returns: CB_OK (CB_TX_UNKNOWN when absent) or CB_ERR_STORE. */
+cb_err cb_store_tx_status(cb_store *s, const uint8_t txid[32], cb_tx_status *status,
+                          uint32_t *height) CB_WARN_UNUSED;
+
+/* Users (the original's users table). Secrets arrive already protected:
+ * pwhash is an Argon2id string, enc_key an encrypted private key. */
+typedef struct {
+    char username[33];
+    char name[129];
+    char email[255];
+    char pwhash[129];
+    uint8_t pubkey[33];
+    uint8_t enc_key[128];
+    size_t enc_len;
+    int64_t created;
+} cb_user_record;
+
+/* Returns: CB_OK, CB_ERR_DUPLICATE (username taken), CB_ERR_ARG or CB_ERR_STORE. */
+cb_err cb_store_add_user(cb_store *s, const cb_user_record *u) CB_WARN_UNUSED;
+/* Returns: CB_OK, CB_ERR_NOT_FOUND or CB_ERR_STORE (or a bad stored row). */
+cb_err cb_store_get_user(cb_store *s, const char *username, cb_user_record *u) CB_WARN_UNUSED;
+
+/* Known peers (the original's users_port table). */
+typedef struct {
+    char host[64];
+    uint16_t port;
+    int64_t last_seen, last_try, banned_until;
+    uint32_t failures;
+} cb_peer_record;
+
+/* Inserts or updates a peer by host and port. Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_put_peer(cb_store *s, const cb_peer_record *p) CB_WARN_UNUSED;
+/* Up to max peers, most recently seen first. Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_list_peers(cb_store *s, cb_peer_record *out, size_t max, size_t *n) CB_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,34 @@
+/* What a storage engine provides: one function per store operation, on its
+ * own handle. store.c dispatches to it; store_sqlite.c is the first. */
+#ifndef CB_STORE_BACKEND_H
+#define CB_STORE_BACKEND_H
+
+#include "store/store.h"
+
+typedef struct cb_store_backend {
+    const char *name;
+    void (*close)(void *h);
+    const char *(*last_error)(void *h);
+    cb_err (*put_block)(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b);
+    cb_err (*connect)(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b,
+                      const cb_undo *undo, const cb_accounts *state);
+    cb_err (*disconnect)(void *h, const uint8_t hash[32], const cb_block *b);
+    cb_err (*foreach_block)(void *h, cb_store_block_fn fn, void *ctx);
+    cb_err (*tip)(void *h, uint8_t hash[32], uint32_t *height);
+    cb_err (*get_account)(void *h, const uint8_t id[20], cb_account *out);
+    cb_err (*load_accounts)(void *h, cb_accounts *out);
+    cb_err (*replace_accounts)(void *h, const cb_accounts *state);
+    cb_err (*put_pending_tx)(void *h, const cb_tx *tx, int64_t now);
+    cb_err (*reject_tx)(void *h, const uint8_t txid[32], const char *reason);
+    cb_err (*tx_status)(void *h, const uint8_t txid[32], cb_tx_status *st, uint32_t *height);
+    cb_err (*add_user)(void *h, const cb_user_record *u);
+    cb_err (*get_user)(void *h, const char *username, cb_user_record *u);
+    cb_err (*put_peer)(void *h, const cb_peer_record *p);
+    cb_err (*list_peers)(void *h, cb_peer_record *out, size_t max, size_t *n);
+} cb_store_backend;
+
+/* Opens the SQLite engine on a file. Returns: CB_OK or CB_ERR_STORE with msg. */
+cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_params *p,
+                            const char *path, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,817 @@
+/* The SQLite engine of the store: WAL journal, one transaction per chain
+ * change, foreign data checked as it is read back. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/address.h"
+#include "core/hex.h"
+#include "core/keymap.h"
+#include "core/validation.h"
+#include "crypto/hash.h"
+#include "store/store_backend.h"
+
+typedef struct {
+    sqlite3 *db;
+    const cb_params *p;
+    char err[256];
+} engine;
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS blockchain ("
+    " hash BLOB PRIMARY KEY, height INTEGER NOT NULL, prev_hash BLOB NOT NULL,"
+    " merkle_root BLOB NOT NULL, time INTEGER NOT NULL, bits INTEGER NOT NULL,"
+    " nonce INTEGER NOT NULL, tx_count INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 0,"
+    " data BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS blockchain_height ON blockchain(height);"
+    "CREATE TABLE IF NOT EXISTS undo (block_hash BLOB PRIMARY KEY, data BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS transactions ("
+    " txid BLOB PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL,"
+    " amount INTEGER NOT NULL, fee INTEGER NOT NULL, nonce INTEGER NOT NULL,"
+    " time INTEGER NOT NULL, signature BLOB NOT NULL, status TEXT NOT NULL,"
+    " block_hash BLOB, height INTEGER, position INTEGER, reason TEXT, seen INTEGER,"
+    " raw BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS wallet (hash160 BLOB PRIMARY KEY, address TEXT NOT NULL,"
+    " balance INTEGER NOT NULL, nonce INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " email TEXT NOT NULL, password_hash TEXT NOT NULL, pubkey BLOB NOT NULL,"
+    " address TEXT NOT NULL, enc_privkey BLOB NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS peers (host TEXT NOT NULL, port INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL, last_try INTEGER NOT NULL, failures INTEGER NOT NULL,"
+    " banned_until INTEGER NOT NULL, PRIMARY KEY (host, port));";
+
+static cb_err fail(engine *e)
+{
+    snprintf(e->err, sizeof e->err, "%s", sqlite3_errmsg(e->db));
+    return CB_ERR_STORE;
+}
+
+static cb_err exec(engine *e, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(e->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(e->err, sizeof e->err, "%s", msg ? msg : "unknown SQLite error");
+        sqlite3_free(msg);
+        return CB_ERR_STORE;
+    }
+    return CB_OK;
+}
+
+static cb_err prepare(engine *e, sqlite3_stmt **st, const char *sql)
+{
+    return sqlite3_prepare_v2(e->db, sql, -1, st, NULL) == SQLITE_OK ? CB_OK : fail(e);
+}
+
+/* Runs a statement that returns no rows, then resets it for reuse. */
+static cb_err step_done(engine *e, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? CB_OK : fail(e);
+}
+
+static cb_err get_meta(engine *e, const char *key, char *out, size_t cap, bool *found)
+{
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT value FROM meta WHERE key = ?");
+    *found = false;
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        *found = true;
+    } else if (rc != SQLITE_DONE) {
+        err = fail(e);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err set_meta(engine *e, const char *key, const char *value)
+{
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    err = step_done(e, st);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
+{
+    sqlite3_stmt *st = NULL;
+    size_t n = cb_block_size(b);
+    uint8_t *raw = malloc(n);
+    if (!raw)
+        return CB_ERR_NOMEM;
+    cb_err err = cb_block_serialize(raw, n, b);
+    if (err == CB_OK)
+        err = prepare(e, &st,
+                      "INSERT OR IGNORE INTO blockchain (hash, height, prev_hash, merkle_root,"
+                      " time, bits, nonce, tx_count, data) VALUES (?,?,?,?,?,?,?,?,?)");
+    if (err == CB_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, height);
+        sqlite3_bind_blob(st, 3, b->header.prev, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, b->header.merkle, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, b->header.time);
+        sqlite3_bind_int64(st, 6, b->header.bits);
+        sqlite3_bind_int64(st, 7, b->header.nonce);
+        sqlite3_bind_int64(st, 8, (sqlite3_int64)b->ntx);
+        sqlite3_bind_blob(st, 9, raw, (int)n, SQLITE_STATIC);
+        err = step_done(e, st);
+    }
+    sqlite3_finalize(st);
+    free(raw);
+    return err;
+}
+
+static cb_err sqlite_put_block(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b)
+{
+    return put_block_in(h, hash, height, b);
+}
+
+static void address_of(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t id[20])
+{
+    if (cb_address_encode(p, out, id) != CB_OK)
+        snprintf(out, CB_ADDRESS_MAX, "?");
+}
+
+/* Writes a wallet row (a zero account is deleted, as in memory). */
+static cb_err write_account(engine *e, sqlite3_stmt *up, sqlite3_stmt *del, const uint8_t id[20],
+                            const cb_account *a)
+{
+    if (a->balance == 0 && a->nonce == 0) {
+        sqlite3_bind_blob(del, 1, id, 20, SQLITE_STATIC);
+        return step_done(e, del);
+    }
+    char addr[CB_ADDRESS_MAX];
+    address_of(e->p, addr, id);
+    sqlite3_bind_blob(up, 1, id, 20, SQLITE_STATIC);
+    sqlite3_bind_text(up, 2, addr, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(up, 3, (sqlite3_int64)a->balance);
+    sqlite3_bind_int64(up, 4, (sqlite3_int64)a->nonce);
+    return step_done(e, up);
+}
+
+static const char UPSERT_WALLET[] =
+    "INSERT OR REPLACE INTO wallet (hash160, address, balance, nonce) VALUES (?,?,?,?)";
+static const char DELETE_WALLET[] = "DELETE FROM wallet WHERE hash160 = ?";
+
+static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
+{
+    char hex[65], hs[16];
+    cb_hash_to_hex(hex, hash);
+    snprintf(hs, sizeof hs, "%u", height);
+    cb_err err = set_meta(e, "tip_hash", hex);
+    return err == CB_OK ? set_meta(e, "tip_height", hs) : err;
+}
+
+static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b,
+                             const cb_undo *undo, const cb_accounts *state)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL, *up = NULL, *del = NULL, *tx = NULL;
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    if (err != CB_OK)
+        return err;
+    err = put_block_in(e, hash, height, b);
+    if (err == CB_OK)
+        err = prepare(e, &st, "UPDATE blockchain SET active = 1 WHERE hash = ?");
+    if (err == CB_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        err = step_done(e, st);
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (err == CB_OK)
+        err = cb_undo_serialize(undo, &raw, &len);
+    if (err == CB_OK)
+        err = prepare(e, &st, "INSERT OR REPLACE INTO undo (block_hash, data) VALUES (?, ?)");
+    if (err == CB_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, raw, (int)len, SQLITE_STATIC);
+        err = step_done(e, st);
+    }
+    if (err == CB_OK)
+        err = prepare(e, &up, UPSERT_WALLET);
+    if (err == CB_OK)
+        err = prepare(e, &del, DELETE_WALLET);
+    /* The journal names an account once per change; its row is written
+     * once, with its value after the block. */
+    cb_keymap *seen = err == CB_OK ? cb_keymap_new(20, 0) : NULL;
+    if (err == CB_OK && !seen)
+        err = CB_ERR_NOMEM;
+    for (size_t i = 0; err == CB_OK && i < undo->n; i++) {
+        uint32_t dummy;
+        cb_account a;
+        if (cb_keymap_get(seen, undo->entries[i].id, &dummy))
+            continue;
+        err = cb_keymap_put(seen, undo->entries[i].id, 0);
+        cb_accounts_get(state, undo->entries[i].id, &a);
+        if (err == CB_OK)
+            err = write_account(e, up, del, undo->entries[i].id, &a);
+    }
+    cb_keymap_free(seen);
+    if (err == CB_OK)
+        err = prepare(e, &tx,
+                      "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce,"
+                      " time, signature, status, block_hash, height, position, raw)"
+                      " VALUES (?,?,?,?,?,?,?,?,'confirmed',?,?,?,?)"
+                      " ON CONFLICT(txid) DO UPDATE SET status = 'confirmed',"
+                      " block_hash = excluded.block_hash, height = excluded.height,"
+                      " position = excluded.position, reason = NULL");
+    for (size_t i = 0; err == CB_OK && i < b->ntx; i++) {
+        const cb_tx *t = &b->txs[i];
+        uint8_t id[32], sid[20], rawtx[CB_TX_SIZE];
+        char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
+        cb_tx_txid(id, t);
+        cb_tx_serialize(rawtx, t);
+        if (cb_tx_is_coinbase(t)) {
+            snprintf(from, sizeof from, "coinbase");
+        } else {
+            cb_tx_sender_id(sid, t);
+            address_of(e->p, from, sid);
+        }
+        address_of(e->p, to, t->recipient);
+        sqlite3_bind_blob(tx, 1, id, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_text(tx, 2, from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(tx, 3, to, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(tx, 4, (sqlite3_int64)t->amount);
+        sqlite3_bind_int64(tx, 5, (sqlite3_int64)t->fee);
+        sqlite3_bind_int64(tx, 6, (sqlite3_int64)t->nonce);
+        sqlite3_bind_int64(tx, 7, (sqlite3_int64)t->time);
+        sqlite3_bind_blob(tx, 8, t->sig, 64, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(tx, 9, hash, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(tx, 10, height);
+        sqlite3_bind_int64(tx, 11, (sqlite3_int64)i);
+        sqlite3_bind_blob(tx, 12, rawtx, CB_TX_SIZE, SQLITE_TRANSIENT);
+        err = step_done(e, tx);
+    }
+    if (err == CB_OK)
+        err = set_tip(e, hash, height);
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    sqlite3_finalize(del);
+    sqlite3_finalize(tx);
+    free(raw);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
+
+static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block *b)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL, *up = NULL, *del = NULL;
+    cb_undo undo;
+    cb_undo_init(&undo);
+    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    if (err != CB_OK)
+        return err;
+    err = prepare(e, &st, "SELECT data FROM undo WHERE block_hash = ?");
+    if (err == CB_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            err = cb_undo_parse(&undo, sqlite3_column_blob(st, 0),
+                                (size_t)sqlite3_column_bytes(st, 0));
+        else
+            err = rc == SQLITE_DONE ? CB_ERR_NOT_FOUND : fail(e);
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (err == CB_OK)
+        err = prepare(e, &up, UPSERT_WALLET);
+    if (err == CB_OK)
+        err = prepare(e, &del, DELETE_WALLET);
+    /* An account's first journal entry holds its value before the block:
+     * that is the row to write back, once. */
+    cb_keymap *seen = err == CB_OK ? cb_keymap_new(20, 0) : NULL;
+    if (err == CB_OK && !seen)
+        err = CB_ERR_NOMEM;
+    for (size_t i = 0; err == CB_OK && i < undo.n; i++) {
+        uint32_t dummy;
+        if (cb_keymap_get(seen, undo.entries[i].id, &dummy))
+            continue;
+        err = cb_keymap_put(seen, undo.entries[i].id, 0);
+        if (err == CB_OK)
+            err = write_account(e, up, del, undo.entries[i].id, &undo.entries[i].before);
+    }
+    cb_keymap_free(seen);
+    if (err == CB_OK)
+        err = prepare(e, &st, "DELETE FROM undo WHERE block_hash = ?");
+    if (err == CB_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        err = step_done(e, st);
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (err == CB_OK)
+        err = prepare(e, &st, "UPDATE blockchain SET active = 0 WHERE hash = ?");
+    if (err == CB_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        err = step_done(e, st);
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    /* The coinbase disappears with its block; payments wait again. */
+    if (err == CB_OK)
+        err = prepare(e, &st,
+                      "UPDATE transactions SET status = CASE WHEN sender = 'coinbase'"
+                      " THEN 'rejected' ELSE 'pending' END, block_hash = NULL, height = NULL,"
+                      " position = NULL WHERE block_hash = ?");
+    if (err == CB_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        err = step_done(e, st);
+    }
+    /* The new tip is the parent, one below. */
+    if (err == CB_OK) {
+        uint8_t tip[32];
+        uint32_t height = 0;
+        sqlite3_finalize(st);
+        st = NULL;
+        err = prepare(e, &st, "SELECT height FROM blockchain WHERE hash = ?");
+        if (err == CB_OK) {
+            sqlite3_bind_blob(st, 1, b->header.prev, 32, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                height = (uint32_t)sqlite3_column_int64(st, 0);
+            memcpy(tip, b->header.prev, 32);
+            err = set_tip(e, tip, height);
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    sqlite3_finalize(del);
+    cb_undo_clear(&undo);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
+
+static cb_err sqlite_foreach_block(void *h, cb_store_block_fn fn, void *ctx)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT data FROM blockchain ORDER BY height, rowid");
+    while (err == CB_OK) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            err = fail(e);
+            break;
+        }
+        cb_block b;
+        err = cb_block_parse(&b, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        if (err != CB_OK) {
+            snprintf(e->err, sizeof e->err, "a stored block does not parse: %s", cb_strerror(err));
+            break;
+        }
+        err = fn(ctx, &b);
+        cb_block_clear(&b);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_tip(void *h, uint8_t hash[32], uint32_t *height)
+{
+    engine *e = h;
+    char hex[80], hs[16];
+    bool f1, f2;
+    cb_err err = get_meta(e, "tip_hash", hex, sizeof hex, &f1);
+    if (err == CB_OK)
+        err = get_meta(e, "tip_height", hs, sizeof hs, &f2);
+    if (err != CB_OK)
+        return err;
+    if (!f1 || !f2)
+        return CB_ERR_NOT_FOUND;
+    char *end = NULL;
+    unsigned long v = strtoul(hs, &end, 10);
+    if (cb_hash_from_hex(hash, hex) != CB_OK || end == hs || *end || v > UINT32_MAX) {
+        snprintf(e->err, sizeof e->err, "the recorded tip is malformed");
+        return CB_ERR_STORE;
+    }
+    *height = (uint32_t)v;
+    return CB_OK;
+}
+
+/* Reads a wallet row's values; negative numbers cannot be ours. */
+static cb_err read_account(engine *e, sqlite3_stmt *st, int col, cb_account *a)
+{
+    sqlite3_int64 bal = sqlite3_column_int64(st, col), non = sqlite3_column_int64(st, col + 1);
+    if (bal < 0 || non < 0) {
+        snprintf(e->err, sizeof e->err, "a wallet row holds a negative number");
+        return CB_ERR_STORE;
+    }
+    a->balance = (uint64_t)bal;
+    a->nonce = (uint64_t)non;
+    return CB_OK;
+}
+
+static cb_err sqlite_get_account(void *h, const uint8_t id[20], cb_account *out)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT balance, nonce FROM wallet WHERE hash160 = ?");
+    memset(out, 0, sizeof *out);
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_blob(st, 1, id, 20, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        err = read_account(e, st, 0, out);
+    else if (rc != SQLITE_DONE)
+        err = fail(e);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_load_accounts(void *h, cb_accounts *out)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT hash160, balance, nonce FROM wallet");
+    while (err == CB_OK) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            err = fail(e);
+            break;
+        }
+        cb_account a;
+        if (sqlite3_column_bytes(st, 0) != 20) {
+            snprintf(e->err, sizeof e->err, "a wallet row's hash160 is not 20 bytes");
+            err = CB_ERR_STORE;
+            break;
+        }
+        err = read_account(e, st, 1, &a);
+        if (err == CB_OK)
+            err = cb_accounts_set(out, sqlite3_column_blob(st, 0), &a);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_replace_accounts(void *h, const cb_accounts *state)
+{
+    engine *e = h;
+    sqlite3_stmt *up = NULL, *del = NULL;
+    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    if (err != CB_OK)
+        return err;
+    err = exec(e, "DELETE FROM wallet");
+    if (err == CB_OK)
+        err = prepare(e, &up, UPSERT_WALLET);
+    if (err == CB_OK)
+        err = prepare(e, &del, DELETE_WALLET);
+    size_t pos = 0;
+    uint8_t id[20];
+    cb_account a;
+    while (err == CB_OK && cb_accounts_next(state, &pos, id, &a))
+        err = write_account(e, up, del, id, &a);
+    sqlite3_finalize(up);
+    sqlite3_finalize(del);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
+
+static cb_err sqlite_put_pending_tx(void *h, const cb_tx *t, int64_t now)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    uint8_t id[32], sid[20], raw[CB_TX_SIZE];
+    char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
+    cb_err err =
+        prepare(e, &st,
+                "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce,"
+                " time, signature, status, seen, raw) VALUES (?,?,?,?,?,?,?,?,'pending',?,?)"
+                " ON CONFLICT(txid) DO UPDATE SET status = 'pending', reason = NULL"
+                " WHERE status <> 'confirmed'");
+    if (err != CB_OK)
+        return err;
+    cb_tx_txid(id, t);
+    cb_tx_sender_id(sid, t);
+    address_of(e->p, from, sid);
+    address_of(e->p, to, t->recipient);
+    cb_tx_serialize(raw, t);
+    sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)t->amount);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)t->fee);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)t->nonce);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)t->time);
+    sqlite3_bind_blob(st, 8, t->sig, 64, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, now);
+    sqlite3_bind_blob(st, 10, raw, CB_TX_SIZE, SQLITE_STATIC);
+    err = step_done(e, st);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_reject_tx(void *h, const uint8_t txid[32], const char *reason)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st,
+                         "UPDATE transactions SET status = 'rejected', reason = ?"
+                         " WHERE txid = ? AND status = 'pending'");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, txid, 32, SQLITE_STATIC);
+    err = step_done(e, st);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_tx_status(void *h, const uint8_t txid[32], cb_tx_status *status,
+                               uint32_t *height)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT status, height FROM transactions WHERE txid = ?");
+    *status = CB_TX_UNKNOWN;
+    *height = 0;
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_blob(st, 1, txid, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *s = (const char *)sqlite3_column_text(st, 0);
+        if (s && strcmp(s, "pending") == 0)
+            *status = CB_TX_PENDING;
+        else if (s && strcmp(s, "confirmed") == 0)
+            *status = CB_TX_CONFIRMED;
+        else if (s && strcmp(s, "rejected") == 0)
+            *status = CB_TX_REJECTED;
+        sqlite3_int64 hgt = sqlite3_column_int64(st, 1);
+        *height = hgt > 0 && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
+    } else if (rc != SQLITE_DONE) {
+        err = fail(e);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_add_user(void *h, const cb_user_record *u)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    char addr[CB_ADDRESS_MAX];
+    if (u->enc_len > sizeof u->enc_key)
+        return CB_ERR_ARG;
+    cb_err err = cb_address_from_pubkey(e->p, addr, u->pubkey);
+    if (err == CB_OK)
+        err = prepare(e, &st,
+                      "INSERT INTO users (username, name, email, password_hash, pubkey, address,"
+                      " enc_privkey, created) VALUES (?,?,?,?,?,?,?,?)");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, u->username, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, u->email, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, u->pwhash, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, u->pubkey, 33, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 7, u->enc_key, (int)u->enc_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, u->created);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_CONSTRAINT)
+        err = CB_ERR_DUPLICATE;
+    else if (rc != SQLITE_DONE)
+        err = fail(e);
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* Copies a text column into a fixed buffer; too long means not ours. */
+static bool copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    int n = sqlite3_column_bytes(st, col);
+    if (!s || n < 0 || (size_t)n >= cap)
+        return false;
+    memcpy(dst, s, (size_t)n);
+    dst[n] = '\0';
+    return true;
+}
+
+static cb_err sqlite_get_user(void *h, const char *username, cb_user_record *u)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st,
+                         "SELECT username, name, email, password_hash, pubkey, enc_privkey,"
+                         " created FROM users WHERE username = ?");
+    memset(u, 0, sizeof *u);
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int pk = sqlite3_column_bytes(st, 4), ek = sqlite3_column_bytes(st, 5);
+        if (!copy_text(u->username, sizeof u->username, st, 0) ||
+            !copy_text(u->name, sizeof u->name, st, 1) ||
+            !copy_text(u->email, sizeof u->email, st, 2) ||
+            !copy_text(u->pwhash, sizeof u->pwhash, st, 3) || pk != 33 || ek < 0 ||
+            (size_t)ek > sizeof u->enc_key) {
+            snprintf(e->err, sizeof e->err, "the users row of '%s' is malformed", username);
+            err = CB_ERR_STORE;
+        } else {
+            memcpy(u->pubkey, sqlite3_column_blob(st, 4), 33);
+            if (ek)
+                memcpy(u->enc_key, sqlite3_column_blob(st, 5), (size_t)ek);
+            u->enc_len = (size_t)ek;
+            u->created = sqlite3_column_int64(st, 6);
+        }
+    } else {
+        err = rc == SQLITE_DONE ? CB_ERR_NOT_FOUND : fail(e);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_put_peer(void *h, const cb_peer_record *p)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st,
+                         "INSERT OR REPLACE INTO peers (host, port, last_seen, last_try, failures,"
+                         " banned_until) VALUES (?,?,?,?,?,?)");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, p->host, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, p->port);
+    sqlite3_bind_int64(st, 3, p->last_seen);
+    sqlite3_bind_int64(st, 4, p->last_try);
+    sqlite3_bind_int64(st, 5, p->failures);
+    sqlite3_bind_int64(st, 6, p->banned_until);
+    err = step_done(e, st);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_list_peers(void *h, cb_peer_record *out, size_t max, size_t *n)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    *n = 0;
+    cb_err err = prepare(e, &st,
+                         "SELECT host, port, last_seen, last_try, failures, banned_until FROM peers"
+                         " ORDER BY last_seen DESC");
+    while (err == CB_OK && *n < max) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            err = fail(e);
+            break;
+        }
+        cb_peer_record *p = &out[*n];
+        int port = sqlite3_column_int(st, 1);
+        if (!copy_text(p->host, sizeof p->host, st, 0) || port <= 0 || port > 65535)
+            continue; /* a row that is not ours is skipped, not trusted */
+        p->port = (uint16_t)port;
+        p->last_seen = sqlite3_column_int64(st, 2);
+        p->last_try = sqlite3_column_int64(st, 3);
+        p->failures = (uint32_t)sqlite3_column_int64(st, 4);
+        p->banned_until = sqlite3_column_int64(st, 5);
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static void sqlite_close(void *h)
+{
+    engine *e = h;
+    if (!e)
+        return;
+    sqlite3_close_v2(e->db);
+    free(e);
+}
+
+static const char *sqlite_last_error(void *h)
+{
+    return ((engine *)h)->err;
+}
+
+static const cb_store_backend SQLITE_OPS = {
+    "sqlite",           sqlite_close,         sqlite_last_error,       sqlite_put_block,
+    sqlite_connect,     sqlite_disconnect,    sqlite_foreach_block,    sqlite_tip,
+    sqlite_get_account, sqlite_load_accounts, sqlite_replace_accounts, sqlite_put_pending_tx,
+    sqlite_reject_tx,   sqlite_tx_status,     sqlite_add_user,         sqlite_get_user,
+    sqlite_put_peer,    sqlite_list_peers,
+};
+
+/* On an empty store: connects the genesis block, then records the network
+ * and schema. The network is written last, so a store only counts as set
+ * up when all of it is there; a crash before that repeats this, and every
+ * step here may run twice. */
+static cb_err init_new(engine *e)
+{
+    cb_block g;
+    cb_undo undo;
+    uint8_t hash[32];
+    size_t bad;
+    char v[16];
+    cb_accounts *state = cb_accounts_new(0);
+    if (!state)
+        return CB_ERR_NOMEM;
+    cb_undo_init(&undo);
+    cb_err err = CB_OK;
+    if (e->p->has_genesis_block) {
+        err = cb_params_genesis_block(e->p, &g);
+        if (err == CB_OK) {
+            cb_header_hash(hash, &g.header);
+            err = cb_block_connect(e->p, state, &undo, &g, 0, &bad);
+            if (err == CB_OK)
+                err = sqlite_connect(e, hash, 0, &g, &undo, state);
+            cb_block_clear(&g);
+        }
+    }
+    snprintf(v, sizeof v, "%d", CB_STORE_SCHEMA_VERSION);
+    if (err == CB_OK)
+        err = set_meta(e, "schema_version", v);
+    if (err == CB_OK)
+        err = set_meta(e, "network", e->p->name);
+    cb_undo_clear(&undo);
+    cb_accounts_free(state);
+    return err;
+}
+
+cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_params *p,
+                            const char *path, char *msg, size_t msglen)
+{
+    engine *e = calloc(1, sizeof *e);
+    char value[64];
+    bool found = false;
+    cb_err err;
+    if (!e)
+        return CB_ERR_NOMEM;
+    e->p = p;
+    if (sqlite3_open_v2(path, &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        snprintf(msg, msglen, "cannot open database %s: %s", path,
+                 e->db ? sqlite3_errmsg(e->db) : "out of memory");
+        sqlite3_close_v2(e->db);
+        free(e);
+        return CB_ERR_STORE;
+    }
+    /* Another process (a second node on the same datadir) waits a while
+     * rather than fail at once; WAL lets readers work beside one writer. */
+    sqlite3_busy_timeout(e->db, 5000);
+    err = exec(e, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                  " PRAGMA foreign_keys = ON;");
+    if (err == CB_OK)
+        err = exec(e, SCHEMA);
+    if (err == CB_OK)
+        err = get_meta(e, "network", value, sizeof value, &found);
+    if (err == CB_OK && !found) {
+        err = init_new(e);
+    } else if (err == CB_OK && strcmp(value, p->name) != 0) {
+        snprintf(msg, msglen, "database %s belongs to network '%s', not '%s'", path, value,
+                 p->name);
+        sqlite_close(e);
+        return CB_ERR_STORE;
+    } else if (err == CB_OK) {
+        err = get_meta(e, "schema_version", value, sizeof value, &found);
+        char *end = NULL;
+        long version = found ? strtol(value, &end, 10) : -1;
+        if (err == CB_OK &&
+            (!found || end == value || *end || version != CB_STORE_SCHEMA_VERSION)) {
+            snprintf(msg, msglen, "database %s has schema version %s; this CoinBit reads %d", path,
+                     found ? value : "(none)", CB_STORE_SCHEMA_VERSION);
+            sqlite_close(e);
+            return CB_ERR_STORE;
+        }
+    }
+    if (err != CB_OK) {
+        snprintf(msg, msglen, "database %s: %s", path, e->err);
+        sqlite_close(e);
+        return err;
+    }
+    *h = e;
+    *ops = &SQLITE_OPS;
+    return CB_OK;
+}

@@ -1,0 +1,332 @@
+/* The SQLite store through the chain, as the node will use it: opening and
+ * refusing, reorganisations written exactly, a restart that rebuilds the
+ * same chain, repair of a wallet table that differs, users, peers and
+ * transaction status, and kill -9 at random moments while blocks connect. */
+#include "support.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/amount.h"
+#include "crypto/hash.h"
+#include "node/chainstore.h"
+#include "store/store.h"
+
+#define T0 1795392000u
+#define NOW ((int64_t)T0 + 10000000)
+
+static const cb_params *P;
+static cb_keyctx *ctx;
+static uint8_t key[2][32], id[2][20];
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    uint8_t pub[33];
+    P = cb_params_regtest();
+    ctx = cb_keyctx_new();
+    for (int i = 0; i < 2; i++) {
+        cbt_key(key[i], (uint32_t)i + 300);
+        assert_int_equal(cb_key_public(ctx, pub, key[i]), CB_OK);
+        cb_hash160(id[i], pub, 33);
+    }
+    snprintf(dir, sizeof dir, "/tmp/cb-store-test-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    cb_keyctx_free(ctx);
+    return 0;
+}
+
+static void path_for(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static cb_store *open_ok(const char *name)
+{
+    char path[300], msg[256];
+    cb_store *s = NULL;
+    path_for(path, sizeof path, name);
+    cb_err err = cb_store_open(&s, P, path, msg, sizeof msg);
+    if (err != CB_OK)
+        fail_msg("open %s: %s", path, msg);
+    return s;
+}
+
+/* A block on prev (NULL: genesis) at height, mined to `miner`, paying
+ * `pay` units from key 0 with nonce `nonce` when pay > 0. */
+static void block_on(cb_block *b, const uint8_t prev_hash[32], uint32_t height, int miner,
+                     uint64_t pay, uint64_t nonce, uint32_t tag)
+{
+    cb_tx tx;
+    uint8_t g[32];
+    if (!prev_hash) {
+        cb_params_genesis_hash(P, g);
+        prev_hash = g;
+    }
+    if (pay)
+        cbt_make_tx(P, ctx, &tx, key[0], id[1], pay, 1000, nonce);
+    cbt_make_block(P, b, prev_hash, height, T0 + 60 * height + tag, id[miner], &tx, pay ? 1 : 0,
+                   tag);
+}
+
+static void assert_store_matches(cb_store *s, const cb_chain *c)
+{
+    cb_accounts *w = cb_accounts_new(5);
+    uint8_t tip[32];
+    uint32_t height;
+    assert_int_equal(cb_store_load_accounts(s, w), CB_OK);
+    assert_true(cb_accounts_equal(w, cb_chain_state(c)));
+    assert_int_equal(cb_store_tip(s, tip, &height), CB_OK);
+    assert_memory_equal(tip, cb_chain_tip(c)->hash, 32);
+    assert_int_equal(height, cb_chain_tip(c)->height);
+    cb_accounts_free(w);
+}
+
+static void test_open_and_refuse(void **state)
+{
+    (void)state;
+    char path[300], msg[256];
+    cb_store *s = open_ok("a.db");
+    uint8_t tip[32], g[32];
+    uint32_t h;
+    assert_int_equal(cb_store_tip(s, tip, &h), CB_OK);
+    cb_params_genesis_hash(P, g);
+    assert_memory_equal(tip, g, 32);
+    assert_int_equal(h, 0);
+    cb_store_close(s);
+    s = open_ok("a.db"); /* again: fine */
+    cb_store_close(s);
+    path_for(path, sizeof path, "a.db");
+    assert_int_equal(cb_store_open(&s, cb_params_main(), path, msg, sizeof msg), CB_ERR_STORE);
+    assert_non_null(strstr(msg, "belongs to network 'regtest'"));
+    assert_int_equal(cb_store_open(&s, P, "mysql://u:p@h/db", msg, sizeof msg), CB_ERR_ARG);
+    assert_int_equal(cb_store_open(&s, P, "/nonexistent-dir/x.db", msg, sizeof msg), CB_ERR_STORE);
+    assert_non_null(strstr(msg, "cannot open"));
+    assert_int_equal(cb_store_open(&s, P, "", msg, sizeof msg), CB_ERR_ARG);
+}
+
+static void test_reorg_written_and_restart(void **state)
+{
+    (void)state;
+    cb_store *s = open_ok("b.db");
+    cb_chain *c = cb_chain_new(P, 1);
+    cb_chainstore *cs;
+    cb_load_report r;
+    assert_int_equal(cb_chainstore_open(&cs, c, s, NOW, &r), CB_OK);
+    assert_false(r.wallet_repaired);
+    static cb_block a[8], b[8];
+    uint8_t prev[32];
+    size_t bad;
+    /* A: 1..4, key 0 mines 1 and 2, then pays at 3. */
+    block_on(&a[1], NULL, 1, 0, 0, 0, 0);
+    for (uint32_t h = 1; h <= 4; h++) {
+        if (h > 1) {
+            cb_header_hash(prev, &a[h - 1].header);
+            block_on(&a[h], prev, h, h <= 2 ? 0 : 1, h == 3 ? 5 * CB_COIN : 0, 0, 0);
+        }
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    }
+    assert_store_matches(s, c);
+    uint8_t txid[32];
+    cb_tx_txid(txid, &a[3].txs[1]);
+    cb_tx_status st;
+    uint32_t height;
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &height), CB_OK);
+    assert_int_equal(st, CB_TX_CONFIRMED);
+    assert_int_equal(height, 3);
+    /* B from 2: 3'..5', heavier; the payment at 3 is undone. */
+    cb_header_hash(prev, &a[2].header);
+    for (uint32_t h = 3; h <= 5; h++) {
+        block_on(&b[h], prev, h, 1, 0, 0, 1);
+        cb_header_hash(prev, &b[h].header);
+        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
+    }
+    assert_int_equal(cb_chain_tip(c)->height, 5);
+    assert_store_matches(s, c);
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &height), CB_OK);
+    assert_int_equal(st, CB_TX_PENDING);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+
+    /* Restart: the same chain, the same state, no repair needed. */
+    s = open_ok("b.db");
+    cb_chain *c2 = cb_chain_new(P, 2);
+    assert_int_equal(cb_chainstore_open(&cs, c2, s, NOW, &r), CB_OK);
+    assert_int_equal(r.blocks, 8); /* genesis, a1..a4, b3..b5 */
+    assert_int_equal(r.refused, 0);
+    assert_false(r.wallet_repaired);
+    assert_memory_equal(cb_chain_tip(c2)->hash, cb_chain_tip(c)->hash, 32);
+    assert_true(cb_accounts_equal(cb_chain_state(c2), cb_chain_state(c)));
+    /* The side branch came back too: growing A wins again after restart. */
+    cb_header_hash(prev, &a[4].header);
+    for (uint32_t h = 5; h <= 6; h++) {
+        block_on(&a[h], prev, h, 0, 0, 0, 0);
+        cb_header_hash(prev, &a[h].header);
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    }
+    assert_int_equal(cb_chain_tip(c2)->height, 6);
+    assert_memory_equal(cb_chain_tip(c2)->hash, prev, 32);
+    assert_store_matches(s, c2);
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &height), CB_OK);
+    assert_int_equal(st, CB_TX_CONFIRMED);
+    cb_chainstore_free(cs);
+
+    /* A wallet table edited by hand is repaired at the next start. */
+    cb_account fake = {123, 4};
+    cb_accounts *w = cb_accounts_new(1);
+    assert_int_equal(cb_store_load_accounts(s, w), CB_OK);
+    assert_int_equal(cb_accounts_set(w, id[0], &fake), CB_OK);
+    assert_int_equal(cb_store_replace_accounts(s, w), CB_OK);
+    cb_accounts_free(w);
+    cb_chain *c3 = cb_chain_new(P, 3);
+    assert_int_equal(cb_chainstore_open(&cs, c3, s, NOW, &r), CB_OK);
+    assert_true(r.wallet_repaired);
+    assert_store_matches(s, c3);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    for (int h = 1; h <= 6; h++)
+        cb_block_clear(&a[h]);
+    for (int h = 3; h <= 5; h++)
+        cb_block_clear(&b[h]);
+    cb_chain_free(c);
+    cb_chain_free(c2);
+    cb_chain_free(c3);
+}
+
+static void test_users_peers_pending(void **state)
+{
+    (void)state;
+    cb_store *s = open_ok("c.db");
+    cb_user_record u, got;
+    memset(&u, 0, sizeof u);
+    snprintf(u.username, sizeof u.username, "alice_1");
+    snprintf(u.name, sizeof u.name, "Alice");
+    snprintf(u.email, sizeof u.email, "alice@example.org");
+    snprintf(u.pwhash, sizeof u.pwhash, "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA");
+    assert_int_equal(cb_key_public(ctx, u.pubkey, key[0]), CB_OK);
+    u.enc_len = 72;
+    memset(u.enc_key, 0x5e, u.enc_len);
+    u.created = 1795400000;
+    assert_int_equal(cb_store_add_user(s, &u), CB_OK);
+    assert_int_equal(cb_store_add_user(s, &u), CB_ERR_DUPLICATE);
+    assert_int_equal(cb_store_get_user(s, "alice_1", &got), CB_OK);
+    assert_string_equal(got.email, u.email);
+    assert_string_equal(got.pwhash, u.pwhash);
+    assert_memory_equal(got.pubkey, u.pubkey, 33);
+    assert_int_equal(got.enc_len, 72);
+    assert_memory_equal(got.enc_key, u.enc_key, 72);
+    assert_int_equal(cb_store_get_user(s, "bob", &got), CB_ERR_NOT_FOUND);
+
+    cb_peer_record p[4] = {{"127.0.0.1", 18833, 100, 90, 0, 0},
+                           {"127.0.0.1", 18834, 200, 190, 1, 0}};
+    assert_int_equal(cb_store_put_peer(s, &p[0]), CB_OK);
+    assert_int_equal(cb_store_put_peer(s, &p[1]), CB_OK);
+    p[0].last_seen = 300;
+    assert_int_equal(cb_store_put_peer(s, &p[0]), CB_OK); /* update, not a new row */
+    cb_peer_record out[4];
+    size_t n;
+    assert_int_equal(cb_store_list_peers(s, out, 4, &n), CB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].port, 18833);
+    assert_int_equal(out[0].last_seen, 300);
+
+    cb_tx tx;
+    uint8_t txid[32];
+    cbt_make_tx(P, ctx, &tx, key[0], id[1], 1000, 1000, 0);
+    cb_tx_txid(txid, &tx);
+    cb_tx_status st;
+    uint32_t h;
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &h), CB_OK);
+    assert_int_equal(st, CB_TX_UNKNOWN);
+    assert_int_equal(cb_store_put_pending_tx(s, &tx, 1795400000), CB_OK);
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &h), CB_OK);
+    assert_int_equal(st, CB_TX_PENDING);
+    assert_int_equal(cb_store_reject_tx(s, txid, "bad-txns-balance"), CB_OK);
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &h), CB_OK);
+    assert_int_equal(st, CB_TX_REJECTED);
+    cb_store_close(s);
+}
+
+/* The child: connects blocks (with payments) forever, until killed. */
+static void crash_child(const char *name, uint32_t seed)
+{
+    cb_store *s = open_ok(name);
+    cb_chain *c = cb_chain_new(P, seed);
+    cb_chainstore *cs;
+    if (cb_chainstore_open(&cs, c, s, NOW, NULL) != CB_OK)
+        _exit(3);
+    cb_account a;
+    for (uint32_t i = 0;; i++) {
+        const cb_chain_entry *tip = cb_chain_tip(c);
+        cb_block b;
+        cb_accounts_get(cb_chain_state(c), id[0], &a);
+        uint64_t pay = a.balance > 2 * CB_COIN ? CB_COIN : 0;
+        block_on(&b, tip->hash, tip->height + 1, 0, pay, a.nonce, seed + i);
+        size_t bad;
+        if (cb_chainstore_accept_block(cs, &b, NOW, &bad) != CB_OK)
+            _exit(4);
+        cb_block_clear(&b);
+    }
+}
+
+static void test_kill_during_connects(void **state)
+{
+    (void)state;
+    srand((unsigned)time(NULL));
+    uint32_t last_height = 0;
+    for (int round = 0; round < 6; round++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            crash_child("crash.db", (uint32_t)round * 1000 + 1);
+        /* Let it run 50..350 ms, then kill -9 wherever it is. */
+        struct timespec d = {0, (50 + rand() % 300) * 1000000L};
+        nanosleep(&d, NULL);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        assert_true(WIFSIGNALED(status));
+        /* Reopen: the chain rebuilt from the blocks equals the wallet
+         * table and tip the store recorded; nothing to repair. */
+        cb_store *s = open_ok("crash.db");
+        cb_chain *c = cb_chain_new(P, 77);
+        cb_chainstore *cs;
+        cb_load_report r;
+        assert_int_equal(cb_chainstore_open(&cs, c, s, NOW, &r), CB_OK);
+        assert_int_equal(r.refused, 0);
+        assert_false(r.wallet_repaired);
+        assert_store_matches(s, c);
+        assert_true(cb_chain_tip(c)->height >= last_height);
+        last_height = cb_chain_tip(c)->height;
+        cb_chainstore_free(cs);
+        cb_chain_free(c);
+        cb_store_close(s);
+    }
+    print_message("kill -9 rounds reached height %u\n", last_height);
+    assert_true(last_height > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_and_refuse),
+        cmocka_unit_test(test_reorg_written_and_restart),
+        cmocka_unit_test(test_users_peers_pending),
+        cmocka_unit_test(test_kill_during_connects),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
