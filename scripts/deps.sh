@@ -3,7 +3,8 @@
 # is missing. Safe to run again: it does nothing when all are present.
 set -euo pipefail
 
-build_pkgs=(gcc make cmake pkg-config libsecp256k1-dev libssl-dev libjansson-dev libsqlite3-dev)
+build_pkgs=(gcc make cmake pkg-config libsecp256k1-dev libssl-dev libjansson-dev libsqlite3-dev
+            libsodium-dev)
 test_pkgs=(libcmocka-dev python3 valgrind clang libclang-rt-14-dev clang-format)
 
 want=("${build_pkgs[@]}")

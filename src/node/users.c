@@ -1,0 +1,215 @@
+#include "node/users.h"
+
+#include <regex.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/bytes.h"
+
+/* Encrypted key, version 1:
+ *   [0] 1 | [1..9) opslimit | [9..17) memlimit | [17..33) salt |
+ *   [33..57) nonce | [57..105) secretbox(private key) */
+#define ENC_VERSION 1
+#define ENC_SALT 17
+#define ENC_NONCE (ENC_SALT + crypto_pwhash_SALTBYTES)
+#define ENC_BOX (ENC_NONCE + crypto_secretbox_NONCEBYTES)
+#define ENC_LEN (ENC_BOX + crypto_secretbox_MACBYTES + CB_PRIVKEY_LEN)
+
+/* Costs read back from a store are bounded: a hostile database must not
+ * make the node allocate gigabytes or spin for minutes. */
+#define MAX_OPSLIMIT 16ull
+#define MAX_MEMLIMIT ((size_t)1 << 30)
+
+cb_pwcost cb_pwcost_default(void)
+{
+    cb_pwcost c = {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
+    return c;
+}
+
+cb_pwcost cb_pwcost_minimum(void)
+{
+    cb_pwcost c = {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+    return c;
+}
+
+static bool printable_text(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    if (n < min || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+static bool valid_email(const char *s)
+{
+    regex_t re;
+    if (strlen(s) > 254 || !printable_text(s, 3, 254))
+        return false;
+    if (regcomp(&re, "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$",
+                REG_EXTENDED | REG_NOSUB) != 0)
+        return false;
+    bool ok = regexec(&re, s, 0, NULL, 0) == 0;
+    regfree(&re);
+    return ok;
+}
+
+static bool valid_username(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 3 || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+cb_err cb_user_validate(const char *name, const char *email, const char *username,
+                        const char *password, char *why, size_t whylen)
+{
+    if (!name || !printable_text(name, 1, 128)) {
+        snprintf(why, whylen, "name: 1 to 128 characters, no control characters");
+        return CB_ERR_ARG;
+    }
+    if (!email || !valid_email(email)) {
+        snprintf(why, whylen, "email: not a valid address (like name@example.org)");
+        return CB_ERR_ARG;
+    }
+    if (!username || !valid_username(username)) {
+        snprintf(why, whylen, "username: 3 to 32 letters, digits or '_'");
+        return CB_ERR_ARG;
+    }
+    size_t pw = password ? strlen(password) : 0;
+    if (pw < CB_PASSWORD_MIN || pw > CB_PASSWORD_MAX) {
+        snprintf(why, whylen, "password: at least %d characters", CB_PASSWORD_MIN);
+        return CB_ERR_ARG;
+    }
+    return CB_OK;
+}
+
+/* Encrypts priv under password into u->enc_key. */
+static cb_err seal_key(const cb_pwcost *cost, cb_user_record *u, const char *password,
+                       const uint8_t priv[CB_PRIVKEY_LEN])
+{
+    uint8_t key[crypto_secretbox_KEYBYTES];
+    uint8_t *e = u->enc_key;
+    e[0] = ENC_VERSION;
+    cb_put_u64le(e + 1, cost->opslimit);
+    cb_put_u64le(e + 9, cost->memlimit);
+    randombytes_buf(e + ENC_SALT, crypto_pwhash_SALTBYTES);
+    randombytes_buf(e + ENC_NONCE, crypto_secretbox_NONCEBYTES);
+    if (crypto_pwhash(key, sizeof key, password, strlen(password), e + ENC_SALT, cost->opslimit,
+                      cost->memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return CB_ERR_NOMEM;
+    crypto_secretbox_easy(e + ENC_BOX, priv, CB_PRIVKEY_LEN, e + ENC_NONCE, key);
+    sodium_memzero(key, sizeof key);
+    u->enc_len = ENC_LEN;
+    return CB_OK;
+}
+
+cb_err cb_user_create(const cb_keyctx *ctx, const cb_pwcost *cost, const char *name,
+                      const char *email, const char *username, const char *password, int64_t now,
+                      cb_user_record *out, char *why, size_t whylen)
+{
+    uint8_t priv[CB_PRIVKEY_LEN];
+    cb_err err = cb_user_validate(name, email, username, password, why, whylen);
+    if (err != CB_OK)
+        return err;
+    if (sodium_init() < 0)
+        return CB_ERR_CRYPTO;
+    memset(out, 0, sizeof *out);
+    snprintf(out->username, sizeof out->username, "%s", username);
+    snprintf(out->name, sizeof out->name, "%s", name);
+    snprintf(out->email, sizeof out->email, "%s", email);
+    out->created = now;
+    if (crypto_pwhash_str(out->pwhash, password, strlen(password), cost->opslimit,
+                          cost->memlimit) != 0)
+        return CB_ERR_NOMEM;
+    err = cb_key_generate(priv);
+    if (err == CB_OK)
+        err = cb_key_public(ctx, out->pubkey, priv);
+    if (err == CB_OK)
+        err = seal_key(cost, out, password, priv);
+    sodium_memzero(priv, sizeof priv);
+    return err;
+}
+
+cb_err cb_user_check_password(const cb_user_record *u, const char *password)
+{
+    if (sodium_init() < 0)
+        return CB_ERR_CRYPTO;
+    if (!password || strlen(password) > CB_PASSWORD_MAX)
+        return CB_ERR_BAD_PASSWORD;
+    /* The stored string names its own cost; it came from our store, but a
+     * hand-edited one must not be trusted blindly either. */
+    if (memchr(u->pwhash, '\0', sizeof u->pwhash) == NULL)
+        return CB_ERR_BAD_PASSWORD;
+    return crypto_pwhash_str_verify(u->pwhash, password, strlen(password)) == 0
+               ? CB_OK
+               : CB_ERR_BAD_PASSWORD;
+}
+
+cb_err cb_user_unlock(const cb_user_record *u, const char *password, uint8_t priv[CB_PRIVKEY_LEN])
+{
+    uint8_t key[crypto_secretbox_KEYBYTES];
+    const uint8_t *e = u->enc_key;
+    if (sodium_init() < 0)
+        return CB_ERR_CRYPTO;
+    if (!password || strlen(password) > CB_PASSWORD_MAX)
+        return CB_ERR_BAD_PASSWORD;
+    if (u->enc_len != ENC_LEN || e[0] != ENC_VERSION)
+        return CB_ERR_STORE;
+    uint64_t ops = cb_get_u64le(e + 1), mem = cb_get_u64le(e + 9);
+    if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > MAX_OPSLIMIT ||
+        mem < crypto_pwhash_MEMLIMIT_MIN || mem > MAX_MEMLIMIT)
+        return CB_ERR_STORE;
+    if (crypto_pwhash(key, sizeof key, password, strlen(password), e + ENC_SALT, ops, (size_t)mem,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return CB_ERR_NOMEM;
+    int rc = crypto_secretbox_open_easy(
+        priv, e + ENC_BOX, crypto_secretbox_MACBYTES + CB_PRIVKEY_LEN, e + ENC_NONCE, key);
+    sodium_memzero(key, sizeof key);
+    if (rc != 0) {
+        sodium_memzero(priv, CB_PRIVKEY_LEN);
+        return CB_ERR_BAD_PASSWORD;
+    }
+    /* The key must be the one whose address the user has. */
+    cb_keyctx *ctx = cb_keyctx_new();
+    uint8_t pub[CB_PUBKEY_LEN];
+    cb_err err = ctx ? cb_key_public(ctx, pub, priv) : CB_ERR_NOMEM;
+    cb_keyctx_free(ctx);
+    if (err != CB_OK || memcmp(pub, u->pubkey, CB_PUBKEY_LEN) != 0) {
+        sodium_memzero(priv, CB_PRIVKEY_LEN);
+        return err == CB_ERR_NOMEM ? err : CB_ERR_STORE;
+    }
+    return CB_OK;
+}
+
+cb_err cb_user_set_key(const cb_keyctx *ctx, const cb_pwcost *cost, cb_user_record *u,
+                       const char *password, const uint8_t priv[CB_PRIVKEY_LEN])
+{
+    cb_err err = cb_user_check_password(u, password);
+    if (err != CB_OK)
+        return err;
+    uint8_t pub[CB_PUBKEY_LEN];
+    err = cb_key_public(ctx, pub, priv);
+    if (err != CB_OK)
+        return err;
+    cb_user_record next = *u;
+    memcpy(next.pubkey, pub, CB_PUBKEY_LEN);
+    err = seal_key(cost, &next, password, priv);
+    if (err == CB_OK)
+        *u = next;
+    sodium_memzero(&next, sizeof next);
+    return err;
+}
