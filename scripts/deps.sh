@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libsecp256k1-dev libssl-dev libjansson-dev libsqlite3-dev
-            libsodium-dev)
+            libsodium-dev libevent-dev)
 test_pkgs=(libcmocka-dev python3 valgrind clang libclang-rt-14-dev clang-format)
 
 want=("${build_pkgs[@]}")

@@ -117,6 +117,11 @@ cb_err cb_store_get_user(cb_store *s, const char *username, cb_user_record *u)
     return s->ops->get_user(s->h, username, u);
 }
 
+cb_err cb_store_replace_user_key(cb_store *s, const cb_user_record *u)
+{
+    return s->ops->replace_user_key(s->h, u);
+}
+
 cb_err cb_store_put_peer(cb_store *s, const cb_peer_record *p)
 {
     return s->ops->put_peer(s->h, p);

@@ -107,6 +107,9 @@ typedef struct {
 cb_err cb_store_add_user(cb_store *s, const cb_user_record *u) CB_WARN_UNUSED;
 /* Returns: CB_OK, CB_ERR_NOT_FOUND or CB_ERR_STORE (or a bad stored row). */
 cb_err cb_store_get_user(cb_store *s, const char *username, cb_user_record *u) CB_WARN_UNUSED;
+/* Replaces a user's public key and encrypted private key (a key import).
+ * Returns: CB_OK, CB_ERR_NOT_FOUND, CB_ERR_ARG or CB_ERR_STORE. */
+cb_err cb_store_replace_user_key(cb_store *s, const cb_user_record *u) CB_WARN_UNUSED;
 
 /* Known peers (the original's users_port table). */
 typedef struct {

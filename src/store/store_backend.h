@@ -23,6 +23,7 @@ typedef struct cb_store_backend {
     cb_err (*tx_status)(void *h, const uint8_t txid[32], cb_tx_status *st, uint32_t *height);
     cb_err (*add_user)(void *h, const cb_user_record *u);
     cb_err (*get_user)(void *h, const char *username, cb_user_record *u);
+    cb_err (*replace_user_key)(void *h, const cb_user_record *u);
     cb_err (*put_peer)(void *h, const cb_peer_record *p);
     cb_err (*list_peers)(void *h, cb_peer_record *out, size_t max, size_t *n);
 } cb_store_backend;

@@ -651,6 +651,30 @@ static cb_err sqlite_get_user(void *h, const char *username, cb_user_record *u)
     return err;
 }
 
+static cb_err sqlite_replace_user_key(void *h, const cb_user_record *u)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    char addr[CB_ADDRESS_MAX];
+    if (u->enc_len > sizeof u->enc_key)
+        return CB_ERR_ARG;
+    cb_err err = cb_address_from_pubkey(e->p, addr, u->pubkey);
+    if (err == CB_OK)
+        err = prepare(
+            e, &st, "UPDATE users SET pubkey = ?, address = ?, enc_privkey = ? WHERE username = ?");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_blob(st, 1, u->pubkey, 33, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, u->enc_key, (int)u->enc_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, u->username, -1, SQLITE_STATIC);
+    err = step_done(e, st);
+    if (err == CB_OK && sqlite3_changes(e->db) == 0)
+        err = CB_ERR_NOT_FOUND;
+    sqlite3_finalize(st);
+    return err;
+}
+
 static cb_err sqlite_put_peer(void *h, const cb_peer_record *p)
 {
     engine *e = h;
@@ -717,11 +741,25 @@ static const char *sqlite_last_error(void *h)
 }
 
 static const cb_store_backend SQLITE_OPS = {
-    "sqlite",           sqlite_close,         sqlite_last_error,       sqlite_put_block,
-    sqlite_connect,     sqlite_disconnect,    sqlite_foreach_block,    sqlite_tip,
-    sqlite_get_account, sqlite_load_accounts, sqlite_replace_accounts, sqlite_put_pending_tx,
-    sqlite_reject_tx,   sqlite_tx_status,     sqlite_add_user,         sqlite_get_user,
-    sqlite_put_peer,    sqlite_list_peers,
+    .name = "sqlite",
+    .close = sqlite_close,
+    .last_error = sqlite_last_error,
+    .put_block = sqlite_put_block,
+    .connect = sqlite_connect,
+    .disconnect = sqlite_disconnect,
+    .foreach_block = sqlite_foreach_block,
+    .tip = sqlite_tip,
+    .get_account = sqlite_get_account,
+    .load_accounts = sqlite_load_accounts,
+    .replace_accounts = sqlite_replace_accounts,
+    .put_pending_tx = sqlite_put_pending_tx,
+    .reject_tx = sqlite_reject_tx,
+    .tx_status = sqlite_tx_status,
+    .add_user = sqlite_add_user,
+    .get_user = sqlite_get_user,
+    .replace_user_key = sqlite_replace_user_key,
+    .put_peer = sqlite_put_peer,
+    .list_peers = sqlite_list_peers,
 };
 
 /* On an empty store: connects the genesis block, then records the network

@@ -1,0 +1,43 @@
+/* Options shared by coinbitd and coinbit-cli: "-name=value" on the
+ * command line, "name=value" lines in <datadir>/coinbit.conf, the command
+ * line winning. */
+#ifndef CB_APP_OPTIONS_H
+#define CB_APP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CB_MAX_OPTIONS 64
+
+typedef struct {
+    char key[32];
+    char value[512];
+    char where[64]; /* "command line" or "coinbit.conf line 3" */
+} cb_option;
+
+typedef struct {
+    cb_option items[CB_MAX_OPTIONS];
+    size_t n;
+} cb_options;
+
+/* Collects "-key[=value]" arguments up to the first that is not one.
+ * Out: *first_arg, the index of the first other argument.
+ * Returns: 0, or -1 with msg (too many, malformed). */
+int cb_options_from_argv(cb_options *o, int argc, char **argv, int *first_arg, char *msg,
+                         size_t msglen);
+
+/* Reads "key=value" lines from a file (# comments, blank lines). A missing
+ * file is fine when `optional`. Returns: 0, or -1 with msg. */
+int cb_options_from_file(cb_options *o, const char *path, bool optional, char *msg, size_t msglen);
+
+/* The last value given for key, or NULL. */
+const char *cb_options_get(const cb_options *o, const char *key);
+
+/* A boolean option: absent -> dflt; "", "1", "true" -> true; "0", "false" -> false.
+ * Returns: 0, or -1 for another value. */
+int cb_options_bool(const cb_options *o, const char *key, bool dflt, bool *out);
+
+/* The default data directory: $HOME/.coinbit. */
+void cb_default_datadir(char *out, size_t cap);
+
+#endif

@@ -1,0 +1,286 @@
+#include "node/rpc.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/hex.h"
+#include "crypto/random.h"
+
+/* A request body larger than this is refused: a full block in hex is 2 MB. */
+#define MAX_BODY (4 * 1024 * 1024)
+
+struct cb_rpc_server {
+    cb_node *node;
+    struct evhttp *http;
+    char cookie_path[PATH_MAX + 16];
+    char auth[512]; /* "user:password" expected */
+    char auth2[512];
+};
+
+static void reply(struct evhttp_request *req, int status, json_t *body)
+{
+    struct evbuffer *buf = evbuffer_new();
+    /* 15 significant digits print every amount (7 + 8 digits) exactly. */
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    if (buf) {
+        if (text) {
+            evbuffer_add(buf, text, strlen(text));
+            evbuffer_add(buf, "\n", 1);
+        }
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                          "application/json");
+        evhttp_send_reply(req, status, status == 200 ? "OK" : "Error", buf);
+        evbuffer_free(buf);
+    }
+    free(text);
+}
+
+static json_t *error_object(int code, const char *message)
+{
+    return json_pack("{s:i,s:s}", "code", code, "message", message);
+}
+
+/* Bitcoin Core's reply shape: 1.0 always has result and error; 2.0 has one. */
+static json_t *response(json_t *id, bool v2, json_t *result, json_t *error)
+{
+    json_t *r = json_object();
+    if (v2)
+        json_object_set_new(r, "jsonrpc", json_string("2.0"));
+    if (error) {
+        if (!v2)
+            json_object_set_new(r, "result", json_null());
+        json_object_set_new(r, "error", error);
+    } else {
+        json_object_set_new(r, "result", result ? result : json_null());
+        if (!v2)
+            json_object_set_new(r, "error", json_null());
+    }
+    json_object_set(r, "id", id ? id : json_null());
+    return r;
+}
+
+json_t *cb_rpc_handle(cb_node *n, json_t *request, int *http_status)
+{
+    *http_status = 200;
+    if (!json_is_object(request)) {
+        *http_status = 400;
+        return response(NULL, false, NULL,
+                        error_object(CB_RPC_INVALID_REQUEST, "Invalid Request object"));
+    }
+    json_t *id = json_object_get(request, "id");
+    json_t *ver = json_object_get(request, "jsonrpc");
+    bool v2 = json_is_string(ver) && strcmp(json_string_value(ver), "2.0") == 0;
+    json_t *method = json_object_get(request, "method");
+    json_t *params = json_object_get(request, "params");
+    if (!json_is_string(method)) {
+        *http_status = 400;
+        return response(id, v2, NULL,
+                        error_object(CB_RPC_INVALID_REQUEST, "Method must be a string"));
+    }
+    json_t *args = NULL;
+    if (!params || json_is_null(params))
+        args = json_array();
+    else if (json_is_array(params))
+        args = json_incref(params);
+    else {
+        *http_status = v2 ? 200 : 500;
+        return response(id, v2, NULL,
+                        error_object(CB_RPC_INVALID_REQUEST, "Params must be an array"));
+    }
+    const char *name = json_string_value(method);
+    for (const cb_rpc_method *m = cb_rpc_methods(); m->name; m++) {
+        if (strcmp(m->name, name) != 0)
+            continue;
+        cb_rpc_error err = {0, ""};
+        json_t *result = m->fn(n, args, &err);
+        json_decref(args);
+        if (!result) {
+            /* Core answers errors with HTTP 500 in 1.0, 200 in 2.0. */
+            *http_status = v2 ? 200 : 500;
+            return response(id, v2, NULL, error_object(err.code, err.message));
+        }
+        return response(id, v2, result, NULL);
+    }
+    json_decref(args);
+    *http_status = v2 ? 200 : 404;
+    return response(id, v2, NULL, error_object(CB_RPC_METHOD_NOT_FOUND, "Method not found"));
+}
+
+/* Decodes standard base64 into out (cap bytes, NUL added).
+ * Returns: the length, or -1 for bad input. */
+static int base64_decode(char *out, size_t cap, const char *in)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned acc = 0;
+    int bits = 0;
+    size_t n = 0;
+    for (; *in && *in != '='; in++) {
+        const char *p = strchr(abc, *in);
+        if (!p || !*in)
+            return -1;
+        acc = (acc << 6) | (unsigned)(p - abc);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n + 1 >= cap)
+                return -1;
+            out[n++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    out[n] = '\0';
+    return (int)n;
+}
+
+static bool same_secret(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    /* Constant time over the expected secret's length. */
+    return la == lb && la > 0 && CRYPTO_memcmp(a, b, la) == 0;
+}
+
+static bool authorized(cb_rpc_server *s, struct evhttp_request *req)
+{
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    char given[512];
+    if (!h || strncmp(h, "Basic ", 6) != 0)
+        return false;
+    if (base64_decode(given, sizeof given, h + 6) < 0)
+        return false;
+    bool ok = same_secret(given, s->auth) || (s->auth2[0] && same_secret(given, s->auth2));
+    OPENSSL_cleanse(given, sizeof given);
+    return ok;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    cb_rpc_server *s = arg;
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        reply(req, 405, NULL);
+        return;
+    }
+    if (!authorized(s, req)) {
+        cb_log(s->node, "RPC: refused a request with wrong credentials");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+                          "Basic realm=\"jsonrpc\"");
+        reply(req, 401, NULL);
+        return;
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    json_error_t jerr;
+    const char *body = (const char *)evbuffer_pullup(in, (ssize_t)len);
+    json_t *request = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    if (!request) {
+        json_t *r = response(NULL, false, NULL, error_object(CB_RPC_PARSE_ERROR, "Parse error"));
+        reply(req, 500, r);
+        json_decref(r);
+        return;
+    }
+    int status = 200;
+    json_t *out;
+    if (json_is_array(request)) {
+        /* A batch: one response each, HTTP 200. */
+        out = json_array();
+        size_t i;
+        json_t *one;
+        json_array_foreach(request, i, one)
+        {
+            int ignored;
+            json_array_append_new(out, cb_rpc_handle(s->node, one, &ignored));
+        }
+    } else {
+        out = cb_rpc_handle(s->node, request, &status);
+        json_t *method = json_object_get(request, "method");
+        cb_log_debug(s->node, "RPC %s -> %d",
+                     json_is_string(method) ? json_string_value(method) : "?", status);
+    }
+    reply(req, status, out);
+    json_decref(out);
+    json_decref(request);
+}
+
+static cb_err write_cookie(cb_rpc_server *s, char *msg, size_t msglen)
+{
+    uint8_t secret[32];
+    char hex[65];
+    if (cb_random_bytes(secret, sizeof secret) != CB_OK) {
+        snprintf(msg, msglen, "no randomness for the RPC cookie");
+        return CB_ERR_RANDOM;
+    }
+    cb_hex_encode(hex, secret, sizeof secret);
+    OPENSSL_cleanse(secret, sizeof secret);
+    snprintf(s->auth, sizeof s->auth, "__cookie__:%s", hex);
+    snprintf(s->cookie_path, sizeof s->cookie_path, "%s/.cookie", s->node->cfg.datadir);
+    /* Readable by the owner only, and written whole before anyone looks. */
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp", s->cookie_path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+        snprintf(msg, msglen, "cannot write %s: %s", tmp, strerror(errno));
+        return CB_ERR_ARG;
+    }
+    size_t n = strlen(s->auth);
+    bool ok = write(fd, s->auth, n) == (ssize_t)n;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, s->cookie_path) != 0) {
+        snprintf(msg, msglen, "cannot write %s: %s", s->cookie_path, strerror(errno));
+        unlink(tmp);
+        return CB_ERR_ARG;
+    }
+    return CB_OK;
+}
+
+cb_err cb_rpc_start(cb_rpc_server **out, cb_node *n, char *msg, size_t msglen)
+{
+    cb_rpc_server *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return CB_ERR_NOMEM;
+    s->node = n;
+    cb_err err = write_cookie(s, msg, msglen);
+    if (err != CB_OK) {
+        free(s);
+        return err;
+    }
+    if (n->cfg.rpcuser[0])
+        snprintf(s->auth2, sizeof s->auth2, "%s:%s", n->cfg.rpcuser, n->cfg.rpcpassword);
+    s->http = evhttp_new(n->base);
+    if (!s->http) {
+        cb_rpc_stop(s);
+        return CB_ERR_NOMEM;
+    }
+    evhttp_set_max_body_size(s->http, MAX_BODY);
+    evhttp_set_timeout(s->http, 30);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
+    evhttp_set_gencb(s->http, on_request, s);
+    if (evhttp_bind_socket(s->http, n->cfg.rpcbind, n->cfg.rpcport) != 0) {
+        snprintf(msg, msglen, "cannot listen for RPC on %s:%u (is another node running?)",
+                 n->cfg.rpcbind, n->cfg.rpcport);
+        cb_rpc_stop(s);
+        return CB_ERR_ARG;
+    }
+    cb_log(n, "RPC listening on %s:%u", n->cfg.rpcbind, n->cfg.rpcport);
+    *out = s;
+    return CB_OK;
+}
+
+void cb_rpc_stop(cb_rpc_server *s)
+{
+    if (!s)
+        return;
+    if (s->http)
+        evhttp_free(s->http);
+    if (s->cookie_path[0])
+        unlink(s->cookie_path);
+    OPENSSL_cleanse(s->auth, sizeof s->auth);
+    OPENSSL_cleanse(s->auth2, sizeof s->auth2);
+    free(s);
+}
