@@ -245,6 +245,12 @@ static void on_found(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_unlock(&n->mu);
     if (!have)
         return;
+    if (!n->generating) {
+        /* Mining was switched off after this search began: honour the
+         * switch, so no block of ours lands after setgenerate false. */
+        cb_block_clear(&b);
+        return;
+    }
     size_t bad;
     cb_err err = cb_node_submit_block(n, &b, &bad);
     if (err != CB_OK)
@@ -337,8 +343,15 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
         goto fail;
     }
     cb_log(n, "CoinBit %s starting on %s, data in %s", "0.1.0", cfg->params->name, cfg->datadir);
-    if (!n->cfg.db[0])
-        snprintf(n->cfg.db, sizeof n->cfg.db, "%s/coinbit.db", cfg->datadir);
+    if (!n->cfg.db[0]) {
+        if (strlen(cfg->datadir) + sizeof "/coinbit.db" > sizeof n->cfg.db) {
+            snprintf(msg, msglen, "data directory path too long");
+            err = CB_ERR_ARG;
+            goto fail;
+        }
+        snprintf(n->cfg.db, sizeof n->cfg.db, "%.*s/coinbit.db",
+                 (int)(sizeof n->cfg.db - sizeof "/coinbit.db"), cfg->datadir);
+    }
     err = cb_store_open(&n->store, cfg->params, n->cfg.db, msg, msglen);
     if (err != CB_OK)
         goto fail;

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""coinbitd and coinbit-cli as a person uses them: real processes on
+127.0.0.1 with ephemeral ports and a temporary data directory. Python 3
+standard library only."""
+import base64
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+BIN = os.environ.get("CB_BIN", "build")
+COINBITD = os.path.join(BIN, "coinbitd")
+CLI = os.path.join(BIN, "coinbit-cli")
+COIN = 100_000_000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sha256d(b):
+    return hashlib.sha256(hashlib.sha256(b).digest()).digest()
+
+
+class Node:
+    def __init__(self, datadir, extra=()):
+        self.datadir = datadir
+        self.port = free_port()
+        self.extra = list(extra)
+        self.proc = None
+
+    def start(self):
+        os.makedirs(self.datadir, exist_ok=True)
+        self.errlog = os.path.join(self.datadir, "stderr.log")
+        with open(self.errlog, "ab") as err:
+            self.proc = subprocess.Popen(
+                [COINBITD, "-regtest", "-datadir=" + self.datadir, "-rpcport=%d" % self.port,
+                 "-minethreads=1"] + self.extra,
+                stdout=subprocess.DEVNULL, stderr=err)
+        cookie = os.path.join(self.datadir, "regtest", ".cookie")
+        for _ in range(200):
+            if os.path.exists(cookie):
+                try:
+                    self.rpc("getblockcount")
+                    return
+                except OSError:
+                    pass
+            if self.proc.poll() is not None:
+                with open(self.errlog) as f:
+                    raise RuntimeError("coinbitd exited: " + f.read())
+            time.sleep(0.05)
+        raise RuntimeError("coinbitd did not come up")
+
+    def auth(self):
+        with open(os.path.join(self.datadir, "regtest", ".cookie")) as f:
+            return base64.b64encode(f.read().strip().encode()).decode()
+
+    def http(self, body, auth=True):
+        req = urllib.request.Request("http://127.0.0.1:%d/" % self.port, data=body, method="POST")
+        if auth:
+            req.add_header("Authorization", "Basic " + self.auth())
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            data = e.read()
+            return e.code, json.loads(data) if data else None
+
+    def rpc(self, method, *params):
+        status, reply = self.http(json.dumps(
+            {"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)}).encode())
+        if reply is None or reply.get("error"):
+            raise RpcError(reply["error"] if reply else {"code": status, "message": "HTTP"})
+        return reply["result"]
+
+    def cli(self, *args, check=True):
+        p = subprocess.run([CLI, "-regtest", "-datadir=" + self.datadir,
+                            "-rpcport=%d" % self.port] + list(args),
+                           capture_output=True, text=True, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError("cli %s failed: %s" % (args, p.stderr))
+        return p
+
+    def stop(self):
+        self.rpc("stop")
+        rc = self.proc.wait(timeout=30)
+        if rc != 0:  # a clean stop exits 0 (and, under ASan, leaks nothing)
+            with open(self.errlog) as f:
+                raise AssertionError("coinbitd exited %d: %s" % (rc, f.read()[-3000:]))
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+
+class RpcError(Exception):
+    def __init__(self, err):
+        super().__init__(err["message"])
+        self.code = err["code"]
+
+
+def coinbase_block(prev_hex, height, t, tag):
+    """A coinbase-only regtest block: no signature needed."""
+    cb = (struct.pack("<I", 1) + b"\0" * 33 + bytes([0x42]) * 20 +
+          struct.pack("<QQQQ", 20 * COIN, 0, height, t) + tag.ljust(64, b"\0"))
+    merkle = sha256d(cb)
+    target = 0x7FFFFF << (8 * (0x20 - 3))
+    for nonce in range(1 << 20):
+        header = (struct.pack("<I", 1) + bytes.fromhex(prev_hex)[::-1] + merkle +
+                  struct.pack("<III", t, 0x207FFFFF, nonce))
+        if int.from_bytes(sha256d(header), "little") <= target:
+            return (header + b"\x01" + cb).hex(), sha256d(header)[::-1].hex()
+    raise RuntimeError("no nonce")
+
+
+class NodeTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="cb-node-")
+        self.node = Node(self.dir)
+        self.node.start()
+
+    def tearDown(self):
+        if self.node.proc and self.node.proc.poll() is None:
+            self.node.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def signup_and_fund(self):
+        n = self.node
+        alice = json.loads(n.cli("createuser", "Alice", "alice@example.org", "alice",
+                                 "correct horse").stdout)["address"]
+        bob = json.loads(n.cli("createuser", "Bob", "bob@example.org", "bob",
+                               "battery staple").stdout)["address"]
+        n.cli("generatetoaddress", "3", alice)
+        return alice, bob
+
+    def balances_from_blocks(self):
+        """Replays the best chain from genesis: balances per address."""
+        n = self.node
+        bal = {}
+        for h in range(n.rpc("getblockcount") + 1):
+            block = n.rpc("getblock", n.rpc("getblockhash", h), 2)
+            for tx in block["tx"]:
+                units = round(tx["amount"] * COIN)
+                fee = round(tx["fee"] * COIN)
+                if tx["sender"] != "coinbase":
+                    bal[tx["sender"]] = bal.get(tx["sender"], 0) - units - fee
+                bal[tx["recipient"]] = bal.get(tx["recipient"], 0) + units
+        return bal
+
+    def assert_state_is_replay(self):
+        for addr, units in self.balances_from_blocks().items():
+            got = round(self.node.rpc("getaccount", addr)["balance"] * COIN)
+            self.assertEqual(got, units, addr)
+
+    def test_signup_mine_send_restart(self):
+        n = self.node
+        alice, bob = self.signup_and_fund()
+        txid = n.cli("send", "alice", "correct horse", "bob", "5.5").stdout.strip()
+        self.assertEqual(len(txid), 64)
+        self.assertIn(txid, n.rpc("getrawmempool"))
+        self.assertEqual(n.rpc("getrawtransaction", txid)["amount"], 5.5)
+        n.cli("generatetoaddress", "1", alice)
+        self.assertEqual(n.rpc("getmempoolinfo")["size"], 0)
+        w = json.loads(n.cli("getwalletinfo", "bob").stdout)
+        self.assertEqual(w["balance"], 5.5)
+        w = json.loads(n.cli("getwalletinfo", "alice").stdout)
+        self.assertEqual(w["balance"], 80 - 5.5)  # the fee came back to alice, the miner
+        self.assertEqual(w["nonce"], 1)
+        self.assert_state_is_replay()
+        # Restart: everything is still there.
+        tip = n.rpc("getbestblockhash")
+        n.stop()
+        n.start()
+        self.assertEqual(n.rpc("getbestblockhash"), tip)
+        self.assertEqual(n.rpc("getaccount", bob)["balance"], 5.5)
+        self.assertEqual(n.rpc("checklogin", "bob", "battery staple")["address"], bob)
+        self.assertEqual(n.rpc("getrawtransaction", txid)["confirmations"], 1)
+        with open(os.path.join(self.dir, "regtest", "debug.log")) as f:
+            self.assertIn("loaded 5 stored blocks", f.read())
+
+    def test_competing_branches(self):
+        n = self.node
+        alice, bob = self.signup_and_fund()            # blocks 1..3 to alice
+        txid = n.rpc("send", "alice", "correct horse", bob, 7)
+        n.rpc("generatetoaddress", 1, alice)           # block 4 confirms the payment
+        self.assertEqual(n.rpc("getaccount", bob)["balance"], 7)
+        fork = n.rpc("getblockhash", 2)
+        # Branch B from block 2: three blocks, heavier than A's two.
+        prev, t = fork, int(time.time()) + 100
+        hashes = []
+        for h in (3, 4, 5):
+            raw, prev = coinbase_block(prev, h, t + h, b"branch B")
+            self.assertIsNone(n.rpc("submitblock", raw))
+            hashes.append(prev)
+        self.assertEqual(n.rpc("getbestblockhash"), hashes[-1])
+        self.assertEqual(n.rpc("getaccount", bob)["balance"], 0)
+        self.assertEqual(n.rpc("getaccount", alice)["balance"], 40)
+        self.assertIn(txid, n.rpc("getrawmempool"))     # the payment came back
+        self.assert_state_is_replay()
+        # Submitting again, or a block with a wrong merkle root.
+        self.assertEqual(n.rpc("submitblock", raw), "duplicate")
+        bad, _ = coinbase_block(prev, 6, t + 10, b"bad")
+        bad = bad[:72] + ("0" if bad[72] != "0" else "1") + bad[73:]
+        self.assertIn(n.rpc("submitblock", bad), ("bad-txnmrklroot", "high-hash"))
+        # Mining on B confirms the returned payment.
+        n.rpc("generatetoaddress", 1, alice)
+        self.assertEqual(n.rpc("getaccount", bob)["balance"], 7)
+        self.assert_state_is_replay()
+
+    def test_kill_during_mining_and_send(self):
+        n = self.node
+        alice, bob = self.signup_and_fund()
+        for round_ in range(3):
+            miner = subprocess.Popen([CLI, "-regtest", "-datadir=" + self.dir,
+                                      "-rpcport=%d" % n.port, "generatetoaddress", "300", alice],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            n.rpc("send", "alice", "correct horse", bob, 1)
+            time.sleep(0.2 + 0.2 * round_)
+            n.kill()
+            miner.wait(timeout=30)
+            n.start()
+            self.assert_state_is_replay()
+        self.assertGreater(n.rpc("getblockcount"), 3)
+
+    def test_bad_input(self):
+        n = self.node
+        alice, bob = self.signup_and_fund()
+        status, reply = n.http(b"{not json")
+        self.assertEqual((status, reply["error"]["code"]), (500, -32700))
+        status, _ = n.http(b'{"method":"getblockcount","params":[]}', auth=False)
+        self.assertEqual(status, 401)
+        status, reply = n.http(b'{"jsonrpc":"2.0","id":7,"method":"nosuch","params":[]}')
+        self.assertEqual((status, reply["error"]["code"], reply["id"]), (200, -32601, 7))
+        cases = [
+            (("getblockhash", "abc"), -3),
+            (("getblockhash", 99999), -8),
+            (("getblock", "zz"), -8),
+            (("getaccount", "xyz"), -5),
+            (("getaccount", alice.replace(alice[5], "1" if alice[5] != "1" else "2")), -5),
+            (("send", "alice", "correct horse", bob, -1), -3),
+            (("send", "alice", "correct horse", bob, "0.000000001"), -3),
+            (("send", "alice", "correct horse", bob, 1e9), -3),
+            (("send", "alice", "correct horse", bob, 1000), -6),
+            (("send", "alice", "wrong", bob, 1), -14),
+            (("send", "alice", "correct horse", "nobody", 1), -5),
+            (("sendrawtransaction", "zz"), -22),
+            (("sendrawtransaction", "00" * 153), -26),
+            (("submitblock", "00"), -22),
+            (("createuser", "X", "not-an-email", "xuser", "password1"), -8),
+            (("createuser", "X", "x@example.org", "alice", "password1"), -8),
+            (("generatetoaddress", 1), -32602),
+            (("setgenerate", "yes"), -3),
+        ]
+        for (method, *params), code in cases:
+            with self.assertRaises(RpcError, msg=method) as ctx:
+                n.rpc(method, *params)
+            self.assertEqual(ctx.exception.code, code, (method, params))
+        # After all of it the node still serves.
+        self.assertEqual(n.rpc("getblockcount"), 3)
+        p = n.cli("getaccount", "xyz", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("error code: -5", p.stderr)
+
+    def test_continuous_mining(self):
+        n = self.node
+        alice, _ = self.signup_and_fund()
+        n.stop()
+        n.extra = ["-mine", "-mineto=" + alice]
+        n.start()
+        for _ in range(100):
+            if n.rpc("getblockcount") >= 8:
+                break
+            time.sleep(0.05)
+        self.assertGreaterEqual(n.rpc("getblockcount"), 8)
+        self.assertTrue(n.rpc("getmininginfo")["generate"])
+        n.rpc("setgenerate", False)
+        self.assert_state_is_replay()
+
+
+class ConfigTest(unittest.TestCase):
+    def run_d(self, *args):
+        return subprocess.run([COINBITD] + list(args), capture_output=True, text=True, timeout=30)
+
+    def test_bad_options(self):
+        d = tempfile.mkdtemp(prefix="cb-conf-")
+        try:
+            for args, needle in [
+                (["-frobnicate"], "unknown option -frobnicate"),
+                (["-regtest", "-rpcport=70000"], "not a port number"),
+                (["-regtest", "-minethreads=0"], "-minethreads"),
+                (["-regtest", "-mine"], "-mine needs -mineto"),
+                (["-regtest", "-mineto=Cxyz"], "not a regtest address"),
+                (["-regtest", "-minerimpl=quantum"], "-minerimpl"),
+                (["-regtest", "-db=mysql://u:p@h/db"], "unsupported database"),
+                (["stray"], "unexpected argument"),
+            ]:
+                p = self.run_d("-datadir=" + d, *args)
+                self.assertEqual(p.returncode, 1, args)
+                self.assertIn(needle, p.stderr, args)
+            with open(os.path.join(d, "coinbit.conf"), "w") as f:
+                f.write("# comment\nregtest=1\nbogus=2\n")
+            p = self.run_d("-datadir=" + d)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("unknown option -bogus (coinbit.conf line 3)", p.stderr)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
