@@ -20,6 +20,8 @@ int64_t cb_node_now(void)
     return (int64_t)time(NULL);
 }
 
+static void vlog(cb_node *n, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void vlog(cb_node *n, const char *fmt, va_list ap)
 {
     char line[2048], stamp[32];
