@@ -431,6 +431,46 @@ static json_t *m_getrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
     return fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "No such mempool or blockchain transaction");
 }
 
+static json_t *m_verifymempool(cb_node *n, json_t *p, cb_rpc_error *e)
+{
+    if (!arg_count(p, 0, 0, e))
+        return NULL;
+    size_t count = cb_mempool_count(n->mempool);
+    cb_tx *txs = malloc((count ? count : 1) * sizeof *txs);
+    cb_accounts *spent = cb_accounts_new(7); /* running spend per sender */
+    if (!txs || !spent) {
+        free(txs);
+        cb_accounts_free(spent);
+        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+    }
+    size_t got = cb_mempool_select(n->mempool, txs, count);
+    json_t *a = json_array();
+    for (size_t i = 0; i < got; i++) {
+        const cb_tx *tx = &txs[i];
+        uint8_t sid[20];
+        cb_account have, run;
+        cb_tx_sender_id(sid, tx);
+        cb_accounts_get(cb_chain_state(n->chain), sid, &have);
+        cb_accounts_get(spent, sid, &run);
+        run.balance += tx->amount + tx->fee;
+        run.nonce = 1;
+        if (cb_accounts_set(spent, sid, &run) != CB_OK)
+            break;
+        cb_err sig = cb_tx_verify(tx, n->cfg.params->magic);
+        bool covered = run.balance <= have.balance;
+        json_t *o = tx_json(n, tx);
+        json_object_set_new(o, "signature",
+                            json_string(sig == CB_OK ? "valid" : cb_err_reason(sig)));
+        json_object_set_new(o, "balance", json_string(covered ? "sufficient" : "insufficient"));
+        json_object_set_new(o, "result",
+                            json_string(sig == CB_OK && covered ? "valid" : "invalid"));
+        json_array_append_new(a, o);
+    }
+    free(txs);
+    cb_accounts_free(spent);
+    return a;
+}
+
 /* ---- mining ---- */
 
 static json_t *m_submitblock(cb_node *n, json_t *p, cb_rpc_error *e)
@@ -551,6 +591,7 @@ json_t *cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_error *e);
 
@@ -570,6 +611,8 @@ static const cb_rpc_method METHODS[] = {
      m_submitblock},
     {"getmempoolinfo", "", "size of the mempool", m_getmempoolinfo},
     {"getrawmempool", "", "txids waiting in the mempool", m_getrawmempool},
+    {"verifymempool", "", "each pending transaction checked again: signature and balance",
+     m_verifymempool},
     {"getmininginfo", "", "mining state", m_getmininginfo},
     {"generatetoaddress", "nblocks \"address\"", "mine blocks now, paying address",
      m_generatetoaddress},
@@ -583,6 +626,8 @@ static const cb_rpc_method METHODS[] = {
     {"checklogin", "\"username\" \"password\"", "whether the password is right", cb_rpc_checklogin},
     {"getwalletinfo", "\"username\"", "a user's address, balance, pending and transactions",
      cb_rpc_getwalletinfo},
+    {"listtransactions", "\"username\" ( count )",
+     "a user's transactions, newest first, with status and depth", cb_rpc_listtransactions},
     {"send", "\"username\" \"password\" \"to\" amount ( fee )",
      "pay a username of this node or an address; returns the txid", cb_rpc_send},
     {"exportkey", "\"username\" \"password\"", "the user's private key as WIF", cb_rpc_exportkey},

@@ -3,6 +3,7 @@
  * decrypted for one operation and wiped at once. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/address.h"
@@ -17,6 +18,7 @@ json_t *cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_error *e);
 
@@ -169,6 +171,69 @@ json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e)
                      "nonce", (json_int_t)a.nonce, "pending", (json_int_t)count, "pendingspend",
                      (double)spending / (double)CB_COIN);
 }
+json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e)
+{
+    const char *user;
+    cb_user_record u;
+    json_int_t count = 20;
+    size_t np = json_array_size(p);
+    if (np < 1 || np > 2 || !json_is_string(json_array_get(p, 0)))
+        return fail(e, CB_RPC_INVALID_PARAMS, "listtransactions \"username\" ( count )");
+    if (np == 2) {
+        json_t *c = json_array_get(p, 1);
+        if (!json_is_integer(c) || json_integer_value(c) < 1 || json_integer_value(c) > 1000)
+            return fail(e, CB_RPC_INVALID_PARAMETER, "count: a number from 1 to 1000");
+        count = json_integer_value(c);
+    }
+    user = json_string_value(json_array_get(p, 0));
+    cb_err err = cb_store_get_user(n->store, user, &u);
+    if (err == CB_ERR_NOT_FOUND)
+        return fail(e, CB_RPC_INVALID_PARAMETER, "no such user");
+    if (err != CB_OK)
+        return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+    char addr[CB_ADDRESS_MAX];
+    if (cb_address_from_pubkey(n->cfg.params, addr, u.pubkey) != CB_OK)
+        return fail(e, CB_RPC_WALLET_ERROR, "bad stored key");
+    cb_tx_record *recs = calloc((size_t)count, sizeof *recs);
+    size_t got = 0;
+    if (!recs)
+        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+    err = cb_store_list_txs(n->store, addr, recs, (size_t)count, &got);
+    if (err != CB_OK) {
+        free(recs);
+        return fail(e, CB_RPC_WALLET_ERROR, cb_store_last_error(n->store));
+    }
+    uint32_t tip = cb_chain_tip(n->chain)->height;
+    json_t *a = json_array();
+    for (size_t i = 0; i < got; i++) {
+        const cb_tx_record *r = &recs[i];
+        char id[65];
+        cb_hash_to_hex(id, r->txid);
+        bool out = strcmp(r->sender, addr) == 0, in = strcmp(r->recipient, addr) == 0;
+        const char *category = strcmp(r->sender, "coinbase") == 0 ? "mined"
+                               : out && in                        ? "self"
+                               : out                              ? "send"
+                                                                  : "receive";
+        const char *status = r->status == CB_TX_CONFIRMED ? "confirmed"
+                             : r->status == CB_TX_PENDING ? "pending"
+                                                          : "rejected";
+        json_t *o = json_pack(
+            "{s:s,s:s,s:s,s:s,s:f,s:f,s:s,s:I}", "txid", id, "category", category, "from",
+            r->sender, "to", r->recipient, "amount", (double)r->amount / (double)CB_COIN, "fee",
+            (double)r->fee / (double)CB_COIN, "status", status, "time", (json_int_t)r->time);
+        if (r->status == CB_TX_CONFIRMED) {
+            json_object_set_new(o, "height", json_integer(r->height));
+            json_object_set_new(o, "confirmations",
+                                json_integer(r->height <= tip ? tip - r->height + 1 : 0));
+        }
+        if (r->status == CB_TX_REJECTED && r->reason[0])
+            json_object_set_new(o, "reason", json_string(r->reason));
+        json_array_append_new(a, o);
+    }
+    free(recs);
+    return a;
+}
+
 json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     const char *s[3];

@@ -107,6 +107,11 @@ cb_err cb_store_tx_status(cb_store *s, const uint8_t txid[32], cb_tx_status *st,
     return s->ops->tx_status(s->h, txid, st, height);
 }
 
+cb_err cb_store_list_txs(cb_store *s, const char *address, cb_tx_record *out, size_t max, size_t *n)
+{
+    return s->ops->list_txs(s->h, address, out, max, n);
+}
+
 cb_err cb_store_add_user(cb_store *s, const cb_user_record *u)
 {
     return s->ops->add_user(s->h, u);

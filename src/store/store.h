@@ -90,6 +90,24 @@ typedef enum { CB_TX_UNKNOWN = 0, CB_TX_PENDING, CB_TX_CONFIRMED, CB_TX_REJECTED
 cb_err cb_store_tx_status(cb_store *s, const uint8_t txid[32], cb_tx_status *status,
                           uint32_t *height) CB_WARN_UNUSED;
 
+/* A transaction as the transactions table holds it. */
+typedef struct {
+    uint8_t txid[32];
+    char sender[40]; /* an address, or "coinbase" */
+    char recipient[40];
+    uint64_t amount, fee, nonce;
+    int64_t time;
+    cb_tx_status status;
+    uint32_t height; /* when confirmed */
+    char reason[64]; /* when rejected */
+} cb_tx_record;
+
+/* Up to max transactions sent or received by an address, newest first
+ * (pending before confirmed, higher blocks first).
+ * Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_list_txs(cb_store *s, const char *address, cb_tx_record *out, size_t max,
+                         size_t *n) CB_WARN_UNUSED;
+
 /* Users (the original's users table). Secrets arrive already protected:
  * pwhash is an Argon2id string, enc_key an encrypted private key. */
 typedef struct {

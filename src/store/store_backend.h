@@ -21,6 +21,7 @@ typedef struct cb_store_backend {
     cb_err (*put_pending_tx)(void *h, const cb_tx *tx, int64_t now);
     cb_err (*reject_tx)(void *h, const uint8_t txid[32], const char *reason);
     cb_err (*tx_status)(void *h, const uint8_t txid[32], cb_tx_status *st, uint32_t *height);
+    cb_err (*list_txs)(void *h, const char *address, cb_tx_record *out, size_t max, size_t *n);
     cb_err (*add_user)(void *h, const cb_user_record *u);
     cb_err (*get_user)(void *h, const char *username, cb_user_record *u);
     cb_err (*replace_user_key)(void *h, const cb_user_record *u);

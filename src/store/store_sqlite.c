@@ -573,6 +573,54 @@ static cb_err sqlite_tx_status(void *h, const uint8_t txid[32], cb_tx_status *st
     return err;
 }
 
+static bool copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col);
+
+static cb_err sqlite_list_txs(void *h, const char *address, cb_tx_record *out, size_t max,
+                              size_t *n)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    *n = 0;
+    cb_err err = prepare(e, &st,
+                         "SELECT txid, sender, recipient, amount, fee, nonce, time, status,"
+                         " height, reason FROM transactions WHERE sender = ?1 OR recipient = ?1"
+                         " ORDER BY height IS NOT NULL, height DESC, rowid DESC LIMIT ?2");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    while (*n < max) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            err = fail(e);
+            break;
+        }
+        cb_tx_record *r = &out[*n];
+        memset(r, 0, sizeof *r);
+        const char *status = (const char *)sqlite3_column_text(st, 7);
+        if (sqlite3_column_bytes(st, 0) != 32 || !copy_text(r->sender, sizeof r->sender, st, 1) ||
+            !copy_text(r->recipient, sizeof r->recipient, st, 2) || !status)
+            continue; /* not a row of ours: skipped, not trusted */
+        memcpy(r->txid, sqlite3_column_blob(st, 0), 32);
+        r->amount = (uint64_t)sqlite3_column_int64(st, 3);
+        r->fee = (uint64_t)sqlite3_column_int64(st, 4);
+        r->nonce = (uint64_t)sqlite3_column_int64(st, 5);
+        r->time = sqlite3_column_int64(st, 6);
+        r->status = strcmp(status, "confirmed") == 0 ? CB_TX_CONFIRMED
+                    : strcmp(status, "pending") == 0 ? CB_TX_PENDING
+                                                     : CB_TX_REJECTED;
+        sqlite3_int64 hgt = sqlite3_column_int64(st, 8);
+        r->height = hgt > 0 && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
+        if (sqlite3_column_type(st, 9) == SQLITE_TEXT)
+            (void)copy_text(r->reason, sizeof r->reason, st, 9);
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
 static cb_err sqlite_add_user(void *h, const cb_user_record *u)
 {
     engine *e = h;
@@ -755,6 +803,7 @@ static const cb_store_backend SQLITE_OPS = {
     .put_pending_tx = sqlite_put_pending_tx,
     .reject_tx = sqlite_reject_tx,
     .tx_status = sqlite_tx_status,
+    .list_txs = sqlite_list_txs,
     .add_user = sqlite_add_user,
     .get_user = sqlite_get_user,
     .replace_user_key = sqlite_replace_user_key,
