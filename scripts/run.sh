@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# Builds CoinBit and starts it. Arguments go to the program, e.g.
-#   ./scripts/run.sh -regtest newkey
-# The node (coinbitd) is not built yet; until it is, this runs
-# coinbit-tool, which shows the network and checks data with the core.
+# Builds CoinBit and starts it: the interactive program, which runs a node
+# on ~/.coinbit (embedded SQLite, nothing to set up) unless one is already
+# running there. Arguments go to the program, e.g.
+#   ./scripts/run.sh -regtest          # the test network: instant blocks
+#   ./scripts/run.sh -datadir=/tmp/cb  # another data directory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" --target coinbit-tool >/dev/null
-if [ $# -eq 0 ]; then
-    set -- info
-fi
-exec ./build/coinbit-tool "$@"
+cmake --build build -j"$(nproc)" --target coinbit coinbitd coinbit-cli coinbit-tool >/dev/null
+exec ./build/coinbit "$@"

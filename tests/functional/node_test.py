@@ -288,6 +288,49 @@ class NodeTest(unittest.TestCase):
         self.assert_state_is_replay()
 
 
+class MenuTest(unittest.TestCase):
+    """The original's menu, scripted through a pipe: two signups, mining,
+    a payment, both wallets; the node runs inside the program."""
+
+    def test_scripted_session(self):
+        d = tempfile.mkdtemp(prefix="cb-menu-")
+        port = free_port()
+        answers = "\n".join([
+            "2", "Alice", "alice@example.org", "alice", "correct horse", "correct horse",
+            "2", "Bob", "bob@example.org", "bob", "battery staple", "battery staple",
+            "2", "Eve", "not-an-email", "eve", "password1", "password1",  # refused
+            "1", "alice", "wrong password",                               # refused
+            "1", "alice", "correct horse",
+            "1", "3",                                                     # mine 3
+            "3", "bob", "2.5", "", "y", "correct horse",                  # pay bob 2.5
+            "2",                                                          # verify
+            "1", "1",                                                     # mine 1
+            "4", "5", "7",
+            "1", "bob", "battery staple", "4", "6", "8", ""])
+        try:
+            p = subprocess.run([os.path.join(BIN, "coinbit"), "-regtest", "-datadir=" + d,
+                                "-rpcport=%d" % port, "-minethreads=1"],
+                               input=answers, capture_output=True, text=True, timeout=300)
+            out = p.stdout
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("Welcome, alice. Your address: c", out)
+            self.assertIn("email: not a valid address", out)
+            self.assertIn("wrong username or password", out)
+            self.assertIn("Mined 3 blocks", out)
+            self.assertIn("signature valid, balance sufficient: valid", out)
+            # alice: 4 rewards - 2.5 (her fee came back: she mined that block)
+            self.assertIn("balance          77.50000000 CB", out)
+            self.assertIn("balance          2.50000000 CB", out)
+            self.assertIn("receive      2.50000000 CB  confirmed, 1 confirmations", out)
+            self.assertIn("#4 ", out)
+            # Passwords never appear in the transcript.
+            self.assertNotIn("correct horse", out)
+            self.assertNotIn("battery staple", out)
+            self.assertIn("Goodbye.", out)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class ConfigTest(unittest.TestCase):
     def run_d(self, *args):
         return subprocess.run([COINBITD] + list(args), capture_output=True, text=True, timeout=30)
