@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/bytes.h"
+#include "core/keymap.h"
 #include "core/pow.h"
 
 /* Entries by hash: open addressing over pointers, never shrinking (an
@@ -300,6 +301,37 @@ bool cb_chain_is_active(const cb_chain *c, const cb_chain_entry *e)
 const cb_accounts *cb_chain_state(const cb_chain *c)
 {
     return c->state;
+}
+
+size_t cb_chain_tips(const cb_chain *c, const cb_chain_entry **out, size_t max)
+{
+    /* A parent is not a tip: mark every entry's parent, keep the rest. */
+    cb_keymap *parents = cb_keymap_new(32, c->map.seed);
+    size_t n = 0;
+    if (!parents)
+        return 0;
+    for (size_t i = 0; i < c->map.cap; i++) {
+        const cb_chain_entry *e = c->map.slots[i];
+        if (e && e->prev && cb_keymap_put(parents, e->prev->hash, 0) != CB_OK) {
+            cb_keymap_free(parents);
+            return 0;
+        }
+    }
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    if (max > 0)
+        out[0] = tip;
+    n = 1;
+    for (size_t i = 0; i < c->map.cap; i++) {
+        const cb_chain_entry *e = c->map.slots[i];
+        uint32_t dummy;
+        if (!e || e == tip || cb_keymap_get(parents, e->hash, &dummy))
+            continue;
+        if (n < max)
+            out[n] = e;
+        n++;
+    }
+    cb_keymap_free(parents);
+    return n;
 }
 
 size_t cb_chain_size(const cb_chain *c)

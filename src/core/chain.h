@@ -95,6 +95,11 @@ const cb_chain_entry *cb_chain_ancestor(const cb_chain_entry *e, uint32_t height
 /* The account state at the active tip; valid until the chain changes. */
 const cb_accounts *cb_chain_state(const cb_chain *c);
 
+/* The tips of the block tree: entries no other entry builds on, the
+ * active tip first. Out: out[0..max). Returns: how many there are (may
+ * exceed max; only max are written). */
+size_t cb_chain_tips(const cb_chain *c, const cb_chain_entry **out, size_t max);
+
 /* Number of known entries (headers), and of entries whose data is held. */
 size_t cb_chain_size(const cb_chain *c);
 

@@ -326,6 +326,35 @@ static json_t *m_getblockchaininfo(cb_node *n, json_t *p, cb_rpc_error *e)
         "chainwork", work, "accounts", (json_int_t)cb_accounts_count(cb_chain_state(n->chain)));
 }
 
+static json_t *m_getchaintips(cb_node *n, json_t *p, cb_rpc_error *e)
+{
+    if (!arg_count(p, 0, 0, e))
+        return NULL;
+    size_t count = cb_chain_tips(n->chain, NULL, 0);
+    const cb_chain_entry **tips = malloc((count ? count : 1) * sizeof *tips);
+    if (!tips)
+        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+    count = cb_chain_tips(n->chain, tips, count);
+    json_t *a = json_array();
+    for (size_t i = 0; i < count; i++) {
+        const cb_chain_entry *t = tips[i];
+        /* Core's statuses, and how far back the branch meets the best chain. */
+        const cb_chain_entry *fork = t;
+        while (fork && !cb_chain_is_active(n->chain, fork))
+            fork = fork->prev;
+        const char *status = cb_chain_is_active(n->chain, t)                           ? "active"
+                             : (t->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD)) ? "invalid"
+                             : !t->complete ? "headers-only"
+                                            : "valid-fork";
+        json_array_append_new(a, json_pack("{s:I,s:o,s:I,s:s}", "height", (json_int_t)t->height,
+                                           "hash", hash_json(t->hash), "branchlen",
+                                           (json_int_t)(t->height - (fork ? fork->height : 0)),
+                                           "status", status));
+    }
+    free(tips);
+    return a;
+}
+
 static json_t *m_getaccount(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     uint8_t id[20];
@@ -603,6 +632,7 @@ static const cb_rpc_method METHODS[] = {
     {"getblockheader", "\"hash\" ( verbose )", "a header, as JSON or hex", m_getblockheader},
     {"getblock", "\"hash\" ( verbosity )", "a block: 0 hex, 1 JSON with txids, 2 with txs",
      m_getblock},
+    {"getchaintips", "", "every branch tip the node knows, with its status", m_getchaintips},
     {"getrawtransaction", "\"txid\"", "a transaction from the mempool or the best chain",
      m_getrawtransaction},
     {"sendrawtransaction", "\"hex\"", "submit a signed transaction; returns its txid",

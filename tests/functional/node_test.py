@@ -178,9 +178,11 @@ class NodeTest(unittest.TestCase):
         self.assertEqual(w["balance"], 80 - 5.5)  # the fee came back to alice, the miner
         self.assertEqual(w["nonce"], 1)
         self.assert_state_is_replay()
-        # Restart: everything is still there.
+        # Restart (SIGTERM: a clean stop, exit 0): everything is still there.
         tip = n.rpc("getbestblockhash")
-        n.stop()
+        n.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(n.proc.wait(timeout=30), 0)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "regtest", ".cookie")))
         n.start()
         self.assertEqual(n.rpc("getbestblockhash"), tip)
         self.assertEqual(n.rpc("getaccount", bob)["balance"], 5.5)
@@ -204,6 +206,11 @@ class NodeTest(unittest.TestCase):
             self.assertIsNone(n.rpc("submitblock", raw))
             hashes.append(prev)
         self.assertEqual(n.rpc("getbestblockhash"), hashes[-1])
+        tips = n.rpc("getchaintips")
+        self.assertEqual(tips[0], {"height": 5, "hash": hashes[-1], "branchlen": 0,
+                                   "status": "active"})
+        self.assertEqual([(t["height"], t["branchlen"], t["status"]) for t in tips[1:]],
+                         [(4, 2, "valid-fork")])
         self.assertEqual(n.rpc("getaccount", bob)["balance"], 0)
         self.assertEqual(n.rpc("getaccount", alice)["balance"], 40)
         self.assertIn(txid, n.rpc("getrawmempool"))     # the payment came back
