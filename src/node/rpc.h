@@ -50,6 +50,15 @@ typedef struct {
  * decimals, not negative, at most MAX_MONEY). Returns: false with *e set. */
 bool cb_rpc_arg_amount(json_t *p, size_t i, uint64_t *units, cb_rpc_error *e);
 
+/* The user methods (rpc_users.c), for the method table. */
+json_t *cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_error *e);
+
 /* The method table, ending with a NULL name. */
 const cb_rpc_method *cb_rpc_methods(void);
 

@@ -615,14 +615,6 @@ static json_t *m_help(cb_node *n, json_t *p, cb_rpc_error *e)
     return json_string(text);
 }
 
-/* Defined in rpc_users.c. */
-json_t *cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_error *e);
 
 static const cb_rpc_method METHODS[] = {
     {"getblockchaininfo", "", "state of the chain", m_getblockchaininfo},

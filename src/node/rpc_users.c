@@ -14,13 +14,6 @@
 
 #define DEFAULT_FEE 10000u /* 0.0001 CB */
 
-json_t *cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_error *e);
 
 static json_t *fail(cb_rpc_error *e, int code, const char *msg)
 {
