@@ -615,7 +615,6 @@ static json_t *m_help(cb_node *n, json_t *p, cb_rpc_error *e)
     return json_string(text);
 }
 
-
 static const cb_rpc_method METHODS[] = {
     {"getblockchaininfo", "", "state of the chain", m_getblockchaininfo},
     {"getblockcount", "", "height of the best chain", m_getblockcount},

@@ -14,7 +14,6 @@
 
 #define DEFAULT_FEE 10000u /* 0.0001 CB */
 
-
 static json_t *fail(cb_rpc_error *e, int code, const char *msg)
 {
     e->code = code;
