@@ -97,6 +97,17 @@ static bool login(cb_node *n, const char *user, const char *password, cb_user_re
     return true;
 }
 
+/* Loads a user by name (no password: public facts only). */
+static bool find_user(cb_node *n, const char *name, cb_user_record *u, cb_rpc_error *e)
+{
+    cb_err err = cb_store_get_user(n->store, name, u);
+    if (err == CB_ERR_NOT_FOUND)
+        fail(e, CB_RPC_INVALID_PARAMETER, "no such user");
+    else if (err != CB_OK)
+        fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+    return err == CB_OK;
+}
+
 static json_t *user_address(cb_node *n, const cb_user_record *u)
 {
     char a[CB_ADDRESS_MAX];
@@ -147,11 +158,8 @@ json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e)
     uint8_t id[20];
     if (!strings(p, 1, 1, s, e))
         return NULL;
-    cb_err err = cb_store_get_user(n->store, s[0], &u);
-    if (err == CB_ERR_NOT_FOUND)
-        return fail(e, CB_RPC_INVALID_PARAMETER, "no such user");
-    if (err != CB_OK)
-        return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+    if (!find_user(n, s[0], &u, e))
+        return NULL;
     cb_hash160(id, u.pubkey, 33);
     cb_account a;
     size_t count;
@@ -178,11 +186,8 @@ json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e)
         count = json_integer_value(c);
     }
     user = json_string_value(json_array_get(p, 0));
-    cb_err err = cb_store_get_user(n->store, user, &u);
-    if (err == CB_ERR_NOT_FOUND)
-        return fail(e, CB_RPC_INVALID_PARAMETER, "no such user");
-    if (err != CB_OK)
-        return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+    if (!find_user(n, user, &u, e))
+        return NULL;
     char addr[CB_ADDRESS_MAX];
     if (cb_address_from_pubkey(n->cfg.params, addr, u.pubkey) != CB_OK)
         return fail(e, CB_RPC_WALLET_ERROR, "bad stored key");
@@ -190,7 +195,7 @@ json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e)
     size_t got = 0;
     if (!recs)
         return fail(e, CB_RPC_MISC_ERROR, "out of memory");
-    err = cb_store_list_txs(n->store, addr, recs, (size_t)count, &got);
+    cb_err err = cb_store_list_txs(n->store, addr, recs, (size_t)count, &got);
     if (err != CB_OK) {
         free(recs);
         return fail(e, CB_RPC_WALLET_ERROR, cb_store_last_error(n->store));

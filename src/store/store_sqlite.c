@@ -621,14 +621,21 @@ static cb_err sqlite_list_txs(void *h, const char *address, cb_tx_record *out, s
     return err;
 }
 
+/* Checks a user record before it is written, and gives its address (kept
+ * in the table beside the key, for people reading it). */
+static cb_err user_row_address(engine *e, const cb_user_record *u, char addr[CB_ADDRESS_MAX])
+{
+    if (u->enc_len > sizeof u->enc_key)
+        return CB_ERR_ARG;
+    return cb_address_from_pubkey(e->p, addr, u->pubkey);
+}
+
 static cb_err sqlite_add_user(void *h, const cb_user_record *u)
 {
     engine *e = h;
     sqlite3_stmt *st = NULL;
     char addr[CB_ADDRESS_MAX];
-    if (u->enc_len > sizeof u->enc_key)
-        return CB_ERR_ARG;
-    cb_err err = cb_address_from_pubkey(e->p, addr, u->pubkey);
+    cb_err err = user_row_address(e, u, addr);
     if (err == CB_OK)
         err = prepare(e, &st,
                       "INSERT INTO users (username, name, email, password_hash, pubkey, address,"
@@ -704,9 +711,7 @@ static cb_err sqlite_replace_user_key(void *h, const cb_user_record *u)
     engine *e = h;
     sqlite3_stmt *st = NULL;
     char addr[CB_ADDRESS_MAX];
-    if (u->enc_len > sizeof u->enc_key)
-        return CB_ERR_ARG;
-    cb_err err = cb_address_from_pubkey(e->p, addr, u->pubkey);
+    cb_err err = user_row_address(e, u, addr);
     if (err == CB_OK)
         err = prepare(
             e, &st, "UPDATE users SET pubkey = ?, address = ?, enc_privkey = ? WHERE username = ?");
