@@ -72,6 +72,31 @@ static cb_err step_done(engine *e, sqlite3_stmt *st)
     return rc == SQLITE_DONE ? CB_OK : fail(e);
 }
 
+/* Runs a row-less statement whose one parameter is a block hash. */
+static cb_err exec_on_hash(engine *e, const char *sql, const uint8_t hash[32])
+{
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, sql);
+    if (err == CB_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        err = step_done(e, st);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* Steps a query: true with a row in hand; false at the end or on an
+ * error (then *err is set). */
+static bool next_row(engine *e, sqlite3_stmt *st, cb_err *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc != SQLITE_DONE)
+        *err = fail(e);
+    return false;
+}
+
 static cb_err get_meta(engine *e, const char *key, char *out, size_t cap, bool *found)
 {
     sqlite3_stmt *st = NULL;
@@ -186,13 +211,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
         return err;
     err = put_block_in(e, hash, height, b);
     if (err == CB_OK)
-        err = prepare(e, &st, "UPDATE blockchain SET active = 1 WHERE hash = ?");
-    if (err == CB_OK) {
-        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-        err = step_done(e, st);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
+        err = exec_on_hash(e, "UPDATE blockchain SET active = 1 WHERE hash = ?", hash);
     if (err == CB_OK)
         err = cb_undo_serialize(undo, &raw, &len);
     if (err == CB_OK)
@@ -311,37 +330,20 @@ static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block 
     }
     cb_keymap_free(seen);
     if (err == CB_OK)
-        err = prepare(e, &st, "DELETE FROM undo WHERE block_hash = ?");
-    if (err == CB_OK) {
-        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-        err = step_done(e, st);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
+        err = exec_on_hash(e, "DELETE FROM undo WHERE block_hash = ?", hash);
     if (err == CB_OK)
-        err = prepare(e, &st, "UPDATE blockchain SET active = 0 WHERE hash = ?");
-    if (err == CB_OK) {
-        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-        err = step_done(e, st);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
+        err = exec_on_hash(e, "UPDATE blockchain SET active = 0 WHERE hash = ?", hash);
     /* The coinbase disappears with its block; payments wait again. */
     if (err == CB_OK)
-        err = prepare(e, &st,
-                      "UPDATE transactions SET status = CASE WHEN sender = 'coinbase'"
-                      " THEN 'rejected' ELSE 'pending' END, block_hash = NULL, height = NULL,"
-                      " position = NULL WHERE block_hash = ?");
-    if (err == CB_OK) {
-        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-        err = step_done(e, st);
-    }
+        err = exec_on_hash(e,
+                           "UPDATE transactions SET status = CASE WHEN sender = 'coinbase'"
+                           " THEN 'rejected' ELSE 'pending' END, block_hash = NULL,"
+                           " height = NULL, position = NULL WHERE block_hash = ?",
+                           hash);
     /* The new tip is the parent, one below. */
     if (err == CB_OK) {
         uint8_t tip[32];
         uint32_t height = 0;
-        sqlite3_finalize(st);
-        st = NULL;
         err = prepare(e, &st, "SELECT height FROM blockchain WHERE hash = ?");
         if (err == CB_OK) {
             sqlite3_bind_blob(st, 1, b->header.prev, 32, SQLITE_STATIC);
@@ -367,14 +369,7 @@ static cb_err sqlite_foreach_block(void *h, cb_store_block_fn fn, void *ctx)
     engine *e = h;
     sqlite3_stmt *st = NULL;
     cb_err err = prepare(e, &st, "SELECT data FROM blockchain ORDER BY height, rowid");
-    while (err == CB_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            err = fail(e);
-            break;
-        }
+    while (err == CB_OK && next_row(e, st, &err)) {
         cb_block b;
         err = cb_block_parse(&b, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
         if (err != CB_OK) {
@@ -446,14 +441,7 @@ static cb_err sqlite_load_accounts(void *h, cb_accounts *out)
     engine *e = h;
     sqlite3_stmt *st = NULL;
     cb_err err = prepare(e, &st, "SELECT hash160, balance, nonce FROM wallet");
-    while (err == CB_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            err = fail(e);
-            break;
-        }
+    while (err == CB_OK && next_row(e, st, &err)) {
         cb_account a;
         if (sqlite3_column_bytes(st, 0) != 20) {
             snprintf(e->err, sizeof e->err, "a wallet row's hash160 is not 20 bytes");
@@ -589,14 +577,7 @@ static cb_err sqlite_list_txs(void *h, const char *address, cb_tx_record *out, s
         return err;
     sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-    while (*n < max) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            err = fail(e);
-            break;
-        }
+    while (*n < max && next_row(e, st, &err)) {
         cb_tx_record *r = &out[*n];
         memset(r, 0, sizeof *r);
         const char *status = (const char *)sqlite3_column_text(st, 7);
@@ -756,14 +737,7 @@ static cb_err sqlite_list_peers(void *h, cb_peer_record *out, size_t max, size_t
     cb_err err = prepare(e, &st,
                          "SELECT host, port, last_seen, last_try, failures, banned_until FROM peers"
                          " ORDER BY last_seen DESC");
-    while (err == CB_OK && *n < max) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            err = fail(e);
-            break;
-        }
+    while (err == CB_OK && *n < max && next_row(e, st, &err)) {
         cb_peer_record *p = &out[*n];
         int port = sqlite3_column_int(st, 1);
         if (!copy_text(p->host, sizeof p->host, st, 0) || port <= 0 || port > 65535)
