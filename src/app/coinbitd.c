@@ -17,10 +17,11 @@
 #include "core/address.h"
 #include "node/node.h"
 
-static const char *KNOWN[] = {"datadir",     "conf",    "regtest",     "port",  "rpcport",
-                              "rpcbind",     "rpcuser", "rpcpassword", "db",    "mine",
-                              "minethreads", "mineto",  "minerimpl",   "debug", "help",
-                              "h",           NULL};
+static const char *KNOWN[] = {
+    "datadir", "conf",   "regtest", "port",           "rpcport", "rpcbind",     "rpcuser",
+    "rpcpassword", "db", "mine",    "minethreads",    "mineto",  "minerimpl",   "debug",
+    "listen",  "bind",   "connect", "addnode",        "bantime", "maxconnections", "help",
+    "h",       NULL};
 
 static void usage(FILE *f)
 {
@@ -36,7 +37,13 @@ static void usage(FILE *f)
                "  -mineto=ADDRESS    where mined coins go\n"
                "  -minethreads=N     mining threads (default: all cores)\n"
                "  -minerimpl=NAME    avx512, shani, avx2 or portable (default: fastest here)\n"
-               "  -port=N            P2P port (recorded; peers arrive with the P2P layer)\n"
+               "  -port=N            P2P port (default 8833, regtest 18833)\n"
+               "  -listen=0          do not accept peers (default 1)\n"
+               "  -bind=ADDR         listen for peers on ADDR only (default: every interface)\n"
+               "  -connect=HOST:PORT connect to this peer only (repeatable)\n"
+               "  -addnode=HOST:PORT keep this peer connected, besides discovered ones (repeatable)\n"
+               "  -maxconnections=N  at most N peers in all, 8 of them outbound (default 125)\n"
+               "  -bantime=SECONDS   how long a misbehaving peer is banned (default 86400)\n"
                "  -debug             more detail in the log\n");
 }
 
@@ -48,6 +55,75 @@ static int parse_port(const char *v, uint16_t *out)
     if (errno || end == v || *end || v[0] == '-' || p == 0 || p > 65535)
         return -1;
     *out = (uint16_t)p;
+    return 0;
+}
+
+static int parse_count(const char *name, const char *v, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long t = strtol(v, &end, 10);
+    if (errno || end == v || *end || t < lo || t > hi) {
+        fprintf(stderr, "Error: -%s=%s: a number from %ld to %ld\n", name, v, lo, hi);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+/* The P2P options. Returns: 0, or -1 after printing why. */
+static int parse_net(const cb_options *all, cb_node_config *cfg)
+{
+    cb_net_config *net = &cfg->net;
+    bool listen = true;
+    cfg->network = true;
+    cb_net_config_default(net);
+    if (cb_options_bool(all, "listen", true, &listen) != 0) {
+        fprintf(stderr, "Error: -listen takes 0 or 1\n");
+        return -1;
+    }
+    net->listen = listen;
+    const char *v = cb_options_get(all, "port");
+    if (v && parse_port(v, &net->port) != 0) {
+        fprintf(stderr, "Error: -port=%s is not a port number (1-65535)\n", v);
+        return -1;
+    }
+    v = cb_options_get(all, "bind");
+    if (v) {
+        if (strlen(v) >= sizeof net->bind) {
+            fprintf(stderr, "Error: -bind=%s is too long\n", v);
+            return -1;
+        }
+        snprintf(net->bind, sizeof net->bind, "%s", v);
+    }
+    for (size_t i = 0; i < all->n; i++) {
+        const cb_option *o = &all->items[i];
+        bool is_connect = strcmp(o->key, "connect") == 0;
+        if (!is_connect && strcmp(o->key, "addnode") != 0)
+            continue;
+        size_t *count = is_connect ? &net->nconnect : &net->naddnode;
+        char(*list)[CB_NET_ADDR_MAX] = is_connect ? net->connect : net->addnode;
+        if (*count == CB_NET_MAX_MANUAL || strlen(o->value) >= CB_NET_ADDR_MAX || !o->value[0]) {
+            fprintf(stderr, "Error: -%s=%s (%s): at most %d, each HOST:PORT\n", o->key, o->value,
+                    o->where, CB_NET_MAX_MANUAL);
+            return -1;
+        }
+        snprintf(list[(*count)++], CB_NET_ADDR_MAX, "%s", o->value);
+    }
+    long t;
+    v = cb_options_get(all, "maxconnections");
+    if (v) {
+        if (parse_count("maxconnections", v, 0, 1000, &t) != 0)
+            return -1;
+        net->max_outbound = t < 8 ? (unsigned)t : 8;
+        net->max_inbound = t > 8 ? (unsigned)(t - 8) : 0;
+    }
+    v = cb_options_get(all, "bantime");
+    if (v) {
+        if (parse_count("bantime", v, 1, 10L * 365 * 86400, &t) != 0)
+            return -1;
+        net->bantime = t;
+    }
     return 0;
 }
 
@@ -119,12 +195,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "Error: -rpcport=%s is not a port number (1-65535)\n", v);
         return 1;
     }
-    uint16_t p2p;
-    v = cb_options_get(&all, "port");
-    if (v && parse_port(v, &p2p) != 0) {
-        fprintf(stderr, "Error: -port=%s is not a port number (1-65535)\n", v);
+    if (parse_net(&all, &cfg) != 0)
         return 1;
-    }
     v = cb_options_get(&all, "rpcbind");
     snprintf(cfg.rpcbind, sizeof cfg.rpcbind, "%s", v && *v ? v : "127.0.0.1");
     v = cb_options_get(&all, "rpcuser");

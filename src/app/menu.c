@@ -1,6 +1,7 @@
 /* coinbit: the interactive program of the original CoinBit.
  *
- *   coinbit [-regtest] [-datadir=DIR] [-rpcport=N] [-minethreads=N]
+ *   coinbit [-regtest] [-datadir=DIR] [-rpcport=N] [-minethreads=N] [-port=N]
+ *           [-addnode=HOST:PORT]...
  *
  * Welcome menu: Login, Signup, Exit. Main menu: Mine, Verify
  * transactions, Create transaction, Display wallet, Display blockchain,
@@ -258,15 +259,48 @@ static void blockchain(session *s)
     }
 }
 
+/* The Peers screen: who we are connected to, and a way to add one (the
+ * original's users_port table, now the node's own peer list). */
 static void peers(session *s)
 {
-    json_t *info = call(s, "getblockchaininfo", json_array());
-    printf("\n-- Peers --\n  This node works alone for now: the peer-to-peer layer (connections,\n"
-           "  block and transaction relay) is the next piece of CoinBit to be built.\n");
-    if (info) {
-        printf("  Chain %s at height %lld.\n", json_string_value(json_object_get(info, "chain")),
-               (long long)json_integer_value(json_object_get(info, "blocks")));
-        json_decref(info);
+    json_t *net = call(s, "getnetworkinfo", json_array());
+    json_t *list = call(s, "getpeerinfo", json_array());
+    printf("\n-- Peers --\n");
+    if (net) {
+        json_t *local = json_object_get(net, "localport");
+        printf("  %lld connected (%lld in, %lld out); ",
+               (long long)json_integer_value(json_object_get(net, "connections")),
+               (long long)json_integer_value(json_object_get(net, "connections_in")),
+               (long long)json_integer_value(json_object_get(net, "connections_out")));
+        if (json_integer_value(local))
+            printf("listening on port %lld\n", (long long)json_integer_value(local));
+        else
+            printf("not listening\n");
+        json_decref(net);
+    }
+    size_t i;
+    json_t *p;
+    if (list) {
+        json_array_foreach(list, i, p)
+        {
+            printf("  #%-3lld %-22s %-3s height %-6lld ping %-8s %s\n",
+                   (long long)json_integer_value(json_object_get(p, "id")),
+                   json_string_value(json_object_get(p, "addr")),
+                   json_is_true(json_object_get(p, "inbound")) ? "in" : "out",
+                   (long long)json_integer_value(json_object_get(p, "synced_headers")),
+                   json_is_number(json_object_get(p, "pingtime")) ? "ok" : "-",
+                   json_string_value(json_object_get(p, "subver")));
+        }
+        json_decref(list);
+    }
+    char addr[128];
+    if (!ask("Connect to a peer (HOST:PORT, empty to go back): ", addr, sizeof addr, false) ||
+        !addr[0])
+        return;
+    json_t *r = call(s, "addnode", json_pack("[ss]", addr, "add"));
+    if (r) {
+        printf("  Added %s; the node keeps it connected.\n", addr);
+        json_decref(r);
     }
 }
 
@@ -284,7 +318,8 @@ int main(int argc, char **argv)
     int first = 0;
     memset(&s, 0, sizeof s);
     if (cb_options_from_argv(&o, argc, argv, &first, msg, sizeof msg) != 0 || first < argc) {
-        fprintf(stderr, "Usage: coinbit [-regtest] [-datadir=DIR] [-rpcport=N] [-minethreads=N]\n");
+        fprintf(stderr, "Usage: coinbit [-regtest] [-datadir=DIR] [-rpcport=N] [-minethreads=N]"
+                        " [-port=N] [-addnode=HOST:PORT]\n");
         return 1;
     }
     bool regtest = false;
@@ -326,7 +361,23 @@ int main(int argc, char **argv)
         if (mt && number(mt, 1, 64) > 0)
             cfg.minethreads = (unsigned)number(mt, 1, 64);
         cfg.pwcost = cb_pwcost_default();
-        if (cb_node_start(&s.node, &cfg, msg, sizeof msg) != CB_OK) {
+        cfg.network = true;
+        cb_net_config_default(&cfg.net);
+        const char *pp = cb_options_get(&o, "port");
+        if (pp && number(pp, 1, 65535) > 0)
+            cfg.net.port = (uint16_t)number(pp, 1, 65535);
+        for (size_t i = 0; i < o.n && cfg.net.naddnode < CB_NET_MAX_MANUAL; i++)
+            if (strcmp(o.items[i].key, "addnode") == 0 || strcmp(o.items[i].key, "connect") == 0)
+                snprintf(cfg.net.addnode[cfg.net.naddnode++], CB_NET_ADDR_MAX, "%s",
+                         o.items[i].value);
+        cb_err err = cb_node_start(&s.node, &cfg, msg, sizeof msg);
+        if (err != CB_OK && strstr(msg, "cannot listen")) {
+            /* Another program holds the P2P port: run without accepting peers. */
+            fprintf(stderr, "Note: %s; this node will not accept peers.\n", msg);
+            cfg.net.listen = false;
+            err = cb_node_start(&s.node, &cfg, msg, sizeof msg);
+        }
+        if (err != CB_OK) {
             fprintf(stderr, "Error: cannot start a node: %s\n", msg);
             return 1;
         }

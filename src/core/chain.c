@@ -293,6 +293,50 @@ const cb_chain_entry *cb_chain_lookup(const cb_chain *c, const uint8_t hash[32])
     return map_find(&c->map, hash);
 }
 
+size_t cb_chain_locator(const cb_chain_entry *e, uint8_t (*out)[32], size_t max)
+{
+    size_t n = 0;
+    uint32_t step = 1;
+    while (e && n < max) {
+        memcpy(out[n++], e->hash, 32);
+        if (e->height == 0)
+            break;
+        if (n >= 10)
+            step *= 2;
+        uint32_t h = e->height > step ? e->height - step : 0;
+        /* The last slot is kept for genesis. */
+        if (n == max - 1)
+            h = 0;
+        e = cb_chain_ancestor(e, h);
+    }
+    return n;
+}
+
+const cb_chain_entry *cb_chain_find_fork(const cb_chain *c, const uint8_t (*hashes)[32], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const cb_chain_entry *e = cb_chain_lookup(c, hashes[i]);
+        if (e && cb_chain_is_active(c, e))
+            return e;
+    }
+    return c->active.items[0];
+}
+
+const cb_chain_entry *cb_chain_common(const cb_chain_entry *a, const cb_chain_entry *b)
+{
+    if (!a || !b)
+        return NULL;
+    if (a->height > b->height)
+        a = cb_chain_ancestor(a, b->height);
+    else
+        b = cb_chain_ancestor(b, a->height);
+    while (a != b) {
+        a = a->prev;
+        b = b->prev;
+    }
+    return a;
+}
+
 bool cb_chain_is_active(const cb_chain *c, const cb_chain_entry *e)
 {
     return e && e->height < c->active.n && c->active.items[e->height] == e;

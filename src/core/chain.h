@@ -100,6 +100,19 @@ const cb_accounts *cb_chain_state(const cb_chain *c);
  * exceed max; only max are written). */
 size_t cb_chain_tips(const cb_chain *c, const cb_chain_entry **out, size_t max);
 
+/* A block locator for e, as Bitcoin builds it: e and its 9 parents, then
+ * steps doubling back, ending at genesis.
+ * Out: out[0..n) hashes. Returns: n (at most max; max >= 1). */
+size_t cb_chain_locator(const cb_chain_entry *e, uint8_t (*out)[32], size_t max);
+
+/* The last block of the active chain that a locator names: its first hash
+ * on the active chain, or genesis when none is. */
+const cb_chain_entry *cb_chain_find_fork(const cb_chain *c, const uint8_t (*hashes)[32],
+                                         size_t n);
+
+/* The last common ancestor of a and b (both in this chain's tree). */
+const cb_chain_entry *cb_chain_common(const cb_chain_entry *a, const cb_chain_entry *b);
+
 /* Number of known entries (headers), and of entries whose data is held. */
 size_t cb_chain_size(const cb_chain *c);
 

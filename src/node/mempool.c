@@ -394,7 +394,8 @@ bool cb_mempool_get(const cb_mempool *m, const uint8_t txid[32], cb_tx *tx)
     const queue *q = &m->queues[qi];
     for (size_t i = 0; i < q->n; i++) {
         if (memcmp(q->txids[i], txid, 32) == 0) {
-            *tx = q->txs[i];
+            if (tx)
+                *tx = q->txs[i];
             return true;
         }
     }

@@ -59,7 +59,8 @@ size_t cb_mempool_select(const cb_mempool *m, cb_tx *out, size_t max);
 size_t cb_mempool_count(const cb_mempool *m);
 size_t cb_mempool_bytes(const cb_mempool *m);
 
-/* Looks a transaction up by txid. Returns: true and *tx if present. */
+/* Looks a transaction up by txid. Returns: true and *tx (tx may be NULL)
+ * if present. */
 bool cb_mempool_get(const cb_mempool *m, const uint8_t txid[32], cb_tx *tx);
 
 /* Every pending txid, in no particular order, into out[0..max).

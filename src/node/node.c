@@ -134,6 +134,7 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
         cb_hash_to_hex(hex, tip->hash);
         cb_log(n, "new tip %s height %u (%zu tx)", hex, tip->height, tip->block->ntx);
         give_work(n);
+        cb_net_tip_changed(n->net, before);
     }
     return err;
 }
@@ -146,6 +147,7 @@ cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32])
     if (cb_store_put_pending_tx(n->store, tx, cb_node_now()) != CB_OK)
         cb_log(n, "store: cannot record a pending transaction: %s", cb_store_last_error(n->store));
     give_work(n);
+    cb_net_tx_accepted(n->net, txid, 0);
     return CB_OK;
 }
 
@@ -344,7 +346,7 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
         err = CB_ERR_ARG;
         goto fail;
     }
-    cb_log(n, "CoinBit %s starting on %s, data in %s", "0.1.0", cfg->params->name, cfg->datadir);
+    cb_log(n, "CoinBit %s starting on %s, data in %s", CB_VERSION_STRING, cfg->params->name, cfg->datadir);
     if (!n->cfg.db[0]) {
         if (strlen(cfg->datadir) + sizeof "/coinbit.db" > sizeof n->cfg.db) {
             snprintf(msg, msglen, "data directory path too long");
@@ -406,6 +408,11 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     err = cb_rpc_start(&n->rpc, n, msg, msglen);
     if (err != CB_OK)
         goto fail;
+    if (cfg->network) {
+        err = cb_net_start(&n->net, n, &cfg->net, msg, msglen);
+        if (err != CB_OK)
+            goto fail;
+    }
     if (cfg->mine) {
         err = cb_node_set_generate(n, true, 0);
         if (err != CB_OK) {
@@ -446,6 +453,7 @@ void cb_node_free(cb_node *n)
         pthread_mutex_unlock(&n->mu);
         pthread_join(n->miner, NULL);
     }
+    cb_net_free(n->net);
     cb_rpc_stop(n->rpc);
     if (n->found_ev)
         event_free(n->found_ev);

@@ -18,9 +18,12 @@
 #include "crypto/sha256d_scan.h"
 #include "node/chainstore.h"
 #include "node/mempool.h"
+#include "node/net.h"
 #include "node/users.h"
 #include "node/verify_pool.h"
 #include "store/store.h"
+
+#define CB_VERSION_STRING "0.1.0"
 
 struct event_base;
 struct event;
@@ -40,6 +43,8 @@ typedef struct {
     const cb_scan_impl *minerimpl;
     bool debug;
     cb_pwcost pwcost;
+    bool network; /* run the P2P network (off for a menu's private node) */
+    cb_net_config net;
 } cb_node_config;
 
 typedef struct cb_node cb_node;
@@ -56,6 +61,7 @@ struct cb_node {
     cb_verify_pool *pool;
     cb_keyctx *keys;
     cb_rpc_server *rpc;
+    cb_net *net; /* NULL when the network is off */
     struct event *sig_int, *sig_term;
     /* Continuous mining: the loop hands templates to the miner thread. */
     pthread_t miner;

@@ -20,6 +20,11 @@ enum {
     CB_RPC_INVALID_PARAMETER = -8,
     CB_RPC_WALLET_PASSPHRASE_INCORRECT = -14,
     CB_RPC_DESERIALIZATION_ERROR = -22,
+    CB_RPC_CLIENT_NODE_ALREADY_ADDED = -23,
+    CB_RPC_CLIENT_NODE_NOT_ADDED = -24,
+    CB_RPC_CLIENT_NODE_NOT_CONNECTED = -29,
+    CB_RPC_CLIENT_INVALID_IP_OR_SUBNET = -30,
+    CB_RPC_CLIENT_P2P_DISABLED = -31,
     CB_RPC_VERIFY_ERROR = -25,
     CB_RPC_VERIFY_REJECTED = -26,
     CB_RPC_VERIFY_ALREADY_IN_CHAIN = -27,
@@ -49,6 +54,25 @@ typedef struct {
 /* Parameter i as an amount in CB (a JSON number or a string, at most 8
  * decimals, not negative, at most MAX_MONEY). Returns: false with *e set. */
 bool cb_rpc_arg_amount(json_t *p, size_t i, uint64_t *units, cb_rpc_error *e);
+
+/* Sets *e (code, printf-style message). Returns: NULL, for "return cb_rpc_fail(...)". */
+json_t *cb_rpc_fail(cb_rpc_error *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parameter checks; each returns false with *e set. */
+bool cb_rpc_arg_count(json_t *p, size_t min, size_t max, cb_rpc_error *e);
+bool cb_rpc_arg_string(json_t *p, size_t i, const char **out, cb_rpc_error *e);
+bool cb_rpc_arg_uint(json_t *p, size_t i, uint64_t max, uint64_t *out, cb_rpc_error *e);
+
+/* The network methods (rpc_net.c). */
+json_t *cb_rpc_getpeerinfo(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_getconnectioncount(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_getnetworkinfo(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_addnode(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_disconnectnode(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_setban(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_listbanned(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_clearbanned(cb_node *n, json_t *p, cb_rpc_error *e);
 
 /* The user methods (rpc_users.c), for the method table. */
 json_t *cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_error *e);

@@ -11,10 +11,7 @@
 #include "core/pow.h"
 #include "node/rpc.h"
 
-static json_t *fail(cb_rpc_error *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static json_t *fail(cb_rpc_error *e, int code, const char *fmt, ...)
+json_t *cb_rpc_fail(cb_rpc_error *e, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -26,37 +23,37 @@ static json_t *fail(cb_rpc_error *e, int code, const char *fmt, ...)
 
 /* Parameter access: each returns false with *e set when missing or of the
  * wrong type. */
-static bool arg_count(json_t *p, size_t min, size_t max, cb_rpc_error *e)
+bool cb_rpc_arg_count(json_t *p, size_t min, size_t max, cb_rpc_error *e)
 {
     size_t n = json_array_size(p);
     if (n < min || n > max) {
-        fail(e, CB_RPC_INVALID_PARAMS, "expected %zu to %zu parameters, got %zu", min, max, n);
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMS, "expected %zu to %zu parameters, got %zu", min, max, n);
         return false;
     }
     return true;
 }
 
-static bool arg_string(json_t *p, size_t i, const char **out, cb_rpc_error *e)
+bool cb_rpc_arg_string(json_t *p, size_t i, const char **out, cb_rpc_error *e)
 {
     json_t *v = json_array_get(p, i);
     if (!json_is_string(v)) {
-        fail(e, CB_RPC_TYPE_ERROR, "parameter %zu must be a string", i + 1);
+        cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "parameter %zu must be a string", i + 1);
         return false;
     }
     *out = json_string_value(v);
     return true;
 }
 
-static bool arg_uint(json_t *p, size_t i, uint64_t max, uint64_t *out, cb_rpc_error *e)
+bool cb_rpc_arg_uint(json_t *p, size_t i, uint64_t max, uint64_t *out, cb_rpc_error *e)
 {
     json_t *v = json_array_get(p, i);
     if (!json_is_integer(v)) {
-        fail(e, CB_RPC_TYPE_ERROR, "parameter %zu must be a whole number", i + 1);
+        cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "parameter %zu must be a whole number", i + 1);
         return false;
     }
     json_int_t x = json_integer_value(v);
     if (x < 0 || (uint64_t)x > max) {
-        fail(e, CB_RPC_INVALID_PARAMETER, "parameter %zu is out of range (0 to %llu)", i + 1,
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "parameter %zu is out of range (0 to %llu)", i + 1,
              (unsigned long long)max);
         return false;
     }
@@ -75,16 +72,16 @@ bool cb_rpc_arg_amount(json_t *p, size_t i, uint64_t *units, cb_rpc_error *e)
     else if (json_is_real(v))
         snprintf(text, sizeof text, "%.15g", json_real_value(v));
     else {
-        fail(e, CB_RPC_TYPE_ERROR, "parameter %zu must be an amount", i + 1);
+        cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "parameter %zu must be an amount", i + 1);
         return false;
     }
     cb_err err = cb_amount_parse(text, units);
     if (err == CB_ERR_TX_MONEY_RANGE) {
-        fail(e, CB_RPC_TYPE_ERROR, "amount out of range");
+        cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "amount out of range");
         return false;
     }
     if (err != CB_OK) {
-        fail(e, CB_RPC_TYPE_ERROR, "invalid amount '%s' (CB, at most 8 decimals, not negative)",
+        cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "invalid amount '%s' (CB, at most 8 decimals, not negative)",
              text);
         return false;
     }
@@ -94,10 +91,10 @@ bool cb_rpc_arg_amount(json_t *p, size_t i, uint64_t *units, cb_rpc_error *e)
 static bool arg_hash(json_t *p, size_t i, uint8_t hash[32], cb_rpc_error *e)
 {
     const char *s;
-    if (!arg_string(p, i, &s, e))
+    if (!cb_rpc_arg_string(p, i, &s, e))
         return false;
     if (cb_hash_from_hex(hash, s) != CB_OK) {
-        fail(e, CB_RPC_INVALID_PARAMETER, "parameter %zu must be a 64-digit hex hash", i + 1);
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "parameter %zu must be a 64-digit hex hash", i + 1);
         return false;
     }
     return true;
@@ -106,11 +103,11 @@ static bool arg_hash(json_t *p, size_t i, uint8_t hash[32], cb_rpc_error *e)
 static bool arg_address(cb_node *n, json_t *p, size_t i, uint8_t id[20], cb_rpc_error *e)
 {
     const char *s;
-    if (!arg_string(p, i, &s, e))
+    if (!cb_rpc_arg_string(p, i, &s, e))
         return false;
     cb_err err = cb_address_decode(n->cfg.params, id, s);
     if (err != CB_OK) {
-        fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "invalid address '%s': %s", s, cb_strerror(err));
+        cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "invalid address '%s': %s", s, cb_strerror(err));
         return false;
     }
     return true;
@@ -214,7 +211,7 @@ static const cb_chain_entry *find_block(cb_node *n, json_t *p, size_t i, cb_rpc_
         return NULL;
     const cb_chain_entry *x = cb_chain_lookup(n->chain, hash);
     if (!x)
-        fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
+        cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
     return x;
 }
 
@@ -222,14 +219,14 @@ static const cb_chain_entry *find_block(cb_node *n, json_t *p, size_t i, cb_rpc_
 
 static json_t *m_getblockcount(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     return json_integer(cb_chain_tip(n->chain)->height);
 }
 
 static json_t *m_getbestblockhash(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     return hash_json(cb_chain_tip(n->chain)->hash);
 }
@@ -237,24 +234,24 @@ static json_t *m_getbestblockhash(cb_node *n, json_t *p, cb_rpc_error *e)
 static json_t *m_getblockhash(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     uint64_t h;
-    if (!arg_count(p, 1, 1, e) || !arg_uint(p, 0, UINT32_MAX, &h, e))
+    if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_uint(p, 0, UINT32_MAX, &h, e))
         return NULL;
     const cb_chain_entry *x = cb_chain_at(n->chain, (uint32_t)h);
     if (!x)
-        return fail(e, CB_RPC_INVALID_PARAMETER, "Block height out of range");
+        return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "Block height out of range");
     return hash_json(x->hash);
 }
 
 static json_t *m_getblockheader(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 1, 2, e))
+    if (!cb_rpc_arg_count(p, 1, 2, e))
         return NULL;
     const cb_chain_entry *x = find_block(n, p, 0, e);
     if (!x)
         return NULL;
     json_t *v = json_array_get(p, 1);
     if (v && !json_is_boolean(v))
-        return fail(e, CB_RPC_TYPE_ERROR, "verbose must be true or false");
+        return cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "verbose must be true or false");
     if (v && json_is_false(v)) {
         uint8_t raw[CB_HEADER_SIZE];
         char hex[2 * CB_HEADER_SIZE + 1];
@@ -268,7 +265,7 @@ static json_t *m_getblockheader(cb_node *n, json_t *p, cb_rpc_error *e)
 static json_t *m_getblock(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     uint64_t verbosity = 1;
-    if (!arg_count(p, 1, 2, e))
+    if (!cb_rpc_arg_count(p, 1, 2, e))
         return NULL;
     const cb_chain_entry *x = find_block(n, p, 0, e);
     if (!x)
@@ -276,10 +273,10 @@ static json_t *m_getblock(cb_node *n, json_t *p, cb_rpc_error *e)
     json_t *v = json_array_get(p, 1);
     if (json_is_boolean(v))
         verbosity = json_is_true(v) ? 1 : 0;
-    else if (v && !arg_uint(p, 1, 2, &verbosity, e))
+    else if (v && !cb_rpc_arg_uint(p, 1, 2, &verbosity, e))
         return NULL;
     if (!x->block)
-        return fail(e, CB_RPC_MISC_ERROR, "Block not available (header only)");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "Block not available (header only)");
     if (verbosity == 0) {
         size_t len = cb_block_size(x->block);
         uint8_t *raw = malloc(len);
@@ -291,7 +288,7 @@ static json_t *m_getblock(cb_node *n, json_t *p, cb_rpc_error *e)
         }
         free(raw);
         free(hex);
-        return r ? r : fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        return r ? r : cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
     }
     json_t *o = header_json(n, x);
     json_object_set_new(o, "size", json_integer((json_int_t)cb_block_size(x->block)));
@@ -311,7 +308,7 @@ static json_t *m_getblock(cb_node *n, json_t *p, cb_rpc_error *e)
 
 static json_t *m_getblockchaininfo(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     const cb_chain_entry *tip = cb_chain_tip(n->chain);
     char work[65];
@@ -328,12 +325,12 @@ static json_t *m_getblockchaininfo(cb_node *n, json_t *p, cb_rpc_error *e)
 
 static json_t *m_getchaintips(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     size_t count = cb_chain_tips(n->chain, NULL, 0);
     const cb_chain_entry **tips = malloc((count ? count : 1) * sizeof *tips);
     if (!tips)
-        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
     count = cb_chain_tips(n->chain, tips, count);
     json_t *a = json_array();
     for (size_t i = 0; i < count; i++) {
@@ -358,7 +355,7 @@ static json_t *m_getchaintips(cb_node *n, json_t *p, cb_rpc_error *e)
 static json_t *m_getaccount(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     uint8_t id[20];
-    if (!arg_count(p, 1, 1, e) || !arg_address(n, p, 0, id, e))
+    if (!cb_rpc_arg_count(p, 1, 1, e) || !arg_address(n, p, 0, id, e))
         return NULL;
     cb_account a;
     size_t count;
@@ -374,7 +371,7 @@ static json_t *m_validateaddress(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     const char *s;
     uint8_t id[20];
-    if (!arg_count(p, 1, 1, e) || !arg_string(p, 0, &s, e))
+    if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_string(p, 0, &s, e))
         return NULL;
     cb_err err = cb_address_decode(n->cfg.params, id, s);
     if (err != CB_OK)
@@ -392,24 +389,24 @@ static json_t *m_sendrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
     uint8_t raw[2 * CB_TX_SIZE], txid[32];
     size_t len = 0;
     cb_tx tx;
-    if (!arg_count(p, 1, 1, e) || !arg_string(p, 0, &hex, e))
+    if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_string(p, 0, &hex, e))
         return NULL;
     if (cb_hex_decode_any(raw, sizeof raw, &len, hex) != CB_OK)
-        return fail(e, CB_RPC_DESERIALIZATION_ERROR, "TX decode failed: not hex of 153 bytes");
+        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "TX decode failed: not hex of 153 bytes");
     cb_err err = cb_tx_parse(&tx, raw, len);
     if (err != CB_OK)
-        return fail(e, CB_RPC_DESERIALIZATION_ERROR, "TX decode failed: %s", cb_strerror(err));
+        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "TX decode failed: %s", cb_strerror(err));
     err = cb_node_submit_tx(n, &tx, txid);
     if (err == CB_ERR_IN_MEMPOOL)
         return hash_json(txid);
     if (err != CB_OK)
-        return fail(e, CB_RPC_VERIFY_REJECTED, "%s", cb_err_reason(err));
+        return cb_rpc_fail(e, CB_RPC_VERIFY_REJECTED, "%s", cb_err_reason(err));
     return hash_json(txid);
 }
 
 static json_t *m_getmempoolinfo(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     return json_pack("{s:I,s:I,s:o}", "size", (json_int_t)cb_mempool_count(n->mempool), "bytes",
                      (json_int_t)cb_mempool_bytes(n->mempool), "minrelaytxfee",
@@ -418,12 +415,12 @@ static json_t *m_getmempoolinfo(cb_node *n, json_t *p, cb_rpc_error *e)
 
 static json_t *m_getrawmempool(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     size_t count = cb_mempool_count(n->mempool);
     uint8_t(*ids)[32] = malloc((count ? count : 1) * sizeof *ids);
     if (!ids)
-        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
     size_t got = cb_mempool_txids(n->mempool, ids, count);
     json_t *a = json_array();
     for (size_t i = 0; i < got; i++)
@@ -436,7 +433,7 @@ static json_t *m_getrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     uint8_t txid[32];
     cb_tx tx;
-    if (!arg_count(p, 1, 2, e) || !arg_hash(p, 0, txid, e))
+    if (!cb_rpc_arg_count(p, 1, 2, e) || !arg_hash(p, 0, txid, e))
         return NULL;
     if (cb_mempool_get(n->mempool, txid, &tx))
         return tx_json(n, &tx);
@@ -457,12 +454,12 @@ static json_t *m_getrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
             }
         }
     }
-    return fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "No such mempool or blockchain transaction");
+    return cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "No such mempool or blockchain transaction");
 }
 
 static json_t *m_verifymempool(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     size_t count = cb_mempool_count(n->mempool);
     cb_tx *txs = malloc((count ? count : 1) * sizeof *txs);
@@ -470,7 +467,7 @@ static json_t *m_verifymempool(cb_node *n, json_t *p, cb_rpc_error *e)
     if (!txs || !spent) {
         free(txs);
         cb_accounts_free(spent);
-        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
     }
     size_t got = cb_mempool_select(n->mempool, txs, count);
     json_t *a = json_array();
@@ -505,22 +502,22 @@ static json_t *m_verifymempool(cb_node *n, json_t *p, cb_rpc_error *e)
 static json_t *m_submitblock(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     const char *hex;
-    if (!arg_count(p, 1, 1, e) || !arg_string(p, 0, &hex, e))
+    if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_string(p, 0, &hex, e))
         return NULL;
     size_t hexlen = strlen(hex);
     if (hexlen > 2 * CB_MAX_BLOCK_SIZE || hexlen % 2)
-        return fail(e, CB_RPC_DESERIALIZATION_ERROR, "Block decode failed: bad length");
+        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "Block decode failed: bad length");
     uint8_t *raw = malloc(hexlen / 2 + 1);
     size_t len = 0;
     cb_block b;
     if (!raw)
-        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
     cb_err err = cb_hex_decode_any(raw, hexlen / 2 + 1, &len, hex);
     if (err == CB_OK)
         err = cb_block_parse(&b, raw, len);
     free(raw);
     if (err != CB_OK)
-        return fail(e, CB_RPC_DESERIALIZATION_ERROR, "Block decode failed: %s", cb_strerror(err));
+        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "Block decode failed: %s", cb_strerror(err));
     size_t bad;
     err = cb_node_submit_block(n, &b, &bad);
     cb_block_clear(&b);
@@ -534,11 +531,11 @@ static json_t *m_generatetoaddress(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     uint64_t count;
     uint8_t to[20];
-    if (!arg_count(p, 2, 3, e) || !arg_uint(p, 0, 1000, &count, e) || !arg_address(n, p, 1, to, e))
+    if (!cb_rpc_arg_count(p, 2, 3, e) || !cb_rpc_arg_uint(p, 0, 1000, &count, e) || !arg_address(n, p, 1, to, e))
         return NULL;
     uint8_t(*hashes)[32] = malloc((count ? count : 1) * sizeof *hashes);
     if (!hashes)
-        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
     cb_err err = cb_node_generate(n, to, (unsigned)count, hashes);
     json_t *a = NULL;
     if (err == CB_OK) {
@@ -547,30 +544,30 @@ static json_t *m_generatetoaddress(cb_node *n, json_t *p, cb_rpc_error *e)
             json_array_append_new(a, hash_json(hashes[i]));
     }
     free(hashes);
-    return a ? a : fail(e, CB_RPC_MISC_ERROR, "mining failed: %s", cb_strerror(err));
+    return a ? a : cb_rpc_fail(e, CB_RPC_MISC_ERROR, "mining failed: %s", cb_strerror(err));
 }
 
 static json_t *m_setgenerate(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     uint64_t threads = 0;
-    if (!arg_count(p, 1, 2, e))
+    if (!cb_rpc_arg_count(p, 1, 2, e))
         return NULL;
     json_t *on = json_array_get(p, 0);
     if (!json_is_boolean(on))
-        return fail(e, CB_RPC_TYPE_ERROR, "generate must be true or false");
-    if (json_array_size(p) == 2 && !arg_uint(p, 1, 64, &threads, e))
+        return cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "generate must be true or false");
+    if (json_array_size(p) == 2 && !cb_rpc_arg_uint(p, 1, 64, &threads, e))
         return NULL;
     cb_err err = cb_node_set_generate(n, json_is_true(on), (unsigned)threads);
     if (err == CB_ERR_ARG)
-        return fail(e, CB_RPC_MISC_ERROR, "no address to mine to: start with -mineto=ADDRESS");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "no address to mine to: start with -mineto=ADDRESS");
     if (err != CB_OK)
-        return fail(e, CB_RPC_MISC_ERROR, "%s", cb_strerror(err));
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "%s", cb_strerror(err));
     return json_null();
 }
 
 static json_t *m_getmininginfo(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     const cb_chain_entry *tip = cb_chain_tip(n->chain);
     pthread_mutex_lock(&n->mu);
@@ -587,7 +584,7 @@ static json_t *m_getmininginfo(cb_node *n, json_t *p, cb_rpc_error *e)
 
 static json_t *m_stop(cb_node *n, json_t *p, cb_rpc_error *e)
 {
-    if (!arg_count(p, 0, 0, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     cb_node_stop(n);
     return json_string("CoinBit server stopping");
@@ -597,9 +594,9 @@ static json_t *m_help(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     (void)n;
     const char *only = NULL;
-    if (!arg_count(p, 0, 1, e) || (json_array_size(p) == 1 && !arg_string(p, 0, &only, e)))
+    if (!cb_rpc_arg_count(p, 0, 1, e) || (json_array_size(p) == 1 && !cb_rpc_arg_string(p, 0, &only, e)))
         return NULL;
-    char text[8192];
+    char text[16384];
     size_t used = 0;
     for (const cb_rpc_method *m = cb_rpc_methods(); m->name; m++) {
         if (only && strcmp(only, m->name) != 0)
@@ -611,7 +608,7 @@ static json_t *m_help(cb_node *n, json_t *p, cb_rpc_error *e)
         used += (size_t)k;
     }
     if (only && used == 0)
-        return fail(e, CB_RPC_INVALID_PARAMETER, "help: unknown command: %s", only);
+        return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "help: unknown command: %s", only);
     return json_string(text);
 }
 
@@ -654,6 +651,17 @@ static const cb_rpc_method METHODS[] = {
     {"exportkey", "\"username\" \"password\"", "the user's private key as WIF", cb_rpc_exportkey},
     {"importkey", "\"username\" \"password\" \"wif\"", "replace the user's key with a WIF key",
      cb_rpc_importkey},
+    {"getpeerinfo", "", "every connected peer", cb_rpc_getpeerinfo},
+    {"getconnectioncount", "", "number of peers", cb_rpc_getconnectioncount},
+    {"getnetworkinfo", "", "P2P state: version, port, connections", cb_rpc_getnetworkinfo},
+    {"addnode", "\"host:port\" \"add|remove|onetry\"", "keep a peer connected, or forget it",
+     cb_rpc_addnode},
+    {"disconnectnode", "\"host:port\" | \"\" nodeid", "close a peer's connection",
+     cb_rpc_disconnectnode},
+    {"setban", "\"ip\" \"add|remove\" ( bantime absolute )", "ban an address or lift a ban",
+     cb_rpc_setban},
+    {"listbanned", "", "banned addresses, until when and why", cb_rpc_listbanned},
+    {"clearbanned", "", "lift every ban", cb_rpc_clearbanned},
     {"help", "( \"command\" )", "this list", m_help},
     {"stop", "", "stop the node", m_stop},
     {NULL, NULL, NULL, NULL},

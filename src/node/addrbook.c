@@ -1,0 +1,247 @@
+#include "node/addrbook.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BANS 1024
+
+struct cb_addrbook {
+    cb_addr_entry *v;
+    size_t n, max;
+    cb_ban_entry bans[MAX_BANS];
+    size_t nbans;
+    uint64_t rng;
+};
+
+/* xorshift64*: enough to spread choices, not a secret. */
+static uint64_t next_rand(cb_addrbook *b)
+{
+    b->rng ^= b->rng >> 12;
+    b->rng ^= b->rng << 25;
+    b->rng ^= b->rng >> 27;
+    return b->rng * 0x2545F4914F6CDD1Dull;
+}
+
+cb_addrbook *cb_addrbook_new(size_t max, uint64_t seed)
+{
+    cb_addrbook *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->v = calloc(max ? max : 1, sizeof *b->v);
+    if (!b->v) {
+        free(b);
+        return NULL;
+    }
+    b->max = max ? max : 1;
+    b->rng = seed | 1;
+    return b;
+}
+
+void cb_addrbook_free(cb_addrbook *b)
+{
+    if (!b)
+        return;
+    free(b->v);
+    free(b);
+}
+
+static bool host_ok(const char *host)
+{
+    size_t len = strnlen(host, CB_ADDR_HOST_MAX);
+    return len > 0 && len < CB_ADDR_HOST_MAX;
+}
+
+cb_addr_entry *cb_addrbook_find(cb_addrbook *b, const char *host, uint16_t port)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i].port == port && strcmp(b->v[i].host, host) == 0)
+            return &b->v[i];
+    return NULL;
+}
+
+cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
+                       cb_addr_entry **out)
+{
+    if (out)
+        *out = NULL;
+    if (!host_ok(host) || port == 0)
+        return CB_ERR_ARG;
+    cb_addr_entry *e = cb_addrbook_find(b, host, port);
+    if (!e) {
+        if (b->n < b->max) {
+            e = &b->v[b->n++];
+        } else {
+            /* Full: the stalest entry that is not in use makes room. */
+            for (size_t i = 0; i < b->n; i++) {
+                cb_addr_entry *c = &b->v[i];
+                if (c->connected)
+                    continue;
+                if (!e || c->last_seen < e->last_seen ||
+                    (c->last_seen == e->last_seen && c->failures > e->failures))
+                    e = c;
+            }
+            if (!e)
+                return CB_ERR_TOO_LARGE;
+        }
+        memset(e, 0, sizeof *e);
+        memcpy(e->host, host, strlen(host) + 1);
+        e->port = port;
+    }
+    if (seen > e->last_seen)
+        e->last_seen = seen;
+    if (out)
+        *out = e;
+    return CB_OK;
+}
+
+void cb_addrbook_remove(cb_addrbook *b, const char *host, uint16_t port)
+{
+    cb_addr_entry *e = cb_addrbook_find(b, host, port);
+    if (!e)
+        return;
+    *e = b->v[--b->n];
+}
+
+void cb_addrbook_attempt(cb_addr_entry *e, int64_t now)
+{
+    e->last_try = now;
+}
+
+void cb_addrbook_good(cb_addr_entry *e, int64_t now)
+{
+    e->last_seen = now;
+    e->failures = 0;
+}
+
+void cb_addrbook_failed(cb_addr_entry *e)
+{
+    if (e->failures < UINT32_MAX)
+        e->failures++;
+}
+
+int64_t cb_addrbook_backoff(uint32_t failures)
+{
+    if (failures == 0)
+        return 0;
+    if (failures > 9)
+        return 600;
+    int64_t s = (int64_t)1 << failures; /* 2, 4, ... 512 */
+    return s > 600 ? 600 : s;
+}
+
+cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now,
+                                  bool (*skip)(void *ctx, const cb_addr_entry *e), void *ctx)
+{
+    /* Pick among the due entries with the best last_seen, at random, so
+     * that nodes sharing a book do not all try the same address first. */
+    cb_addr_entry *best = NULL;
+    size_t ties = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        cb_addr_entry *e = &b->v[i];
+        if (e->connected || cb_addrbook_banned(b, e->host, now))
+            continue;
+        if (e->last_try && now < e->last_try + cb_addrbook_backoff(e->failures))
+            continue;
+        if (skip && skip(ctx, e))
+            continue;
+        if (!best || e->last_seen > best->last_seen) {
+            best = e;
+            ties = 1;
+        } else if (e->last_seen == best->last_seen && next_rand(b) % ++ties == 0) {
+            best = e;
+        }
+    }
+    return best;
+}
+
+size_t cb_addrbook_sample(cb_addrbook *b, int64_t now, const cb_addr_entry **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (cb_addrbook_banned(b, b->v[i].host, now))
+            continue;
+        /* Reservoir sampling keeps the choice uniform past max. */
+        if (n < max) {
+            out[n++] = &b->v[i];
+        } else {
+            uint64_t j = next_rand(b) % (i + 1);
+            if (j < max)
+                out[j] = &b->v[i];
+        }
+    }
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(next_rand(b) % i);
+        const cb_addr_entry *t = out[i - 1];
+        out[i - 1] = out[j];
+        out[j] = t;
+    }
+    return n;
+}
+
+size_t cb_addrbook_count(const cb_addrbook *b)
+{
+    return b->n;
+}
+
+const cb_addr_entry *cb_addrbook_at(const cb_addrbook *b, size_t i)
+{
+    return i < b->n ? &b->v[i] : NULL;
+}
+
+static cb_ban_entry *find_ban(const cb_addrbook *b, const char *host)
+{
+    for (size_t i = 0; i < b->nbans; i++)
+        if (strcmp(b->bans[i].host, host) == 0)
+            return (cb_ban_entry *)&b->bans[i];
+    return NULL;
+}
+
+cb_err cb_addrbook_ban(cb_addrbook *b, const char *host, int64_t until, const char *reason)
+{
+    if (!host_ok(host))
+        return CB_ERR_ARG;
+    cb_ban_entry *e = find_ban(b, host);
+    if (!e) {
+        if (b->nbans == MAX_BANS)
+            return CB_ERR_TOO_LARGE;
+        e = &b->bans[b->nbans++];
+        memcpy(e->host, host, strlen(host) + 1);
+    }
+    e->until = until;
+    snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
+    return CB_OK;
+}
+
+bool cb_addrbook_banned(const cb_addrbook *b, const char *host, int64_t now)
+{
+    const cb_ban_entry *e = find_ban(b, host);
+    return e && e->until > now;
+}
+
+bool cb_addrbook_unban(cb_addrbook *b, const char *host)
+{
+    cb_ban_entry *e = find_ban(b, host);
+    if (!e)
+        return false;
+    *e = b->bans[--b->nbans];
+    return true;
+}
+
+void cb_addrbook_clear_bans(cb_addrbook *b)
+{
+    b->nbans = 0;
+}
+
+size_t cb_addrbook_bans(cb_addrbook *b, int64_t now, cb_ban_entry *out, size_t max)
+{
+    for (size_t i = 0; i < b->nbans;) {
+        if (b->bans[i].until <= now)
+            b->bans[i] = b->bans[--b->nbans];
+        else
+            i++;
+    }
+    for (size_t i = 0; i < b->nbans && i < max; i++)
+        out[i] = b->bans[i];
+    return b->nbans;
+}

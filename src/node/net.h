@@ -1,0 +1,106 @@
+/* The peer-to-peer network (SPEC section 6), run in the node's event loop.
+ *
+ * It listens for peers, keeps up to max_outbound connections of its own
+ * (to -connect addresses only, or to -addnode addresses plus those learnt
+ * from gossip), syncs headers first and then block data from several peers
+ * at once, relays new blocks and transactions, and bans peers that break
+ * the protocol or send invalid data while serving every other peer.
+ *
+ * Every function here runs on the loop thread. */
+#ifndef CB_NODE_NET_H
+#define CB_NODE_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/chain.h"
+#include "core/err.h"
+#include "node/addrbook.h"
+
+#define CB_NET_MAX_MANUAL 32
+#define CB_NET_ADDR_MAX 96 /* "host:port" text */
+
+typedef struct {
+    bool listen;
+    char bind[CB_ADDR_HOST_MAX]; /* address to listen on; "" = every interface */
+    uint16_t port;               /* 0: the network's default */
+    char connect[CB_NET_MAX_MANUAL][CB_NET_ADDR_MAX]; /* only these when any */
+    size_t nconnect;
+    char addnode[CB_NET_MAX_MANUAL][CB_NET_ADDR_MAX]; /* these, plus discovered ones */
+    size_t naddnode;
+    unsigned max_outbound; /* discovered and manual peers we connect to */
+    unsigned max_inbound;  /* peers that connect to us */
+    int64_t bantime;       /* seconds */
+} cb_net_config;
+
+/* The defaults: listen on every interface at the network's port, 8
+ * outbound, 117 inbound, bans of 24 hours, no manual peers. */
+void cb_net_config_default(cb_net_config *cfg);
+
+typedef struct cb_net cb_net;
+struct cb_node;
+
+/* A snapshot of one peer for getpeerinfo and the menu. */
+typedef struct {
+    uint64_t id;
+    char addr[CB_NET_ADDR_MAX];
+    char local[CB_NET_ADDR_MAX];
+    bool inbound, manual, established;
+    int32_t version;
+    char user_agent[257];
+    int32_t start_height;
+    int64_t synced_headers, synced_blocks; /* -1 when unknown */
+    int64_t conn_time, last_send, last_recv;
+    uint64_t bytes_sent, bytes_recv;
+    double ping_seconds; /* -1 before the first pong */
+    size_t inflight;
+} cb_peer_info;
+
+/* Starts the network: loads known peers and bans from the store, listens
+ * (unless cfg->listen is false), and begins connecting.
+ * Out: *out (cb_net_free), msg says why on failure.
+ * Returns: CB_OK, CB_ERR_ARG (a bad address in the config, a port in use)
+ * or CB_ERR_NOMEM. */
+cb_err cb_net_start(cb_net **out, struct cb_node *node, const cb_net_config *cfg, char *msg,
+                    size_t msglen) CB_WARN_UNUSED;
+
+/* Closes every connection, saves the known peers, frees everything. */
+void cb_net_free(cb_net *net);
+
+/* The port it listens on (0 when not listening). */
+uint16_t cb_net_port(const cb_net *net);
+
+/* The node calls these after its chain or mempool changed. */
+/* The active tip moved from old_tip: announce the new blocks, re-request. */
+void cb_net_tip_changed(cb_net *net, const cb_chain_entry *old_tip);
+/* A transaction entered the mempool (from us or from peer `from`, 0 = us). */
+void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32], uint64_t from);
+
+/* Snapshot of the peers. Out: out[0..max). Returns: the number of peers. */
+size_t cb_net_peers(cb_net *net, cb_peer_info *out, size_t max);
+
+/* Connection counts. */
+void cb_net_counts(const cb_net *net, size_t *inbound, size_t *outbound);
+
+/* addnode: "add" keeps host:port connected, "remove" forgets it,
+ * "onetry" connects once.
+ * Returns: CB_OK, CB_ERR_ARG (bad address or mode), CB_ERR_DUPLICATE
+ * (added twice), CB_ERR_NOT_FOUND (removing an address never added). */
+cb_err cb_net_addnode(cb_net *net, const char *addr, const char *mode) CB_WARN_UNUSED;
+
+/* Disconnects the peer with this address ("host:port"), or with this id
+ * when addr is NULL. Returns: CB_OK or CB_ERR_NOT_FOUND. */
+cb_err cb_net_disconnect(cb_net *net, const char *addr, uint64_t id) CB_WARN_UNUSED;
+
+/* Bans host until `until` (disconnecting it), or lifts its ban.
+ * Returns: CB_OK, CB_ERR_ARG (not an IP address), CB_ERR_DUPLICATE
+ * (already banned), CB_ERR_NOT_FOUND (lifting a ban that is not there). */
+cb_err cb_net_setban(cb_net *net, const char *host, bool add, int64_t until) CB_WARN_UNUSED;
+void cb_net_clearbans(cb_net *net);
+size_t cb_net_bans(cb_net *net, cb_ban_entry *out, size_t max);
+
+/* The configured ban time in seconds. */
+int64_t cb_net_bantime(const cb_net *net);
+
+#endif

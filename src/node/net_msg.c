@@ -1,0 +1,563 @@
+/* What each message does. Every payload is parsed in full (limits first)
+ * before anything acts on it; a peer whose message breaks the SPEC is
+ * banned, and nothing it sent is used. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "node/net_internal.h"
+
+#define GETDATA_QUEUE_MAX 100000
+#define TX_REREQUEST_AFTER 30 /* seconds before a tx is asked of another peer */
+
+static void ban_for(cb_peer *p, const char *what, cb_err err)
+{
+    char why[128];
+    snprintf(why, sizeof why, "%s: %s", what, cb_err_reason(err));
+    cb_peer_ban(p, why);
+}
+
+static void send_getheaders_from(cb_peer *p, const cb_chain_entry *from, const uint8_t stop[32])
+{
+    cb_getheaders_msg g;
+    uint8_t buf[4 + 9 + CB_MAX_LOCATOR * 32 + 32];
+    memset(&g, 0, sizeof g);
+    g.version = CB_PROTOCOL_VERSION;
+    g.count = cb_chain_locator(from, g.hashes, 32);
+    if (stop)
+        memcpy(g.stop, stop, 32);
+    size_t len = cb_getheaders_serialize(buf, sizeof buf, &g);
+    cb_peer_send(p, "getheaders", buf, len);
+}
+
+void cb_net_send_getheaders(cb_peer *p, const uint8_t stop[32])
+{
+    send_getheaders_from(p, cb_chain_best_header(p->net->node->chain), stop);
+}
+
+static void on_version(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_net *net = p->net;
+    cb_version_msg v;
+    if (p->got_version)
+        return; /* a repeat changes nothing */
+    cb_err err = cb_version_parse(&v, payload, len);
+    if (err != CB_OK) {
+        ban_for(p, "bad version message", err);
+        return;
+    }
+    if (v.nonce == net->nonce) {
+        cb_log(net->node, "connected to ourselves at %s:%u; dropping it", p->host,
+               (unsigned)p->port);
+        if (p->inbound) {
+            /* Our version goes back so the other end (us) learns it too. */
+            cb_peer_send_version(p);
+            p->close_after_flush = true;
+            return;
+        }
+        cb_addrbook_remove(net->book, p->host, p->port);
+        if (net->nself < sizeof net->self / sizeof net->self[0]) {
+            snprintf(net->self[net->nself].host, sizeof net->self[0].host, "%s", p->host);
+            net->self[net->nself++].port = p->port;
+        }
+        cb_peer_close(p, "self-connection");
+        return;
+    }
+    if (v.version < CB_PROTOCOL_VERSION) {
+        cb_peer_close(p, "obsolete protocol version");
+        return;
+    }
+    p->ver = v;
+    p->got_version = true;
+    if (!p->version_sent)
+        cb_peer_send_version(p);
+    cb_peer_send(p, "verack", NULL, 0);
+    if (p->got_verack)
+        cb_net_established(p);
+}
+
+static void on_ping(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    uint64_t nonce;
+    cb_err err = cb_nonce_parse(&nonce, payload, len);
+    if (err != CB_OK) {
+        ban_for(p, "bad ping", err);
+        return;
+    }
+    cb_peer_send(p, "pong", payload, len);
+}
+
+static void on_pong(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    uint64_t nonce;
+    cb_err err = cb_nonce_parse(&nonce, payload, len);
+    if (err != CB_OK) {
+        ban_for(p, "bad pong", err);
+        return;
+    }
+    if (p->ping_nonce && nonce == p->ping_nonce) {
+        p->ping_ms = cb_net_now_ms() - p->ping_sent_ms;
+        p->ping_nonce = 0;
+    }
+}
+
+static void on_getaddr(cb_peer *p)
+{
+    cb_net *net = p->net;
+    if (p->sent_getaddr_reply)
+        return; /* once per connection, as Core does */
+    p->sent_getaddr_reply = true;
+    const cb_addr_entry *picks[CB_MAX_ADDR];
+    size_t n = cb_addrbook_sample(net->book, cb_node_now(), picks, CB_MAX_ADDR);
+    cb_netaddr *list = calloc(n ? n : 1, sizeof *list);
+    uint8_t *buf = malloc(3 + CB_MAX_ADDR * 30);
+    size_t m = 0;
+    if (!list || !buf)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        struct in_addr a4;
+        if (inet_pton(AF_INET, picks[i]->host, &a4) == 1) {
+            cb_netaddr_set_ipv4(&list[m], (const uint8_t *)&a4, picks[i]->port);
+        } else if (inet_pton(AF_INET6, picks[i]->host, list[m].ip) == 1) {
+            list[m].port = picks[i]->port;
+        } else {
+            continue;
+        }
+        list[m].time = (uint32_t)picks[i]->last_seen;
+        list[m].services = CB_NODE_NETWORK;
+        m++;
+    }
+    size_t len = cb_addr_serialize(buf, 3 + CB_MAX_ADDR * 30, list, m);
+    cb_peer_send(p, "addr", buf, len);
+done:
+    free(list);
+    free(buf);
+}
+
+static void on_addr(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_net *net = p->net;
+    cb_netaddr *list;
+    size_t n;
+    cb_err err = cb_addr_parse(&list, &n, payload, len);
+    if (err != CB_OK) {
+        if (err == CB_ERR_NOMEM)
+            return;
+        ban_for(p, "bad addr message", err);
+        return;
+    }
+    int64_t now = cb_node_now();
+    /* Token bucket: a peer may tell us of one address per 10 s on
+     * average, 1000 at once. More is dropped, not punished. */
+    p->addr_tokens += (double)(now - p->addr_refill) / 10.0;
+    if (p->addr_tokens > 1000)
+        p->addr_tokens = 1000;
+    p->addr_refill = now;
+    cb_netaddr fresh[10];
+    size_t nfresh = 0;
+    for (size_t i = 0; i < n; i++) {
+        char host[CB_ADDR_HOST_MAX];
+        uint8_t ip4[4];
+        if (p->addr_tokens < 1)
+            break;
+        p->addr_tokens -= 1;
+        if (list[i].port == 0)
+            continue;
+        if (cb_netaddr_ipv4(&list[i], ip4)) {
+            if (!inet_ntop(AF_INET, ip4, host, sizeof host) || ip4[0] == 0)
+                continue;
+        } else if (!inet_ntop(AF_INET6, list[i].ip, host, sizeof host)) {
+            continue;
+        }
+        int64_t seen = list[i].time;
+        if (seen > now + 600 || seen < 100000000)
+            seen = now - 5 * 86400;
+        bool known = cb_addrbook_find(net->book, host, list[i].port) != NULL;
+        cb_net_note_addr(net, host, list[i].port, seen);
+        if (!known && n <= 10 && nfresh < 10 && seen > now - 600)
+            fresh[nfresh++] = list[i];
+    }
+    free(list);
+    /* New to us and fresh: pass it on to two other peers, so a new node's
+     * address spreads. Each node relays an address once at most. */
+    if (nfresh) {
+        uint8_t buf[1 + 10 * 30];
+        size_t blen = cb_addr_serialize(buf, sizeof buf, fresh, nfresh);
+        unsigned sent = 0;
+        for (cb_peer *q = net->peers; q && sent < 2; q = q->next) {
+            if (q == p || q->closing || !q->established)
+                continue;
+            cb_peer_send(q, "addr", buf, blen);
+            sent++;
+        }
+    }
+}
+
+static void on_inv(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_net *net = p->net;
+    cb_inv *inv;
+    size_t n;
+    cb_err err = cb_inv_parse(&inv, &n, payload, len);
+    if (err != CB_OK) {
+        if (err != CB_ERR_NOMEM)
+            ban_for(p, "bad inv message", err);
+        return;
+    }
+    cb_inv *want = calloc(n ? n : 1, sizeof *want);
+    size_t nwant = 0;
+    bool need_headers = false;
+    uint32_t now = (uint32_t)cb_node_now();
+    for (size_t i = 0; want && i < n; i++) {
+        cb_peer_mark_known(p, inv[i].hash);
+        if (inv[i].type == CB_INV_BLOCK) {
+            if (!cb_chain_lookup(net->node->chain, inv[i].hash))
+                need_headers = true;
+        } else if (inv[i].type == CB_INV_TX) {
+            uint32_t at;
+            if (cb_mempool_get(net->node->mempool, inv[i].hash, NULL) ||
+                cb_keymap_get(net->rejected, inv[i].hash, &at))
+                continue;
+            if (cb_keymap_get(net->tx_requested, inv[i].hash, &at) &&
+                now - at < TX_REREQUEST_AFTER)
+                continue;
+            if (cb_keymap_count(net->tx_requested) > 100000) {
+                cb_keymap_free(net->tx_requested);
+                net->tx_requested = cb_keymap_new(32, net->seed ^ now);
+                if (!net->tx_requested)
+                    break;
+            }
+            if (cb_keymap_put(net->tx_requested, inv[i].hash, now) != CB_OK)
+                break;
+            want[nwant++] = inv[i];
+        }
+    }
+    free(inv);
+    if (need_headers)
+        cb_net_send_getheaders(p, NULL);
+    if (nwant) {
+        size_t cap = 9 + nwant * 36;
+        uint8_t *buf = malloc(cap);
+        if (buf) {
+            size_t blen = cb_inv_serialize(buf, cap, want, nwant);
+            cb_peer_send(p, "getdata", buf, blen);
+            free(buf);
+        }
+    }
+    free(want);
+}
+
+void cb_net_serve_getdata(cb_peer *p)
+{
+    cb_net *net = p->net;
+    cb_inv missing[64];
+    size_t nmissing = 0;
+    while (!p->closing && p->gdpos < p->ngd && cb_peer_send_backlog(p) < CB_NET_SEND_LIMIT) {
+        const cb_inv *it = &p->gd[p->gdpos++];
+        bool found = false;
+        if (it->type == CB_INV_BLOCK) {
+            const cb_chain_entry *e = cb_chain_lookup(net->node->chain, it->hash);
+            if (e && e->block) {
+                size_t size = cb_block_size(e->block);
+                uint8_t *buf = malloc(size);
+                if (buf && cb_block_serialize(buf, size, e->block) == CB_OK) {
+                    cb_peer_send(p, "block", buf, size);
+                    cb_peer_mark_known(p, it->hash);
+                    found = true;
+                }
+                free(buf);
+            }
+        } else if (it->type == CB_INV_TX) {
+            cb_tx tx;
+            if (cb_mempool_get(net->node->mempool, it->hash, &tx)) {
+                uint8_t buf[CB_TX_SIZE];
+                cb_tx_serialize(buf, &tx);
+                cb_peer_send(p, "tx", buf, sizeof buf);
+                cb_peer_mark_known(p, it->hash);
+                found = true;
+            }
+        } else {
+            continue; /* unknown types are not ours to answer */
+        }
+        if (!found) {
+            missing[nmissing++] = *it;
+            if (nmissing == 64) {
+                uint8_t buf[1 + 64 * 36];
+                cb_peer_send(p, "notfound", buf, cb_inv_serialize(buf, sizeof buf, missing, 64));
+                nmissing = 0;
+            }
+        }
+    }
+    if (nmissing) {
+        uint8_t buf[1 + 64 * 36];
+        cb_peer_send(p, "notfound", buf, cb_inv_serialize(buf, sizeof buf, missing, nmissing));
+    }
+    if (p->gdpos == p->ngd)
+        p->gdpos = p->ngd = 0;
+}
+
+static void on_getdata(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_inv *inv;
+    size_t n;
+    cb_err err = cb_inv_parse(&inv, &n, payload, len);
+    if (err != CB_OK) {
+        if (err != CB_ERR_NOMEM)
+            ban_for(p, "bad getdata message", err);
+        return;
+    }
+    size_t pending = p->ngd - p->gdpos;
+    if (pending + n > GETDATA_QUEUE_MAX) {
+        free(inv);
+        cb_peer_close(p, "too many getdata requests pending");
+        return;
+    }
+    /* Compact the queue, then append. */
+    if (p->gdpos) {
+        memmove(p->gd, p->gd + p->gdpos, pending * sizeof *p->gd);
+        p->ngd = pending;
+        p->gdpos = 0;
+    }
+    cb_inv *grown = realloc(p->gd, (p->ngd + n + 1) * sizeof *grown);
+    if (!grown) {
+        free(inv);
+        cb_peer_close(p, "out of memory queueing getdata");
+        return;
+    }
+    p->gd = grown;
+    memcpy(p->gd + p->ngd, inv, n * sizeof *inv);
+    p->ngd += n;
+    free(inv);
+    cb_net_serve_getdata(p);
+}
+
+static void on_getheaders(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_net *net = p->net;
+    cb_getheaders_msg *g = malloc(sizeof *g);
+    if (!g)
+        return;
+    cb_err err = cb_getheaders_parse(g, payload, len);
+    if (err != CB_OK) {
+        free(g);
+        ban_for(p, "bad getheaders message", err);
+        return;
+    }
+    const cb_chain *c = net->node->chain;
+    const cb_chain_entry *fork = cb_chain_find_fork(c, (const uint8_t(*)[32])g->hashes, g->count);
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    static const uint8_t zero[32];
+    bool has_stop = memcmp(g->stop, zero, 32) != 0;
+    cb_header *hs = malloc(CB_MAX_HEADERS * sizeof *hs);
+    uint8_t *buf = malloc(3 + CB_MAX_HEADERS * (CB_HEADER_SIZE + 1));
+    size_t n = 0;
+    if (hs && buf) {
+        for (uint32_t h = fork->height + 1; h <= tip->height && n < CB_MAX_HEADERS; h++) {
+            const cb_chain_entry *e = cb_chain_at(c, h);
+            hs[n++] = e->header;
+            if (has_stop && memcmp(e->hash, g->stop, 32) == 0)
+                break;
+        }
+        size_t blen = cb_headers_serialize(buf, 3 + CB_MAX_HEADERS * (CB_HEADER_SIZE + 1), hs, n);
+        cb_peer_send(p, "headers", buf, blen);
+        /* The peer has what its locator named, and now these headers. */
+        const cb_chain_entry *last = n ? cb_chain_at(c, fork->height + (uint32_t)n) : fork;
+        if (!p->best_known || cb_u256_cmp(&fork->work, &p->best_known->work) > 0)
+            p->best_known = fork;
+        cb_peer_mark_known(p, last->hash);
+    }
+    free(hs);
+    free(buf);
+    free(g);
+}
+
+static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_net *net = p->net;
+    cb_header *hs;
+    size_t n;
+    cb_err err = cb_headers_parse(&hs, &n, payload, len);
+    if (err != CB_OK) {
+        if (err != CB_ERR_NOMEM)
+            ban_for(p, "bad headers message", err);
+        return;
+    }
+    const cb_chain_entry *last = NULL;
+    int64_t now = cb_node_now();
+    for (size_t i = 0; i < n; i++) {
+        uint8_t hash[32];
+        cb_header_hash(hash, &hs[i]);
+        if (i > 0 && memcmp(hs[i].prev, last->hash, 32) != 0) {
+            cb_peer_ban(p, "non-continuous headers");
+            goto done;
+        }
+        const cb_chain_entry *e;
+        err = cb_chain_accept_header(net->node->chain, &hs[i], now, &e);
+        if (err == CB_ERR_PREV_MISSING && i == 0) {
+            /* Our locator did not reach its chain, or it announced a
+             * block on a branch we lack: ask from our best header. */
+            if (++p->unconnecting > 10) {
+                cb_peer_ban(p, "too many headers that do not connect");
+                goto done;
+            }
+            cb_net_send_getheaders(p, NULL);
+            goto done;
+        }
+        if (err == CB_ERR_TIME_NEW)
+            break; /* our clock may be behind; no blame */
+        if (err == CB_ERR_NOMEM)
+            goto done;
+        if (err != CB_OK) {
+            ban_for(p, "invalid header", err);
+            goto done;
+        }
+        cb_peer_mark_known(p, hash);
+        last = e;
+    }
+    p->unconnecting = 0;
+    if (last) {
+        if (!p->best_known || cb_u256_cmp(&last->work, &p->best_known->work) > 0)
+            p->best_known = last;
+        if (n == CB_MAX_HEADERS)
+            send_getheaders_from(p, last, NULL);
+        /* Blocks waiting for one of these headers can go in now. */
+        cb_net_request_blocks(p);
+    }
+done:
+    free(hs);
+}
+
+static void on_block(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_block b;
+    cb_block_init(&b);
+    cb_err err = cb_block_parse(&b, payload, len);
+    if (err != CB_OK) {
+        if (err != CB_ERR_NOMEM)
+            ban_for(p, "bad block encoding", err);
+        cb_block_clear(&b);
+        return;
+    }
+    cb_net_process_block(p, &b);
+    cb_block_clear(&b);
+}
+
+static void on_tx(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_tx tx;
+    cb_err err = cb_tx_parse(&tx, payload, len);
+    if (err != CB_OK) {
+        ban_for(p, "bad transaction encoding", err);
+        return;
+    }
+    cb_net_process_tx(p, &tx);
+}
+
+static void on_notfound(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_inv *inv;
+    size_t n;
+    cb_err err = cb_inv_parse(&inv, &n, payload, len);
+    if (err != CB_OK) {
+        if (err != CB_ERR_NOMEM)
+            ban_for(p, "bad notfound message", err);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (inv[i].type != CB_INV_BLOCK)
+            continue;
+        for (size_t j = 0; j < p->ninflight; j++) {
+            if (memcmp(p->inflight[j].hash, inv[i].hash, 32) == 0) {
+                p->inflight[j] = p->inflight[--p->ninflight];
+                cb_net_block_received(p->net, inv[i].hash);
+                break;
+            }
+        }
+    }
+    free(inv);
+    /* Another peer may have them. */
+    for (cb_peer *q = p->net->peers; q; q = q->next)
+        if (q != p && !q->closing && q->established)
+            cb_net_request_blocks(q);
+}
+
+static void on_mempool(cb_peer *p)
+{
+    cb_net *net = p->net;
+    size_t count = cb_mempool_count(net->node->mempool);
+    if (count > CB_MAX_INV)
+        count = CB_MAX_INV;
+    uint8_t(*ids)[32] = malloc((count ? count : 1) * 32);
+    cb_inv *inv = malloc((count ? count : 1) * sizeof *inv);
+    uint8_t *buf = malloc(9 + count * 36);
+    if (ids && inv && buf) {
+        size_t n = cb_mempool_txids(net->node->mempool, ids, count);
+        for (size_t i = 0; i < n; i++) {
+            inv[i].type = CB_INV_TX;
+            memcpy(inv[i].hash, ids[i], 32);
+            cb_peer_mark_known(p, ids[i]);
+        }
+        if (n)
+            cb_peer_send(p, "inv", buf, cb_inv_serialize(buf, 9 + count * 36, inv, n));
+    }
+    free(ids);
+    free(inv);
+    free(buf);
+}
+
+void cb_net_handle_message(cb_peer *p, const char *command, const uint8_t *payload, size_t len)
+{
+    if (strcmp(command, "version") == 0) {
+        on_version(p, payload, len);
+        return;
+    }
+    if (!p->got_version) {
+        char why[64];
+        snprintf(why, sizeof why, "'%s' before version", command);
+        cb_peer_ban(p, why);
+        return;
+    }
+    if (strcmp(command, "verack") == 0) {
+        if (!p->got_verack) {
+            p->got_verack = true;
+            cb_net_established(p);
+        }
+        return;
+    }
+    if (!p->established) {
+        char why[64];
+        snprintf(why, sizeof why, "'%s' before verack", command);
+        cb_peer_ban(p, why);
+        return;
+    }
+    if (strcmp(command, "ping") == 0)
+        on_ping(p, payload, len);
+    else if (strcmp(command, "pong") == 0)
+        on_pong(p, payload, len);
+    else if (strcmp(command, "getaddr") == 0)
+        on_getaddr(p);
+    else if (strcmp(command, "addr") == 0)
+        on_addr(p, payload, len);
+    else if (strcmp(command, "inv") == 0)
+        on_inv(p, payload, len);
+    else if (strcmp(command, "getdata") == 0)
+        on_getdata(p, payload, len);
+    else if (strcmp(command, "notfound") == 0)
+        on_notfound(p, payload, len);
+    else if (strcmp(command, "getheaders") == 0)
+        on_getheaders(p, payload, len);
+    else if (strcmp(command, "headers") == 0)
+        on_headers(p, payload, len);
+    else if (strcmp(command, "block") == 0)
+        on_block(p, payload, len);
+    else if (strcmp(command, "tx") == 0)
+        on_tx(p, payload, len);
+    else if (strcmp(command, "sendheaders") == 0)
+        p->send_headers = true;
+    else if (strcmp(command, "mempool") == 0)
+        on_mempool(p);
+    else
+        cb_log_debug(p->net->node, "peer %llu: ignoring unknown message '%s'",
+                     (unsigned long long)p->id, command);
+}

@@ -1,0 +1,377 @@
+/* Getting blocks and transactions across: which blocks to ask of whom
+ * (headers first, then data from several peers at once within a window
+ * past our tip), what to do with what arrives, and announcing what is new.
+ *
+ * A block request lives in the peer's in-flight list and in net->requested
+ * (so two peers are never asked for the same block); a request that takes
+ * too long is dropped and the block asked of someone else. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "node/net_internal.h"
+
+#define STALLS_BEFORE_DROP 3
+
+static void drop_request(cb_net *net, cb_peer *p, size_t j)
+{
+    cb_keymap_remove(net->requested, p->inflight[j].hash);
+    p->inflight[j] = p->inflight[--p->ninflight];
+}
+
+void cb_net_block_received(cb_net *net, const uint8_t hash[32])
+{
+    uint32_t id;
+    if (!cb_keymap_get(net->requested, hash, &id))
+        return;
+    cb_keymap_remove(net->requested, hash);
+    for (cb_peer *p = net->peers; p; p = p->next) {
+        if ((uint32_t)p->id != id)
+            continue;
+        for (size_t j = 0; j < p->ninflight; j++) {
+            if (memcmp(p->inflight[j].hash, hash, 32) == 0) {
+                p->inflight[j] = p->inflight[--p->ninflight];
+                break;
+            }
+        }
+    }
+}
+
+void cb_net_forget_peer(cb_net *net, cb_peer *p)
+{
+    while (p->ninflight)
+        drop_request(net, p, p->ninflight - 1);
+}
+
+void cb_net_request_blocks(cb_peer *p)
+{
+    cb_net *net = p->net;
+    const cb_chain *c = net->node->chain;
+    if (p->closing || !p->established || !p->best_known || p->ninflight >= CB_NET_MAX_INFLIGHT)
+        return;
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    const cb_chain_entry *best = p->best_known;
+    if (cb_u256_cmp(&best->work, &tip->work) <= 0 || (best->status & (CB_ENTRY_FAILED |
+                                                                       CB_ENTRY_FAILED_CHILD)))
+        return;
+    const cb_chain_entry *fork = cb_chain_common(best, tip);
+    uint32_t end = best->height;
+    if (end > fork->height + CB_NET_DOWNLOAD_WINDOW)
+        end = fork->height + CB_NET_DOWNLOAD_WINDOW;
+    const cb_chain_entry *path[CB_NET_DOWNLOAD_WINDOW];
+    size_t n = 0;
+    for (const cb_chain_entry *e = cb_chain_ancestor(best, end); e && e != fork; e = e->prev)
+        path[n++] = e;
+    cb_inv want[CB_NET_MAX_INFLIGHT];
+    size_t nwant = 0;
+    int64_t now_ms = cb_net_now_ms();
+    for (size_t i = n; i-- > 0 && p->ninflight < CB_NET_MAX_INFLIGHT;) {
+        const cb_chain_entry *e = path[i];
+        uint32_t who;
+        if (e->status & CB_ENTRY_HAVE_DATA)
+            continue;
+        if (cb_keymap_get(net->requested, e->hash, &who))
+            continue;
+        if (cb_keymap_put(net->requested, e->hash, (uint32_t)p->id) != CB_OK)
+            break;
+        memcpy(p->inflight[p->ninflight].hash, e->hash, 32);
+        p->inflight[p->ninflight++].since_ms = now_ms;
+        want[nwant].type = CB_INV_BLOCK;
+        memcpy(want[nwant++].hash, e->hash, 32);
+    }
+    if (nwant) {
+        uint8_t buf[1 + CB_NET_MAX_INFLIGHT * 36];
+        cb_peer_send(p, "getdata", buf, cb_inv_serialize(buf, sizeof buf, want, nwant));
+    }
+}
+
+void cb_net_check_stalls(cb_net *net, int64_t now_ms)
+{
+    for (cb_peer *p = net->peers; p; p = p->next) {
+        if (p->closing)
+            continue;
+        for (size_t j = 0; j < p->ninflight;) {
+            if (now_ms - p->inflight[j].since_ms > CB_NET_BLOCK_TIMEOUT_MS) {
+                drop_request(net, p, j);
+                p->stalls++;
+            } else {
+                j++;
+            }
+        }
+        if (p->stalls >= STALLS_BEFORE_DROP)
+            cb_peer_close(p, "stalled on block requests");
+    }
+    for (cb_peer *p = net->peers; p; p = p->next)
+        cb_net_request_blocks(p);
+}
+
+/* Submits orphan blocks whose parent header is now known. */
+static void adopt_orphans(cb_net *net)
+{
+    bool progress = true;
+    while (progress) {
+        progress = false;
+        for (size_t i = 0; i < net->norphans; i++) {
+            cb_orphan_block *o = &net->orphans[i];
+            if (!cb_chain_lookup(net->node->chain, o->block.header.prev))
+                continue;
+            cb_orphan_block taken = *o;
+            *o = net->orphans[--net->norphans];
+            size_t bad;
+            cb_err err = cb_node_submit_block(net->node, &taken.block, &bad);
+            if (err != CB_OK && err != CB_ERR_DUPLICATE)
+                cb_log_debug(net->node, "orphan block refused: %s", cb_err_reason(err));
+            cb_block_clear(&taken.block);
+            progress = true;
+            break;
+        }
+    }
+}
+
+static void keep_orphan(cb_net *net, cb_peer *p, const cb_block *b)
+{
+    cb_orphan_block *slot;
+    if (net->norphans == CB_NET_ORPHAN_BLOCKS) {
+        /* Full: the oldest goes. */
+        size_t oldest = 0;
+        for (size_t i = 1; i < net->norphans; i++)
+            if (net->orphans[i].added < net->orphans[oldest].added)
+                oldest = i;
+        slot = &net->orphans[oldest];
+        cb_block_clear(&slot->block);
+    } else {
+        slot = &net->orphans[net->norphans++];
+    }
+    cb_block_init(&slot->block);
+    if (cb_block_copy(&slot->block, b) != CB_OK) {
+        *slot = net->orphans[--net->norphans];
+        return;
+    }
+    slot->from = p->id;
+    slot->added = cb_net_now_ms();
+}
+
+bool cb_net_process_block(cb_peer *p, const cb_block *b)
+{
+    cb_net *net = p->net;
+    uint8_t hash[32];
+    cb_header_hash(hash, &b->header);
+    cb_peer_mark_known(p, hash);
+    cb_net_block_received(net, hash);
+    const cb_chain_entry *e = cb_chain_lookup(net->node->chain, hash);
+    if (e && (e->status & CB_ENTRY_HAVE_DATA))
+        return true; /* a copy we already hold */
+    size_t bad = CB_NO_TX;
+    cb_err err = cb_node_submit_block(net->node, b, &bad);
+    if (err == CB_OK) {
+        e = cb_chain_lookup(net->node->chain, hash);
+        if (e && (!p->best_known || cb_u256_cmp(&e->work, &p->best_known->work) > 0))
+            p->best_known = e;
+        adopt_orphans(net);
+    } else if (err == CB_ERR_PREV_MISSING) {
+        keep_orphan(net, p, b);
+        cb_net_send_getheaders(p, NULL);
+    } else if (cb_net_err_bans(err) || err == CB_ERR_PREV_INVALID || err == CB_ERR_BLK_INVALID) {
+        char why[128], hex[65];
+        cb_hash_to_hex(hex, hash);
+        snprintf(why, sizeof why, "invalid block %.16s: %s", hex, cb_err_reason(err));
+        cb_peer_ban(p, why);
+        return false;
+    } else if (err != CB_ERR_DUPLICATE && err != CB_ERR_TIME_NEW) {
+        cb_log(net->node, "block from peer %llu not taken: %s", (unsigned long long)p->id,
+               cb_strerror(err));
+    }
+    for (cb_peer *q = net->peers; q; q = q->next)
+        cb_net_request_blocks(q);
+    return true;
+}
+
+static void reject(cb_net *net, const uint8_t txid[32])
+{
+    if (cb_keymap_count(net->rejected) > 50000) {
+        cb_keymap_free(net->rejected);
+        net->rejected = cb_keymap_new(32, net->seed ^ (uint64_t)cb_net_now_ms());
+        if (!net->rejected)
+            return;
+    }
+    if (cb_keymap_put(net->rejected, txid, 1) != CB_OK)
+        return;
+}
+
+/* True when tx's nonce is past the sender's next one: an earlier payment
+ * of the same sender has not reached us yet. */
+static bool nonce_ahead(cb_net *net, const cb_tx *tx)
+{
+    uint8_t id[20];
+    cb_account acct;
+    size_t pending;
+    uint64_t spending;
+    cb_tx_sender_id(id, tx);
+    cb_accounts_get(cb_chain_state(net->node->chain), id, &acct);
+    cb_mempool_pending(net->node->mempool, id, &pending, &spending);
+    return tx->nonce > acct.nonce + pending;
+}
+
+static void retry_orphan_txs(cb_net *net);
+
+bool cb_net_process_tx(cb_peer *p, const cb_tx *tx)
+{
+    cb_net *net = p->net;
+    uint8_t txid[32];
+    cb_tx_txid(txid, tx);
+    cb_peer_mark_known(p, txid);
+    cb_keymap_remove(net->tx_requested, txid);
+    uint8_t got[32];
+    cb_err err = cb_node_submit_tx(net->node, tx, got);
+    if (err == CB_OK || err == CB_ERR_IN_MEMPOOL) {
+        if (err == CB_OK)
+            retry_orphan_txs(net);
+        return true;
+    }
+    if (cb_net_err_bans(err)) {
+        char why[128], hex[65];
+        cb_hash_to_hex(hex, txid);
+        snprintf(why, sizeof why, "invalid transaction %.16s: %s", hex, cb_err_reason(err));
+        cb_peer_ban(p, why);
+        return false;
+    }
+    if (err == CB_ERR_TX_NONCE && nonce_ahead(net, tx)) {
+        for (size_t i = 0; i < net->norphan_txs; i++)
+            if (memcmp(&net->orphan_txs[i].tx, tx, sizeof *tx) == 0)
+                return true;
+        size_t slot = net->norphan_txs < CB_NET_ORPHAN_TXS
+                          ? net->norphan_txs++
+                          : (size_t)(cb_net_now_ms() % CB_NET_ORPHAN_TXS);
+        net->orphan_txs[slot].tx = *tx;
+        net->orphan_txs[slot].from = p->id;
+        return true;
+    }
+    cb_log_debug(net->node, "tx from peer %llu refused: %s", (unsigned long long)p->id,
+                 cb_err_reason(err));
+    reject(net, txid);
+    return true;
+}
+
+/* Orphan payments whose turn has come go in; stale ones go. */
+static void retry_orphan_txs(cb_net *net)
+{
+    /* submit -> accepted -> retry must not nest */
+    if (net->retrying_orphans)
+        return;
+    net->retrying_orphans = true;
+    bool progress = true;
+    while (progress) {
+        progress = false;
+        for (size_t i = 0; i < net->norphan_txs;) {
+            cb_tx tx = net->orphan_txs[i].tx;
+            if (nonce_ahead(net, &tx)) {
+                i++;
+                continue;
+            }
+            net->orphan_txs[i] = net->orphan_txs[--net->norphan_txs];
+            uint8_t txid[32];
+            if (cb_node_submit_tx(net->node, &tx, txid) == CB_OK)
+                progress = true;
+        }
+    }
+    net->retrying_orphans = false;
+}
+
+void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32], uint64_t from)
+{
+    if (!net)
+        return;
+    (void)from;
+    for (cb_peer *p = net->peers; p; p = p->next) {
+        if (p->closing || !p->established || cb_peer_knows(p, txid))
+            continue;
+        if (p->ntxq == p->captxq) {
+            size_t cap = p->captxq ? p->captxq * 2 : 64;
+            if (cap > CB_MAX_INV)
+                continue; /* a peer that does not keep up misses some */
+            uint8_t(*grown)[32] = realloc(p->txq, cap * 32);
+            if (!grown)
+                continue;
+            p->txq = grown;
+            p->captxq = cap;
+        }
+        memcpy(p->txq[p->ntxq++], txid, 32);
+        cb_peer_mark_known(p, txid);
+    }
+}
+
+void cb_net_flush_tx(cb_net *net)
+{
+    for (cb_peer *p = net->peers; p; p = p->next) {
+        if (p->closing || !p->ntxq)
+            continue;
+        cb_inv *inv = malloc(p->ntxq * sizeof *inv);
+        uint8_t *buf = malloc(9 + p->ntxq * 36);
+        if (inv && buf) {
+            for (size_t i = 0; i < p->ntxq; i++) {
+                inv[i].type = CB_INV_TX;
+                memcpy(inv[i].hash, p->txq[i], 32);
+            }
+            cb_peer_send(p, "inv", buf, cb_inv_serialize(buf, 9 + p->ntxq * 36, inv, p->ntxq));
+            p->ntxq = 0;
+        }
+        free(inv);
+        free(buf);
+    }
+}
+
+void cb_net_tip_changed(cb_net *net, const cb_chain_entry *old_tip)
+{
+    if (!net)
+        return;
+    const cb_chain *c = net->node->chain;
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    const cb_chain_entry *fork = cb_chain_common(old_tip, tip);
+    /* Up to 8 new blocks go as headers to peers that asked for that;
+     * more, or an older peer, get an inv of the tip and fetch the rest. */
+    cb_header hs[8];
+    uint8_t hashes[8][32];
+    size_t n = tip->height - fork->height;
+    bool as_headers = n <= 8;
+    if (as_headers) {
+        const cb_chain_entry *e = tip;
+        for (size_t i = n; i-- > 0; e = e->prev) {
+            hs[i] = e->header;
+            memcpy(hashes[i], e->hash, 32);
+        }
+    }
+    for (cb_peer *p = net->peers; p; p = p->next) {
+        if (p->closing || !p->established || cb_peer_knows(p, tip->hash))
+            continue;
+        if (as_headers && p->send_headers) {
+            size_t first = 0;
+            while (first < n && cb_peer_knows(p, hashes[first]))
+                first++;
+            uint8_t buf[1 + 8 * (CB_HEADER_SIZE + 1)];
+            cb_peer_send(p, "headers", buf,
+                         cb_headers_serialize(buf, sizeof buf, hs + first, n - first));
+            for (size_t i = first; i < n; i++)
+                cb_peer_mark_known(p, hashes[i]);
+        } else {
+            cb_inv inv = {CB_INV_BLOCK, {0}};
+            uint8_t buf[1 + 36];
+            memcpy(inv.hash, tip->hash, 32);
+            cb_peer_send(p, "inv", buf, cb_inv_serialize(buf, sizeof buf, &inv, 1));
+            cb_peer_mark_known(p, tip->hash);
+        }
+    }
+    /* A reorganisation may have returned payments to the mempool that our
+     * peers never saw: announce the mempool again (each peer's known set
+     * keeps this from repeating what it has). */
+    if (fork != old_tip) {
+        size_t count = cb_mempool_count(net->node->mempool);
+        uint8_t(*ids)[32] = malloc((count ? count : 1) * 32);
+        if (ids) {
+            size_t k = cb_mempool_txids(net->node->mempool, ids, count);
+            for (size_t i = 0; i < k; i++)
+                cb_net_tx_accepted(net, ids[i], 0);
+            free(ids);
+        }
+    }
+    retry_orphan_txs(net);
+}

@@ -1,0 +1,271 @@
+/* One connection: reads whole messages off the socket, checks their
+ * framing before anything acts on them, and queues messages to send. */
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "node/net_internal.h"
+
+int64_t cb_net_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cb_peer_addr_text(const cb_peer *p, char *out, size_t cap)
+{
+    if (strchr(p->host, ':'))
+        snprintf(out, cap, "[%s]:%u", p->host, (unsigned)p->port);
+    else
+        snprintf(out, cap, "%s:%u", p->host, (unsigned)p->port);
+}
+
+void cb_peer_close(cb_peer *p, const char *reason)
+{
+    if (p->closing)
+        return;
+    char addr[CB_NET_ADDR_MAX];
+    cb_peer_addr_text(p, addr, sizeof addr);
+    cb_log_debug(p->net->node, "peer %llu (%s) disconnected: %s", (unsigned long long)p->id, addr,
+                 reason);
+    p->closing = true;
+    if (p->bev)
+        bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+    cb_net_forget_peer(p->net, p);
+    cb_net_schedule_reap(p->net);
+}
+
+void cb_peer_ban(cb_peer *p, const char *why)
+{
+    cb_net *net = p->net;
+    char addr[CB_NET_ADDR_MAX];
+    cb_peer_addr_text(p, addr, sizeof addr);
+    if (p->manual) {
+        /* An address the user asked for is never banned, only dropped
+         * (Core's noban for manual peers would go further). */
+        cb_log(net->node, "peer %s misbehaved (%s); disconnecting", addr, why);
+        cb_peer_close(p, why);
+        return;
+    }
+    int64_t until = cb_node_now() + cb_net_bantime(net);
+    cb_log(net->node, "banning %s until %lld: %s", p->host, (long long)until, why);
+    if (cb_addrbook_ban(net->book, p->host, until, why) != CB_OK)
+        cb_log(net->node, "ban list full; %s only disconnected", p->host);
+    net->book_dirty = true;
+    /* Every connection from that host goes. */
+    for (cb_peer *q = net->peers; q; q = q->next)
+        if (!q->closing && strcmp(q->host, p->host) == 0)
+            cb_peer_close(q, why);
+}
+
+void cb_peer_mark_known(cb_peer *p, const uint8_t hash[32])
+{
+    if (cb_keymap_count(p->known) >= CB_NET_KNOWN_MAX) {
+        /* Forgetting only costs a repeated announcement. */
+        cb_keymap_free(p->known);
+        p->known = cb_keymap_new(32, p->net->seed ^ p->id);
+        if (!p->known)
+            return;
+    }
+    if (cb_keymap_put(p->known, hash, 1) != CB_OK)
+        return;
+}
+
+bool cb_peer_knows(const cb_peer *p, const uint8_t hash[32])
+{
+    uint32_t v;
+    return p->known && cb_keymap_get(p->known, hash, &v);
+}
+
+size_t cb_peer_send_backlog(const cb_peer *p)
+{
+    return p->bev ? evbuffer_get_length(bufferevent_get_output(p->bev)) : 0;
+}
+
+void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_t len)
+{
+    uint8_t hdr[CB_MSG_HEADER_SIZE];
+    if (p->closing || !p->bev)
+        return;
+    if (cb_peer_send_backlog(p) > CB_NET_SEND_MAX) {
+        cb_peer_close(p, "peer does not read what we send");
+        return;
+    }
+    cb_msg_header_build(hdr, p->net->node->cfg.params->magic, command, payload, len);
+    struct evbuffer *out = bufferevent_get_output(p->bev);
+    if (evbuffer_add(out, hdr, sizeof hdr) != 0 || (len && evbuffer_add(out, payload, len) != 0)) {
+        cb_peer_close(p, "out of memory queueing a message");
+        return;
+    }
+    p->bytes_sent += sizeof hdr + len;
+    p->last_send = cb_node_now();
+}
+
+void cb_peer_send_version(cb_peer *p)
+{
+    cb_net *net = p->net;
+    cb_version_msg v;
+    uint8_t buf[512];
+    memset(&v, 0, sizeof v);
+    v.version = CB_PROTOCOL_VERSION;
+    v.services = CB_NODE_NETWORK;
+    v.timestamp = cb_node_now();
+    v.recv.services = CB_NODE_NETWORK;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, p->host, &a4) == 1)
+        cb_netaddr_set_ipv4(&v.recv, (const uint8_t *)&a4, p->port);
+    else
+        inet_pton(AF_INET6, p->host, v.recv.ip);
+    v.recv.port = p->port;
+    v.from.services = CB_NODE_NETWORK;
+    v.nonce = net->nonce;
+    snprintf(v.user_agent, sizeof v.user_agent, "/CoinBit:%s/", CB_VERSION_STRING);
+    v.start_height = (int32_t)cb_chain_tip(net->node->chain)->height;
+    v.relay = true;
+    size_t len = cb_version_serialize(buf, sizeof buf, &v);
+    cb_peer_send(p, "version", buf, len);
+    p->version_sent = true;
+}
+
+/* Takes every complete message off the input buffer. */
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    cb_peer *p = arg;
+    cb_net *net = p->net;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    while (!p->closing) {
+        size_t avail = evbuffer_get_length(in);
+        uint8_t raw[CB_MSG_HEADER_SIZE];
+        cb_msg_header h;
+        if (avail < CB_MSG_HEADER_SIZE)
+            return;
+        if (evbuffer_copyout(in, raw, sizeof raw) != (ev_ssize_t)sizeof raw)
+            return;
+        cb_err err = cb_msg_header_parse(&h, raw, net->node->cfg.params->magic);
+        if (err != CB_OK) {
+            char why[96];
+            snprintf(why, sizeof why, "bad message header: %s", cb_strerror(err));
+            cb_peer_ban(p, why);
+            return;
+        }
+        if (avail < CB_MSG_HEADER_SIZE + (size_t)h.length)
+            return;
+        uint8_t *msg = evbuffer_pullup(in, (ev_ssize_t)(CB_MSG_HEADER_SIZE + h.length));
+        if (!msg) {
+            cb_peer_close(p, "out of memory reading a message");
+            return;
+        }
+        const uint8_t *payload = msg + CB_MSG_HEADER_SIZE;
+        p->bytes_recv += CB_MSG_HEADER_SIZE + h.length;
+        p->last_recv = cb_node_now();
+        if (!cb_msg_checksum_ok(&h, payload, h.length)) {
+            cb_peer_ban(p, "bad message checksum");
+            return;
+        }
+        cb_net_handle_message(p, h.command, payload, h.length);
+        /* The handler may have closed p, but the buffer is still ours. */
+        evbuffer_drain(in, CB_MSG_HEADER_SIZE + h.length);
+    }
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    cb_peer *p = arg;
+    (void)bev;
+    if (p->closing)
+        return;
+    if (p->close_after_flush) {
+        cb_peer_close(p, "closed after reply");
+        return;
+    }
+    /* The backlog drained: carry on with paused getdata requests. */
+    cb_net_serve_getdata(p);
+}
+
+/* The local end of the connection, for getpeerinfo's addrlocal. */
+static void fill_local(cb_peer *p)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "";
+    if (getsockname(bufferevent_getfd(p->bev), (struct sockaddr *)&ss, &sl) != 0)
+        return;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &sa->sin_addr, host, sizeof host);
+        snprintf(p->local, sizeof p->local, "%s:%u", host, ntohs(sa->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &sa->sin6_addr, host, sizeof host);
+        snprintf(p->local, sizeof p->local, "[%s]:%u", host, ntohs(sa->sin6_port));
+    }
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    cb_peer *p = arg;
+    (void)bev;
+    if (p->closing)
+        return;
+    if (what & BEV_EVENT_CONNECTED) {
+        p->tcp_up = true;
+        fill_local(p);
+        cb_peer_send_version(p);
+        return;
+    }
+    if (what & BEV_EVENT_EOF)
+        cb_peer_close(p, "connection closed by peer");
+    else if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+        cb_peer_close(p, p->tcp_up ? "connection error" : "connect failed");
+}
+
+cb_peer *cb_peer_new(cb_net *net, struct bufferevent *bev, const char *host, uint16_t port,
+                     bool inbound)
+{
+    cb_peer *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->net = net;
+    p->id = ++net->next_id;
+    p->bev = bev;
+    snprintf(p->host, sizeof p->host, "%s", host);
+    p->port = port;
+    p->inbound = inbound;
+    p->tcp_up = inbound;
+    p->connected_at = cb_node_now();
+    p->ping_ms = -1;
+    p->next_ping = p->connected_at + CB_NET_PING_INTERVAL;
+    p->addr_tokens = 1000;
+    p->addr_refill = p->connected_at;
+    p->known = cb_keymap_new(32, net->seed ^ p->id);
+    if (!p->known) {
+        free(p);
+        return NULL;
+    }
+    if (inbound)
+        fill_local(p);
+    bufferevent_setcb(bev, on_read, on_write, on_event, p);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    p->next = net->peers;
+    net->peers = p;
+    return p;
+}
+
+void cb_peer_free(cb_peer *p)
+{
+    if (!p)
+        return;
+    if (p->bev)
+        bufferevent_free(p->bev);
+    cb_keymap_free(p->known);
+    free(p->txq);
+    free(p->gd);
+    free(p);
+}
