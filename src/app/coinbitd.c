@@ -40,7 +40,7 @@ static void usage(FILE *f)
                "  -port=N            P2P port (default 8833, regtest 18833)\n"
                "  -listen=0          do not accept peers (default 1)\n"
                "  -bind=ADDR         listen for peers on ADDR only (default: every interface)\n"
-               "  -connect=HOST:PORT connect to this peer only (repeatable)\n"
+               "  -connect=HOST:PORT connect to this peer only (repeatable; 0: to none)\n"
                "  -addnode=HOST:PORT keep this peer connected, besides discovered ones (repeatable)\n"
                "  -maxconnections=N  at most N peers in all, 8 of them outbound (default 125)\n"
                "  -bantime=SECONDS   how long a misbehaving peer is banned (default 86400)\n"
@@ -101,6 +101,10 @@ static int parse_net(const cb_options *all, cb_node_config *cfg)
         bool is_connect = strcmp(o->key, "connect") == 0;
         if (!is_connect && strcmp(o->key, "addnode") != 0)
             continue;
+        if (is_connect)
+            net->connect_only = true;
+        if (is_connect && strcmp(o->value, "0") == 0)
+            continue; /* -connect=0: no automatic connections at all */
         size_t *count = is_connect ? &net->nconnect : &net->naddnode;
         char(*list)[CB_NET_ADDR_MAX] = is_connect ? net->connect : net->addnode;
         if (*count == CB_NET_MAX_MANUAL || strlen(o->value) >= CB_NET_ADDR_MAX || !o->value[0]) {

@@ -34,6 +34,8 @@ static void usage(FILE *f)
                "Commands:\n"
                "  info                   network parameters and genesis block\n"
                "  newkey                 a new private key, its public key and address\n"
+               "  signtx WIF TO AMOUNT FEE NONCE [TIME]\n"
+               "                         sign a payment offline; prints its hex\n"
                "  decodeaddress ADDRESS  the hash160 inside an address\n"
                "  decodetx HEX           a 153-byte transaction, checked and verified\n"
                "  verifyheaders FILE     validate a file of 80-byte headers from genesis\n"
@@ -97,6 +99,64 @@ static int cmd_newkey(const cb_params *p)
 done:
     cb_key_wipe(priv, sizeof priv);
     cb_key_wipe(wif, sizeof wif);
+    cb_keyctx_free(ctx);
+    return rc;
+}
+
+/* Signs a payment offline: the node is not asked, so any nonce can be
+ * signed (a wallet's own tool, and the way tests make double spends). */
+static int cmd_signtx(const cb_params *p, char **args)
+{
+    uint8_t priv[32];
+    cb_tx tx;
+    uint64_t nonce, t = (uint64_t)time(NULL);
+    char *end;
+    memset(&tx, 0, sizeof tx);
+    tx.version = 1;
+    cb_err err = cb_wif_decode(p, priv, args[0]);
+    if (err != CB_OK) {
+        fprintf(stderr, "error: the key is not a %s WIF key: %s\n", p->name, cb_strerror(err));
+        return 1;
+    }
+    int rc = 1;
+    cb_keyctx *ctx = cb_keyctx_new();
+    errno = 0;
+    nonce = strtoull(args[4], &end, 10);
+    if (errno || *end || end == args[4] || args[4][0] == '-') {
+        fprintf(stderr, "error: nonce '%s' is not a whole number\n", args[4]);
+        goto done;
+    }
+    if (args[5]) {
+        errno = 0;
+        t = strtoull(args[5], &end, 10);
+        if (errno || *end || end == args[5] || args[5][0] == '-') {
+            fprintf(stderr, "error: time '%s' is not a whole number\n", args[5]);
+            goto done;
+        }
+    }
+    if ((err = cb_address_decode(p, tx.recipient, args[1])) != CB_OK) {
+        fprintf(stderr, "error: recipient: %s\n", cb_strerror(err));
+        goto done;
+    }
+    if (cb_amount_parse(args[2], &tx.amount) != CB_OK ||
+        cb_amount_parse(args[3], &tx.fee) != CB_OK) {
+        fprintf(stderr, "error: amount and fee are CB with at most 8 decimals\n");
+        goto done;
+    }
+    tx.nonce = nonce;
+    tx.time = t;
+    if (!ctx || cb_tx_sign(ctx, &tx, p->magic, priv) != CB_OK) {
+        fprintf(stderr, "error: signing failed\n");
+        goto done;
+    }
+    uint8_t raw[CB_TX_SIZE];
+    char hex[2 * CB_TX_SIZE + 1];
+    cb_tx_serialize(raw, &tx);
+    cb_hex_encode(hex, raw, sizeof raw);
+    printf("%s\n", hex);
+    rc = 0;
+done:
+    cb_key_wipe(priv, sizeof priv);
     cb_keyctx_free(ctx);
     return rc;
 }
@@ -325,6 +385,12 @@ int main(int argc, char **argv)
         return cmd_decodetx(p, argv[i + 1]);
     if (strcmp(cmd, "verifyheaders") == 0 && nargs == 1)
         return cmd_verifyheaders(p, argv[i + 1]);
+    if (strcmp(cmd, "signtx") == 0 && (nargs == 5 || nargs == 6)) {
+        char *args[6] = {NULL};
+        for (int k = 0; k < nargs; k++)
+            args[k] = argv[i + 1 + k];
+        return cmd_signtx(p, args);
+    }
     if (strcmp(cmd, "mineheader") == 0 && nargs == 1)
         return cmd_mineheader(p, argv[i + 1], &mine);
     fprintf(stderr, "error: unknown command or wrong arguments: %s\n", cmd);

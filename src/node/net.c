@@ -128,7 +128,7 @@ uint16_t cb_net_port(const cb_net *net)
     return net->listener ? net->port : 0;
 }
 
-bool cb_net_err_bans(cb_err err)
+bool cb_net_err_bans(cb_err err, bool in_block)
 {
     switch (err) {
     /* Context-free faults: an honest node never relays these. */
@@ -146,10 +146,17 @@ bool cb_net_err_bans(cb_err err)
     case CB_ERR_SIG_INVALID:
     case CB_ERR_PUBKEY:
         return true;
+    /* Never the sender's fault: ours to wait for or already known. A time
+     * too far ahead may be our clock. */
+    case CB_ERR_TIME_NEW:
+    case CB_ERR_PREV_MISSING:
+    case CB_ERR_DUPLICATE:
+        return false;
     default:
-        /* Block rules ban; a time too far ahead may be our clock. */
-        return err >= 60 && err < 90 && err != CB_ERR_TIME_NEW && err != CB_ERR_PREV_MISSING &&
-               err != CB_ERR_DUPLICATE;
+        /* In a block every consensus rule counts, a nonce or balance
+         * failure too (a double spend). A loose transaction can fail those
+         * honestly: it raced a block. */
+        return in_block ? (err >= 40 && err < 90) : false;
     }
 }
 
@@ -693,7 +700,7 @@ cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char 
             goto fail;
         }
     }
-    net->connect_only = cfg->nconnect > 0;
+    net->connect_only = cfg->connect_only || cfg->nconnect > 0;
     for (size_t i = 0; i < cfg->naddnode; i++) {
         err = add_manual(net, cfg->addnode[i], false);
         if (err != CB_OK && err != CB_ERR_DUPLICATE) {

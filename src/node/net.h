@@ -27,6 +27,7 @@ typedef struct {
     uint16_t port;               /* 0: the network's default */
     char connect[CB_NET_MAX_MANUAL][CB_NET_ADDR_MAX]; /* only these when any */
     size_t nconnect;
+    bool connect_only; /* no outbound beyond connect[] (-connect, even -connect=0) */
     char addnode[CB_NET_MAX_MANUAL][CB_NET_ADDR_MAX]; /* these, plus discovered ones */
     size_t naddnode;
     unsigned max_outbound; /* discovered and manual peers we connect to */

@@ -185,8 +185,9 @@ void cb_net_forget_peer(cb_net *net, cb_peer *p);
 /* net.c */
 /* Called when a peer finished the handshake. */
 void cb_net_established(cb_peer *p);
-/* True when the reason counts as misbehaviour (ban) for a failed tx/block. */
-bool cb_net_err_bans(cb_err err);
+/* True when a block (in_block) or loose transaction refused for err
+ * shows its sender misbehaved (a ban). */
+bool cb_net_err_bans(cb_err err, bool in_block);
 cb_peer *cb_net_find_peer(cb_net *net, uint64_t id);
 void cb_net_schedule_reap(cb_net *net);
 void cb_net_note_addr(cb_net *net, const char *host, uint16_t port, int64_t seen);

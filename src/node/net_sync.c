@@ -171,7 +171,7 @@ bool cb_net_process_block(cb_peer *p, const cb_block *b)
     } else if (err == CB_ERR_PREV_MISSING) {
         keep_orphan(net, p, b);
         cb_net_send_getheaders(p, NULL);
-    } else if (cb_net_err_bans(err) || err == CB_ERR_PREV_INVALID || err == CB_ERR_BLK_INVALID) {
+    } else if (cb_net_err_bans(err, true) || err == CB_ERR_PREV_INVALID || err == CB_ERR_BLK_INVALID) {
         char why[128], hex[65];
         cb_hash_to_hex(hex, hash);
         snprintf(why, sizeof why, "invalid block %.16s: %s", hex, cb_err_reason(err));
@@ -228,7 +228,7 @@ bool cb_net_process_tx(cb_peer *p, const cb_tx *tx)
             retry_orphan_txs(net);
         return true;
     }
-    if (cb_net_err_bans(err)) {
+    if (cb_net_err_bans(err, false)) {
         char why[128], hex[65];
         cb_hash_to_hex(hex, txid);
         snprintf(why, sizeof why, "invalid transaction %.16s: %s", hex, cb_err_reason(err));

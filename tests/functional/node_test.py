@@ -2,112 +2,29 @@
 """coinbitd and coinbit-cli as a person uses them: real processes on
 127.0.0.1 with ephemeral ports and a temporary data directory. Python 3
 standard library only."""
-import base64
 import hashlib
 import json
 import os
 import shutil
 import signal
-import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
-BIN = os.environ.get("CB_BIN", "build")
-COINBITD = os.path.join(BIN, "coinbitd")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts"))
+from localnet import BIN, Node, RpcError, free_port  # noqa: E402
+
 CLI = os.path.join(BIN, "coinbit-cli")
+COINBITD = os.path.join(BIN, "coinbitd")
 COIN = 100_000_000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sha256d(b):
     return hashlib.sha256(hashlib.sha256(b).digest()).digest()
-
-
-class Node:
-    def __init__(self, datadir, extra=()):
-        self.datadir = datadir
-        self.port = free_port()
-        self.extra = list(extra)
-        self.proc = None
-
-    def start(self):
-        os.makedirs(self.datadir, exist_ok=True)
-        self.errlog = os.path.join(self.datadir, "stderr.log")
-        with open(self.errlog, "ab") as err:
-            self.proc = subprocess.Popen(
-                [COINBITD, "-regtest", "-datadir=" + self.datadir, "-rpcport=%d" % self.port,
-                 "-minethreads=1"] + self.extra,
-                stdout=subprocess.DEVNULL, stderr=err)
-        cookie = os.path.join(self.datadir, "regtest", ".cookie")
-        for _ in range(200):
-            if os.path.exists(cookie):
-                try:
-                    self.rpc("getblockcount")
-                    return
-                except OSError:
-                    pass
-            if self.proc.poll() is not None:
-                with open(self.errlog) as f:
-                    raise RuntimeError("coinbitd exited: " + f.read())
-            time.sleep(0.05)
-        raise RuntimeError("coinbitd did not come up")
-
-    def auth(self):
-        with open(os.path.join(self.datadir, "regtest", ".cookie")) as f:
-            return base64.b64encode(f.read().strip().encode()).decode()
-
-    def http(self, body, auth=True):
-        req = urllib.request.Request("http://127.0.0.1:%d/" % self.port, data=body, method="POST")
-        if auth:
-            req.add_header("Authorization", "Basic " + self.auth())
-        try:
-            with urllib.request.urlopen(req, timeout=120) as r:
-                return r.status, json.loads(r.read() or b"null")
-        except urllib.error.HTTPError as e:
-            data = e.read()
-            return e.code, json.loads(data) if data else None
-
-    def rpc(self, method, *params):
-        status, reply = self.http(json.dumps(
-            {"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)}).encode())
-        if reply is None or reply.get("error"):
-            raise RpcError(reply["error"] if reply else {"code": status, "message": "HTTP"})
-        return reply["result"]
-
-    def cli(self, *args, check=True):
-        p = subprocess.run([CLI, "-regtest", "-datadir=" + self.datadir,
-                            "-rpcport=%d" % self.port] + list(args),
-                           capture_output=True, text=True, timeout=120)
-        if check and p.returncode != 0:
-            raise AssertionError("cli %s failed: %s" % (args, p.stderr))
-        return p
-
-    def stop(self):
-        self.rpc("stop")
-        rc = self.proc.wait(timeout=30)
-        if rc != 0:  # a clean stop exits 0 (and, under ASan, leaks nothing)
-            with open(self.errlog) as f:
-                raise AssertionError("coinbitd exited %d: %s" % (rc, f.read()[-3000:]))
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-
-class RpcError(Exception):
-    def __init__(self, err):
-        super().__init__(err["message"])
-        self.code = err["code"]
 
 
 def coinbase_block(prev_hex, height, t, tag):
@@ -301,7 +218,7 @@ class MenuTest(unittest.TestCase):
 
     def test_scripted_session(self):
         d = tempfile.mkdtemp(prefix="cb-menu-")
-        port = free_port()
+        port, p2p = free_port(), free_port()
         answers = "\n".join([
             "2", "Alice", "alice@example.org", "alice", "correct horse", "correct horse",
             "2", "Bob", "bob@example.org", "bob", "battery staple", "battery staple",
@@ -313,10 +230,13 @@ class MenuTest(unittest.TestCase):
             "2",                                                          # verify
             "1", "1",                                                     # mine 1
             "4", "5", "7",
-            "1", "bob", "battery staple", "4", "6", "8", ""])
+            "1", "bob", "battery staple", "4",
+            "6", "127.0.0.1:%d" % p2p,                                    # peers: add one
+            "6", "",                                                      # peers: look
+            "8", ""])
         try:
             p = subprocess.run([os.path.join(BIN, "coinbit"), "-regtest", "-datadir=" + d,
-                                "-rpcport=%d" % port, "-minethreads=1"],
+                                "-rpcport=%d" % port, "-port=%d" % p2p, "-minethreads=1"],
                                input=answers, capture_output=True, text=True, timeout=300)
             out = p.stdout
             self.assertEqual(p.returncode, 0, p.stderr)
@@ -334,6 +254,8 @@ class MenuTest(unittest.TestCase):
             self.assertNotIn("correct horse", out)
             self.assertNotIn("battery staple", out)
             self.assertIn("Goodbye.", out)
+            self.assertIn("listening on port %d" % p2p, out)
+            self.assertIn("Added 127.0.0.1:%d" % p2p, out)
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
