@@ -17,34 +17,35 @@
 #include "core/address.h"
 #include "node/node.h"
 
-static const char *KNOWN[] = {
-    "datadir", "conf",   "regtest", "port",           "rpcport", "rpcbind",     "rpcuser",
-    "rpcpassword", "db", "mine",    "minethreads",    "mineto",  "minerimpl",   "debug",
-    "listen",  "bind",   "connect", "addnode",        "bantime", "maxconnections", "help",
-    "h",       NULL};
+static const char *KNOWN[] = {"datadir",     "conf",    "regtest",     "port",    "rpcport",
+                              "rpcbind",     "rpcuser", "rpcpassword", "db",      "mine",
+                              "minethreads", "mineto",  "minerimpl",   "debug",   "listen",
+                              "bind",        "connect", "addnode",     "bantime", "maxconnections",
+                              "help",        "h",       NULL};
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: coinbitd [options]\n"
-               "  -datadir=DIR       data directory (default ~/.coinbit; regtest in DIR/regtest)\n"
-               "  -conf=FILE         configuration file (default DIR/coinbit.conf)\n"
-               "  -regtest           the regression-test network\n"
-               "  -rpcport=N         JSON-RPC port (default 8832, regtest 18832)\n"
-               "  -rpcbind=ADDR      JSON-RPC address (default 127.0.0.1)\n"
-               "  -rpcuser=U -rpcpassword=P   credentials besides the cookie file\n"
-               "  -db=URI            database: a SQLite file path (default DIR/coinbit.db)\n"
-               "  -mine              mine continuously (needs -mineto)\n"
-               "  -mineto=ADDRESS    where mined coins go\n"
-               "  -minethreads=N     mining threads (default: all cores)\n"
-               "  -minerimpl=NAME    avx512, shani, avx2 or portable (default: fastest here)\n"
-               "  -port=N            P2P port (default 8833, regtest 18833)\n"
-               "  -listen=0          do not accept peers (default 1)\n"
-               "  -bind=ADDR         listen for peers on ADDR only (default: every interface)\n"
-               "  -connect=HOST:PORT connect to this peer only (repeatable; 0: to none)\n"
-               "  -addnode=HOST:PORT keep this peer connected, besides discovered ones (repeatable)\n"
-               "  -maxconnections=N  at most N peers in all, 8 of them outbound (default 125)\n"
-               "  -bantime=SECONDS   how long a misbehaving peer is banned (default 86400)\n"
-               "  -debug             more detail in the log\n");
+    fprintf(f,
+            "Usage: coinbitd [options]\n"
+            "  -datadir=DIR       data directory (default ~/.coinbit; regtest in DIR/regtest)\n"
+            "  -conf=FILE         configuration file (default DIR/coinbit.conf)\n"
+            "  -regtest           the regression-test network\n"
+            "  -rpcport=N         JSON-RPC port (default 8832, regtest 18832)\n"
+            "  -rpcbind=ADDR      JSON-RPC address (default 127.0.0.1)\n"
+            "  -rpcuser=U -rpcpassword=P   credentials besides the cookie file\n"
+            "  -db=URI            database: a SQLite file path (default DIR/coinbit.db)\n"
+            "  -mine              mine continuously (needs -mineto)\n"
+            "  -mineto=ADDRESS    where mined coins go\n"
+            "  -minethreads=N     mining threads (default: all cores)\n"
+            "  -minerimpl=NAME    avx512, shani, avx2 or portable (default: fastest here)\n"
+            "  -port=N            P2P port (default 8833, regtest 18833)\n"
+            "  -listen=0          do not accept peers (default 1)\n"
+            "  -bind=ADDR         listen for peers on ADDR only (default: every interface)\n"
+            "  -connect=HOST:PORT connect to this peer only (repeatable; 0: to none)\n"
+            "  -addnode=HOST:PORT keep this peer connected, besides discovered ones (repeatable)\n"
+            "  -maxconnections=N  at most N peers in all, 8 of them outbound (default 125)\n"
+            "  -bantime=SECONDS   how long a misbehaving peer is banned (default 86400)\n"
+            "  -debug             more detail in the log\n");
 }
 
 static int parse_port(const char *v, uint16_t *out)

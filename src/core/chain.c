@@ -301,7 +301,7 @@ size_t cb_chain_locator(const cb_chain_entry *e, uint8_t (*out)[32], size_t max)
         memcpy(out[n++], e->hash, 32);
         if (e->height == 0)
             break;
-        if (n >= 10)
+        if (n > 10)
             step *= 2;
         uint32_t h = e->height > step ? e->height - step : 0;
         /* The last slot is kept for genesis. */

@@ -107,8 +107,7 @@ size_t cb_chain_locator(const cb_chain_entry *e, uint8_t (*out)[32], size_t max)
 
 /* The last block of the active chain that a locator names: its first hash
  * on the active chain, or genesis when none is. */
-const cb_chain_entry *cb_chain_find_fork(const cb_chain *c, const uint8_t (*hashes)[32],
-                                         size_t n);
+const cb_chain_entry *cb_chain_find_fork(const cb_chain *c, const uint8_t (*hashes)[32], size_t n);
 
 /* The last common ancestor of a and b (both in this chain's tree). */
 const cb_chain_entry *cb_chain_common(const cb_chain_entry *a, const cb_chain_entry *b);

@@ -69,12 +69,12 @@
     X(CB_ERR_PREV_INVALID, 74, "bad-prevblk", "previous block is invalid")                         \
     X(CB_ERR_DUPLICATE, 75, "duplicate", "block is already known")                                 \
     X(CB_ERR_BLK_INVALID, 76, "invalid-block", "block was already found invalid")                  \
-    X(CB_ERR_GENESIS, 77, "bad-genesis", "genesis block does not match this network")          \
+    X(CB_ERR_GENESIS, 77, "bad-genesis", "genesis block does not match this network")              \
     /* P2P protocol (SPEC section 6) */                                                            \
     X(CB_ERR_NET_MAGIC, 100, "bad-magic", "message is not for this network")                       \
     X(CB_ERR_NET_COMMAND, 101, "bad-command", "message command is not NUL-padded ASCII")           \
     X(CB_ERR_NET_CHECKSUM, 102, "bad-checksum", "message checksum does not match its payload")     \
-    X(CB_ERR_NET_HANDSHAKE, 103, "no-handshake", "message before the version handshake")          \
+    X(CB_ERR_NET_HANDSHAKE, 103, "no-handshake", "message before the version handshake")           \
     X(CB_ERR_NET_SELF, 104, "self-connection", "connected to ourselves")                           \
     X(CB_ERR_NET_VERSION, 105, "bad-version", "peer's protocol version is not supported")          \
     X(CB_ERR_NET_BANNED, 106, "banned", "address is banned")                                       \

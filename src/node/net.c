@@ -657,8 +657,7 @@ void cb_net_config_default(cb_net_config *cfg)
     cfg->bantime = 86400;
 }
 
-cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char *msg,
-                    size_t msglen)
+cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char *msg, size_t msglen)
 {
     cb_err err = CB_ERR_NOMEM;
     *out = NULL;
@@ -718,10 +717,10 @@ cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char 
             err = CB_ERR_ARG;
             goto fail;
         }
-        net->listener =
-            evconnlistener_new_bind(node->base, on_accept, net,
-                                    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-                                    64, (struct sockaddr *)&ss, (int)sl);
+        net->listener = evconnlistener_new_bind(node->base, on_accept, net,
+                                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+                                                    LEV_OPT_CLOSE_ON_EXEC,
+                                                64, (struct sockaddr *)&ss, (int)sl);
         if (!net->listener) {
             snprintf(msg, msglen, "cannot listen for peers on %s port %u: %s", bind,
                      (unsigned)net->cfg.port, strerror(errno));

@@ -25,13 +25,13 @@ struct evconnlistener;
 #define CB_NET_PING_INTERVAL 30
 #define CB_NET_PING_TIMEOUT 90
 #define CB_NET_IDLE_TIMEOUT 600
-#define CB_NET_SEND_LIMIT (8u << 20)   /* stop serving getdata above this backlog */
-#define CB_NET_SEND_MAX (256u << 20)   /* a peer that lets this much pile up goes */
-#define CB_NET_KNOWN_MAX 20000         /* hashes remembered per peer */
+#define CB_NET_SEND_LIMIT (8u << 20) /* stop serving getdata above this backlog */
+#define CB_NET_SEND_MAX (256u << 20) /* a peer that lets this much pile up goes */
+#define CB_NET_KNOWN_MAX 20000       /* hashes remembered per peer */
 #define CB_NET_ORPHAN_BLOCKS 64
 #define CB_NET_ORPHAN_TXS 256
-#define CB_NET_FLOOD_WINDOW 10         /* seconds */
-#define CB_NET_FLOOD_MAX 50            /* inbound connections per host per window */
+#define CB_NET_FLOOD_WINDOW 10 /* seconds */
+#define CB_NET_FLOOD_MAX 50    /* inbound connections per host per window */
 
 typedef struct {
     uint8_t hash[32];
@@ -50,7 +50,7 @@ typedef struct cb_peer {
     bool version_sent; /* our version went out */
     bool got_version, got_verack;
     bool established;
-    bool closing;      /* freed at the next reap */
+    bool closing; /* freed at the next reap */
     bool close_after_flush;
     cb_version_msg ver;
     bool send_headers; /* announce blocks to it with headers */

@@ -219,8 +219,7 @@ static void on_inv(cb_peer *p, const uint8_t *payload, size_t len)
             if (cb_mempool_get(net->node->mempool, inv[i].hash, NULL) ||
                 cb_keymap_get(net->rejected, inv[i].hash, &at))
                 continue;
-            if (cb_keymap_get(net->tx_requested, inv[i].hash, &at) &&
-                now - at < TX_REREQUEST_AFTER)
+            if (cb_keymap_get(net->tx_requested, inv[i].hash, &at) && now - at < TX_REREQUEST_AFTER)
                 continue;
             if (cb_keymap_count(net->tx_requested) > 100000) {
                 cb_keymap_free(net->tx_requested);

@@ -51,8 +51,8 @@ void cb_net_request_blocks(cb_peer *p)
         return;
     const cb_chain_entry *tip = cb_chain_tip(c);
     const cb_chain_entry *best = p->best_known;
-    if (cb_u256_cmp(&best->work, &tip->work) <= 0 || (best->status & (CB_ENTRY_FAILED |
-                                                                       CB_ENTRY_FAILED_CHILD)))
+    if (cb_u256_cmp(&best->work, &tip->work) <= 0 ||
+        (best->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD)))
         return;
     const cb_chain_entry *fork = cb_chain_common(best, tip);
     uint32_t end = best->height;
@@ -171,7 +171,8 @@ bool cb_net_process_block(cb_peer *p, const cb_block *b)
     } else if (err == CB_ERR_PREV_MISSING) {
         keep_orphan(net, p, b);
         cb_net_send_getheaders(p, NULL);
-    } else if (cb_net_err_bans(err, true) || err == CB_ERR_PREV_INVALID || err == CB_ERR_BLK_INVALID) {
+    } else if (cb_net_err_bans(err, true) || err == CB_ERR_PREV_INVALID ||
+               err == CB_ERR_BLK_INVALID) {
         char why[128], hex[65];
         cb_hash_to_hex(hex, hash);
         snprintf(why, sizeof why, "invalid block %.16s: %s", hex, cb_err_reason(err));

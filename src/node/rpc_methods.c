@@ -27,7 +27,8 @@ bool cb_rpc_arg_count(json_t *p, size_t min, size_t max, cb_rpc_error *e)
 {
     size_t n = json_array_size(p);
     if (n < min || n > max) {
-        cb_rpc_fail(e, CB_RPC_INVALID_PARAMS, "expected %zu to %zu parameters, got %zu", min, max, n);
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMS, "expected %zu to %zu parameters, got %zu", min, max,
+                    n);
         return false;
     }
     return true;
@@ -54,7 +55,7 @@ bool cb_rpc_arg_uint(json_t *p, size_t i, uint64_t max, uint64_t *out, cb_rpc_er
     json_int_t x = json_integer_value(v);
     if (x < 0 || (uint64_t)x > max) {
         cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "parameter %zu is out of range (0 to %llu)", i + 1,
-             (unsigned long long)max);
+                    (unsigned long long)max);
         return false;
     }
     *out = (uint64_t)x;
@@ -81,8 +82,8 @@ bool cb_rpc_arg_amount(json_t *p, size_t i, uint64_t *units, cb_rpc_error *e)
         return false;
     }
     if (err != CB_OK) {
-        cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "invalid amount '%s' (CB, at most 8 decimals, not negative)",
-             text);
+        cb_rpc_fail(e, CB_RPC_TYPE_ERROR,
+                    "invalid amount '%s' (CB, at most 8 decimals, not negative)", text);
         return false;
     }
     return true;
@@ -94,7 +95,8 @@ static bool arg_hash(json_t *p, size_t i, uint8_t hash[32], cb_rpc_error *e)
     if (!cb_rpc_arg_string(p, i, &s, e))
         return false;
     if (cb_hash_from_hex(hash, s) != CB_OK) {
-        cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "parameter %zu must be a 64-digit hex hash", i + 1);
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "parameter %zu must be a 64-digit hex hash",
+                    i + 1);
         return false;
     }
     return true;
@@ -107,7 +109,8 @@ static bool arg_address(cb_node *n, json_t *p, size_t i, uint8_t id[20], cb_rpc_
         return false;
     cb_err err = cb_address_decode(n->cfg.params, id, s);
     if (err != CB_OK) {
-        cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "invalid address '%s': %s", s, cb_strerror(err));
+        cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "invalid address '%s': %s", s,
+                    cb_strerror(err));
         return false;
     }
     return true;
@@ -392,10 +395,12 @@ static json_t *m_sendrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
     if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_string(p, 0, &hex, e))
         return NULL;
     if (cb_hex_decode_any(raw, sizeof raw, &len, hex) != CB_OK)
-        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "TX decode failed: not hex of 153 bytes");
+        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR,
+                           "TX decode failed: not hex of 153 bytes");
     cb_err err = cb_tx_parse(&tx, raw, len);
     if (err != CB_OK)
-        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "TX decode failed: %s", cb_strerror(err));
+        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "TX decode failed: %s",
+                           cb_strerror(err));
     err = cb_node_submit_tx(n, &tx, txid);
     if (err == CB_ERR_IN_MEMPOOL)
         return hash_json(txid);
@@ -454,7 +459,8 @@ static json_t *m_getrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
             }
         }
     }
-    return cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "No such mempool or blockchain transaction");
+    return cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY,
+                       "No such mempool or blockchain transaction");
 }
 
 static json_t *m_verifymempool(cb_node *n, json_t *p, cb_rpc_error *e)
@@ -517,7 +523,8 @@ static json_t *m_submitblock(cb_node *n, json_t *p, cb_rpc_error *e)
         err = cb_block_parse(&b, raw, len);
     free(raw);
     if (err != CB_OK)
-        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "Block decode failed: %s", cb_strerror(err));
+        return cb_rpc_fail(e, CB_RPC_DESERIALIZATION_ERROR, "Block decode failed: %s",
+                           cb_strerror(err));
     size_t bad;
     err = cb_node_submit_block(n, &b, &bad);
     cb_block_clear(&b);
@@ -531,7 +538,8 @@ static json_t *m_generatetoaddress(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     uint64_t count;
     uint8_t to[20];
-    if (!cb_rpc_arg_count(p, 2, 3, e) || !cb_rpc_arg_uint(p, 0, 1000, &count, e) || !arg_address(n, p, 1, to, e))
+    if (!cb_rpc_arg_count(p, 2, 3, e) || !cb_rpc_arg_uint(p, 0, 1000, &count, e) ||
+        !arg_address(n, p, 1, to, e))
         return NULL;
     uint8_t(*hashes)[32] = malloc((count ? count : 1) * sizeof *hashes);
     if (!hashes)
@@ -559,7 +567,8 @@ static json_t *m_setgenerate(cb_node *n, json_t *p, cb_rpc_error *e)
         return NULL;
     cb_err err = cb_node_set_generate(n, json_is_true(on), (unsigned)threads);
     if (err == CB_ERR_ARG)
-        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "no address to mine to: start with -mineto=ADDRESS");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR,
+                           "no address to mine to: start with -mineto=ADDRESS");
     if (err != CB_OK)
         return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "%s", cb_strerror(err));
     return json_null();
@@ -594,7 +603,8 @@ static json_t *m_help(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     (void)n;
     const char *only = NULL;
-    if (!cb_rpc_arg_count(p, 0, 1, e) || (json_array_size(p) == 1 && !cb_rpc_arg_string(p, 0, &only, e)))
+    if (!cb_rpc_arg_count(p, 0, 1, e) ||
+        (json_array_size(p) == 1 && !cb_rpc_arg_string(p, 0, &only, e)))
         return NULL;
     char text[16384];
     size_t used = 0;

@@ -29,12 +29,12 @@ json_t *cb_rpc_getpeerinfo(cb_node *n, json_t *p, cb_rpc_error *e)
         json_t *o = json_pack(
             "{s:I,s:s,s:s,s:b,s:b,s:b,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "id",
             (json_int_t)x->id, "addr", x->addr, "addrlocal", x->local, "inbound", x->inbound,
-            "manual", x->manual, "handshake", x->established, "version", (int)x->version,
-            "subver", x->user_agent, "startingheight", (int)x->start_height, "synced_headers",
+            "manual", x->manual, "handshake", x->established, "version", (int)x->version, "subver",
+            x->user_agent, "startingheight", (int)x->start_height, "synced_headers",
             (json_int_t)x->synced_headers, "synced_blocks", (json_int_t)x->synced_blocks,
-            "conntime", (json_int_t)x->conn_time, "lastsend", (json_int_t)x->last_send,
-            "lastrecv", (json_int_t)x->last_recv, "bytessent", (json_int_t)x->bytes_sent,
-            "bytesrecv", (json_int_t)x->bytes_recv, "inflight", (json_int_t)x->inflight);
+            "conntime", (json_int_t)x->conn_time, "lastsend", (json_int_t)x->last_send, "lastrecv",
+            (json_int_t)x->last_recv, "bytessent", (json_int_t)x->bytes_sent, "bytesrecv",
+            (json_int_t)x->bytes_recv, "inflight", (json_int_t)x->inflight);
         if (o && x->ping_seconds >= 0)
             json_object_set_new(o, "pingtime", json_real(x->ping_seconds));
         json_array_append_new(list, o);
@@ -111,7 +111,8 @@ json_t *cb_rpc_disconnectnode(cb_node *n, json_t *p, cb_rpc_error *e)
             return NULL;
     }
     if (cb_net_disconnect(n->net, json_array_size(p) == 2 ? NULL : addr, id) != CB_OK)
-        return cb_rpc_fail(e, CB_RPC_CLIENT_NODE_NOT_CONNECTED, "Node not found in connected nodes");
+        return cb_rpc_fail(e, CB_RPC_CLIENT_NODE_NOT_CONNECTED,
+                           "Node not found in connected nodes");
     return json_null();
 }
 
@@ -135,9 +136,9 @@ json_t *cb_rpc_setban(cb_node *n, json_t *p, cb_rpc_error *e)
         absolute = json_is_true(a);
     }
     int64_t now = cb_node_now();
-    int64_t until = bantime == 0      ? now + cb_net_bantime(n->net)
-                    : absolute        ? (int64_t)bantime
-                                      : now + (int64_t)bantime;
+    int64_t until = bantime == 0 ? now + cb_net_bantime(n->net)
+                    : absolute   ? (int64_t)bantime
+                                 : now + (int64_t)bantime;
     if (add && until <= now)
         return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "the ban would end in the past");
     switch (cb_net_setban(n->net, host, add, until)) {
@@ -163,9 +164,9 @@ json_t *cb_rpc_listbanned(cb_node *n, json_t *p, cb_rpc_error *e)
     size_t count = cb_net_bans(n->net, bans, 1024);
     json_t *list = json_array();
     for (size_t i = 0; i < count && i < 1024; i++)
-        json_array_append_new(list, json_pack("{s:s,s:I,s:s}", "address", bans[i].host,
-                                              "banned_until", (json_int_t)bans[i].until,
-                                              "ban_reason", bans[i].reason));
+        json_array_append_new(list,
+                              json_pack("{s:s,s:I,s:s}", "address", bans[i].host, "banned_until",
+                                        (json_int_t)bans[i].until, "ban_reason", bans[i].reason));
     return list;
 }
 

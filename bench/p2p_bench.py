@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""P2P benchmarks on loopback, printing figures.
+
+    bench/p2p_bench.py [--trials 10] [--blocks 5000] [--per-block 100]
+
+1. Propagation: a block mined at node 0 of a 20-node line and of a
+   20-node random graph; the time until every node has it as its tip,
+   read from the nodes' millisecond log stamps (median and max over trials).
+2. Sync: a fresh node downloads a BLOCKS-block chain with PER_BLOCK payments
+   in each block, from one peer and from four; blocks and payments per second.
+3. Memory: resident size of an idle node and of the node that synced.
+"""
+import argparse
+import datetime
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+from localnet import BIN, LocalNet, Node, new_address  # noqa: E402
+
+
+def tip_times(node, block_hash):
+    """The log time (seconds) at which node took block_hash as its tip."""
+    with open(os.path.join(node.netdir, "debug.log")) as f:
+        for line in f:
+            if ("new tip " + block_hash) in line:
+                stamp = line.split(" ", 1)[0]
+                return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+    return None
+
+
+def propagation(topology, trials, n=20):
+    net = LocalNet(n, topology, seed=3)
+    try:
+        net.start()
+        net.wait_connected(timeout=60)
+        addr = new_address("regtest")
+        net.nodes[0].rpc("generatetoaddress", 1, addr)
+        net.wait_same_tip()
+        reach = []
+        for _ in range(trials):
+            h = net.nodes[0].rpc("generatetoaddress", 1, addr)[0]
+            net.wait_same_tip()
+            t0 = tip_times(net.nodes[0], h)
+            delays = [tip_times(node, h) - t0 for node in net.nodes[1:]]
+            reach.append(max(delays) * 1000)
+            time.sleep(0.2)
+        return statistics.median(reach), max(reach), len(net.links)
+    finally:
+        net.stop()
+        net.cleanup()
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_height(node, height, timeout=3600):
+    start = time.time()
+    while node.rpc("getblockcount") < height:
+        if time.time() - start > timeout:
+            raise RuntimeError("no sync after %d s" % timeout)
+        time.sleep(0.1)
+    return time.time() - start
+
+
+def sync(blocks, per_block):
+    root = tempfile.mkdtemp(prefix="cb-syncbench-")
+    try:
+        db = os.path.join(root, "chain.db")
+        t = time.time()
+        out = subprocess.run([os.path.join(BIN, "bench", "make_chain"), db, str(blocks),
+                              str(per_block)], capture_output=True, text=True, check=True).stdout
+        print("  chain built in %.0f s: %s" % (time.time() - t, out.strip()))
+        payments = (blocks - 256) * per_block
+        sources = []
+        for i in range(4):
+            node = Node(os.path.join(root, "source%d" % i), extra=["-connect=0"])
+            os.makedirs(node.netdir)
+            shutil.copy(db, os.path.join(node.netdir, "coinbit.db"))
+            sources.append(node)
+        t = time.time()
+        for node in sources:
+            node.start(wait=False)
+        for node in sources:
+            node.wait_ready()
+        print("  4 source nodes loaded (and re-validated) the chain in %.0f s" % (time.time() - t))
+        idle = Node(os.path.join(root, "idle"), extra=["-connect=0"])
+        idle.start()
+        time.sleep(2)
+        idle_rss = rss_kb(idle.proc.pid)
+        idle.stop()
+        results = []
+        for k in (1, 4):
+            fresh = Node(os.path.join(root, "fresh%d" % k),
+                         extra=["-connect=" + s.address() for s in sources[:k]])
+            fresh.start()
+            took = wait_height(fresh, blocks)
+            results.append((k, took, rss_kb(fresh.proc.pid)))
+            fresh.stop()
+        for node in sources:
+            node.stop()
+        return results, payments, idle_rss
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=10)
+    ap.add_argument("--blocks", type=int, default=5000)
+    ap.add_argument("--per-block", type=int, default=100)
+    ap.add_argument("--skip-sync", action="store_true")
+    a = ap.parse_args()
+    print("Propagation of one block to all of 20 nodes on loopback (%d trials)" % a.trials)
+    for topo in ("line", "random"):
+        med, worst, links = propagation(topo, a.trials)
+        print("  %-6s (%2d links): median %7.1f ms   max %7.1f ms" % (topo, links, med, worst))
+    if a.skip_sync:
+        return
+    print("Sync of %d blocks with %d payments each from fresh" % (a.blocks, a.per_block))
+    results, payments, idle_rss = sync(a.blocks, a.per_block)
+    for k, took, rss in results:
+        print("  from %d peer%s: %6.1f s  %7.0f blocks/s  %8.0f payments/s  RSS after %6.1f MiB"
+              % (k, "s" if k > 1 else " ", took, a.blocks / took, payments / took, rss / 1024))
+    print("Memory: idle node RSS %.1f MiB" % (idle_rss / 1024))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+/* The address book: adding and refreshing, eviction when full, backoff
+ * after failures, selection that skips the connected and the banned,
+ * sampling, and bans that expire. */
+#include "support.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "node/addrbook.h"
+
+static void test_add_refresh_evict(void **state)
+{
+    (void)state;
+    cb_addrbook *b = cb_addrbook_new(3, 1);
+    cb_addr_entry *e;
+    assert_int_equal(cb_addrbook_add(b, "10.0.0.1", 8833, 100, &e), CB_OK);
+    assert_int_equal(cb_addrbook_add(b, "10.0.0.1", 8833, 50, &e), CB_OK);
+    assert_int_equal(e->last_seen, 100); /* only moves forward */
+    assert_int_equal(cb_addrbook_count(b), 1);
+    assert_int_equal(cb_addrbook_add(b, "10.0.0.2", 8833, 200, NULL), CB_OK);
+    assert_int_equal(cb_addrbook_add(b, "10.0.0.1", 8834, 300, NULL), CB_OK);
+    /* Full: the one seen longest ago goes, unless it is connected. */
+    cb_addrbook_find(b, "10.0.0.1", 8833)->connected = true;
+    assert_int_equal(cb_addrbook_add(b, "10.0.0.3", 8833, 400, NULL), CB_OK);
+    assert_int_equal(cb_addrbook_count(b), 3);
+    assert_non_null(cb_addrbook_find(b, "10.0.0.1", 8833));
+    assert_null(cb_addrbook_find(b, "10.0.0.2", 8833));
+    assert_int_equal(cb_addrbook_add(b, "", 8833, 1, NULL), CB_ERR_ARG);
+    assert_int_equal(cb_addrbook_add(b, "10.0.0.9", 0, 1, NULL), CB_ERR_ARG);
+    char longhost[100];
+    memset(longhost, 'a', sizeof longhost - 1);
+    longhost[sizeof longhost - 1] = '\0';
+    assert_int_equal(cb_addrbook_add(b, longhost, 1, 1, NULL), CB_ERR_ARG);
+    cb_addrbook_remove(b, "10.0.0.3", 8833);
+    assert_int_equal(cb_addrbook_count(b), 2);
+    cb_addrbook_free(b);
+}
+
+static void test_backoff_and_select(void **state)
+{
+    (void)state;
+    assert_int_equal(cb_addrbook_backoff(0), 0);
+    assert_int_equal(cb_addrbook_backoff(1), 2);
+    assert_int_equal(cb_addrbook_backoff(5), 32);
+    assert_int_equal(cb_addrbook_backoff(40), 600);
+    cb_addrbook *b = cb_addrbook_new(10, 2);
+    cb_addr_entry *x, *y;
+    assert_int_equal(cb_addrbook_add(b, "10.0.0.1", 1, 100, &x), CB_OK);
+    assert_int_equal(cb_addrbook_add(b, "10.0.0.2", 1, 90, &y), CB_OK);
+    int64_t now = 1000;
+    /* The most recently seen first. */
+    x = cb_addrbook_select(b, now, NULL, NULL);
+    assert_string_equal(x->host, "10.0.0.1");
+    cb_addrbook_attempt(x, now);
+    cb_addrbook_failed(x);
+    cb_addrbook_failed(x);
+    /* In its backoff (4 s) the other is picked; after, it is due again. */
+    assert_string_equal(cb_addrbook_select(b, now + 3, NULL, NULL)->host, "10.0.0.2");
+    cb_addrbook_find(b, "10.0.0.2", 1)->connected = true;
+    assert_null(cb_addrbook_select(b, now + 3, NULL, NULL));
+    assert_string_equal(cb_addrbook_select(b, now + 4, NULL, NULL)->host, "10.0.0.1");
+    cb_addrbook_good(x, now + 5);
+    assert_int_equal(x->failures, 0);
+    /* A ban hides it. */
+    assert_int_equal(cb_addrbook_ban(b, "10.0.0.1", now + 100, "test"), CB_OK);
+    assert_null(cb_addrbook_select(b, now + 10, NULL, NULL));
+    assert_non_null(cb_addrbook_select(b, now + 100, NULL, NULL));
+    cb_addrbook_free(b);
+}
+
+static void test_sample(void **state)
+{
+    (void)state;
+    cb_addrbook *b = cb_addrbook_new(100, 3);
+    for (int i = 0; i < 50; i++) {
+        char host[32];
+        snprintf(host, sizeof host, "10.0.1.%d", i);
+        assert_int_equal(cb_addrbook_add(b, host, 8833, i, NULL), CB_OK);
+    }
+    assert_int_equal(cb_addrbook_ban(b, "10.0.1.7", 10, ""), CB_OK);
+    const cb_addr_entry *out[60];
+    assert_int_equal(cb_addrbook_sample(b, 0, out, 60), 49);
+    for (int i = 0; i < 49; i++)
+        for (int j = i + 1; j < 49; j++)
+            assert_ptr_not_equal(out[i], out[j]);
+    assert_int_equal(cb_addrbook_sample(b, 0, out, 10), 10);
+    assert_int_equal(cb_addrbook_sample(b, 10, out, 60), 50); /* the ban ended */
+    cb_addrbook_free(b);
+}
+
+static void test_bans(void **state)
+{
+    (void)state;
+    cb_addrbook *b = cb_addrbook_new(4, 4);
+    assert_int_equal(cb_addrbook_ban(b, "127.0.0.2", 100, "bad checksum"), CB_OK);
+    assert_int_equal(cb_addrbook_ban(b, "127.0.0.3", 50, "flood"), CB_OK);
+    assert_true(cb_addrbook_banned(b, "127.0.0.2", 99));
+    assert_false(cb_addrbook_banned(b, "127.0.0.2", 100));
+    assert_false(cb_addrbook_banned(b, "127.0.0.1", 0));
+    cb_ban_entry list[4];
+    assert_int_equal(cb_addrbook_bans(b, 60, list, 4), 1); /* 127.0.0.3 expired */
+    assert_string_equal(list[0].host, "127.0.0.2");
+    assert_string_equal(list[0].reason, "bad checksum");
+    assert_true(cb_addrbook_unban(b, "127.0.0.2"));
+    assert_false(cb_addrbook_unban(b, "127.0.0.2"));
+    assert_int_equal(cb_addrbook_ban(b, "127.0.0.4", 100, NULL), CB_OK);
+    cb_addrbook_clear_bans(b);
+    assert_int_equal(cb_addrbook_bans(b, 0, list, 4), 0);
+    cb_addrbook_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_add_refresh_evict),
+        cmocka_unit_test(test_backoff_and_select),
+        cmocka_unit_test(test_sample),
+        cmocka_unit_test(test_bans),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
