@@ -95,7 +95,7 @@ static int parse_net(const cb_options *all, cb_node_config *cfg)
             fprintf(stderr, "Error: -bind=%s is too long\n", v);
             return -1;
         }
-        snprintf(net->bind, sizeof net->bind, "%s", v);
+        memcpy(net->bind, v, strlen(v) + 1);
     }
     for (size_t i = 0; i < all->n; i++) {
         const cb_option *o = &all->items[i];
@@ -113,7 +113,7 @@ static int parse_net(const cb_options *all, cb_node_config *cfg)
                     o->where, CB_NET_MAX_MANUAL);
             return -1;
         }
-        snprintf(list[(*count)++], CB_NET_ADDR_MAX, "%s", o->value);
+        memcpy(list[(*count)++], o->value, strlen(o->value) + 1);
     }
     long t;
     v = cb_options_get(all, "maxconnections");

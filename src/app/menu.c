@@ -367,9 +367,11 @@ int main(int argc, char **argv)
         if (pp && number(pp, 1, 65535) > 0)
             cfg.net.port = (uint16_t)number(pp, 1, 65535);
         for (size_t i = 0; i < o.n && cfg.net.naddnode < CB_NET_MAX_MANUAL; i++)
-            if (strcmp(o.items[i].key, "addnode") == 0 || strcmp(o.items[i].key, "connect") == 0)
-                snprintf(cfg.net.addnode[cfg.net.naddnode++], CB_NET_ADDR_MAX, "%s",
-                         o.items[i].value);
+            if ((strcmp(o.items[i].key, "addnode") == 0 ||
+                 strcmp(o.items[i].key, "connect") == 0) &&
+                strlen(o.items[i].value) < CB_NET_ADDR_MAX)
+                memcpy(cfg.net.addnode[cfg.net.naddnode++], o.items[i].value,
+                       strlen(o.items[i].value) + 1);
         cb_err err = cb_node_start(&s.node, &cfg, msg, sizeof msg);
         if (err != CB_OK && strstr(msg, "cannot listen")) {
             /* Another program holds the P2P port: run without accepting peers. */

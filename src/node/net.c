@@ -218,9 +218,14 @@ void cb_net_established(cb_peer *p)
     cb_log(net->node, "peer %llu %s %s (%s, height %d)", (unsigned long long)p->id,
            p->inbound ? "from" : "to", addr, p->ver.user_agent, p->ver.start_height);
     if (!p->inbound) {
+        /* Where we reached it is where others can: into the book (a
+         * -connect address too, so a restart without it finds it again). */
+        cb_net_note_addr(net, p->host, p->port, cb_node_now());
         cb_addr_entry *e = cb_addrbook_find(net->book, p->host, p->port);
-        if (e)
+        if (e) {
             cb_addrbook_good(e, cb_node_now());
+            e->connected = true;
+        }
         net->book_dirty = true;
         for (size_t i = 0; i < net->nmanual; i++)
             if (net->manual[i].port == p->port && strcmp(net->manual[i].host, p->host) == 0)

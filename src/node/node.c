@@ -58,37 +58,48 @@ void cb_log_debug(cb_node *n, const char *fmt, ...)
     va_end(ap);
 }
 
-/* What the chain did during one accept, for the mempool afterwards. */
+/* What the chain did during one accept, for the mempool afterwards. One
+ * accept can connect many blocks (a parent arriving after its children
+ * during sync), so the list grows as needed. */
 typedef struct {
-    const cb_block *blocks[256];
-    bool connected[256];
-    size_t n;
-    bool overflow;
+    const cb_block **blocks;
+    bool *connected;
+    size_t n, cap;
+    bool overflow; /* out of memory: some events were not recorded */
 } chain_events;
+
+static cb_err note_event(chain_events *ev, const cb_block *b, bool connected)
+{
+    if (ev->n == ev->cap) {
+        size_t cap = ev->cap ? ev->cap * 2 : 64;
+        const cb_block **blocks = realloc(ev->blocks, cap * sizeof *blocks);
+        if (!blocks) {
+            ev->overflow = true;
+            return CB_OK;
+        }
+        ev->blocks = blocks;
+        bool *flags = realloc(ev->connected, cap * sizeof *flags);
+        if (!flags) {
+            ev->overflow = true;
+            return CB_OK;
+        }
+        ev->connected = flags;
+        ev->cap = cap;
+    }
+    ev->blocks[ev->n] = b;
+    ev->connected[ev->n++] = connected;
+    return CB_OK;
+}
 
 static cb_err note_connected(void *ctx, const cb_chain_entry *e, const cb_undo *undo)
 {
-    chain_events *ev = ctx;
     (void)undo;
-    if (ev->n == 256) {
-        ev->overflow = true;
-        return CB_OK;
-    }
-    ev->blocks[ev->n] = e->block;
-    ev->connected[ev->n++] = true;
-    return CB_OK;
+    return note_event(ctx, e->block, true);
 }
 
 static cb_err note_disconnected(void *ctx, const cb_chain_entry *e)
 {
-    chain_events *ev = ctx;
-    if (ev->n == 256) {
-        ev->overflow = true;
-        return CB_OK;
-    }
-    ev->blocks[ev->n] = e->block;
-    ev->connected[ev->n++] = false;
-    return CB_OK;
+    return note_event(ctx, e->block, false);
 }
 
 /* Hands a fresh template to the miner thread (and stops the old search). */
@@ -113,7 +124,7 @@ static void give_work(cb_node *n)
 
 cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
 {
-    chain_events ev = {{0}, {0}, 0, false};
+    chain_events ev = {NULL, NULL, 0, 0, false};
     cb_chain_listener l = {&ev, note_connected, note_disconnected};
     const cb_chain_entry *before = cb_chain_tip(n->chain);
     cb_chainstore_set_listener(n->cs, &l);
@@ -130,7 +141,9 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
         if (ev.connected[i] && cb_mempool_block_connected(n->mempool, state, ev.blocks[i]) != CB_OK)
             cb_log(n, "mempool: out of memory updating after a block");
     if (ev.overflow)
-        cb_log(n, "mempool: a very deep reorganisation; some payments may not return");
+        cb_log(n, "mempool: out of memory following the chain; some payments may not return");
+    free(ev.blocks);
+    free(ev.connected);
     const cb_chain_entry *tip = cb_chain_tip(n->chain);
     if (tip != before) {
         char hex[65];
