@@ -226,6 +226,8 @@ static void build_chain(cb_keyctx *ctx)
 
 /* Accepts the whole chain into a fresh cb_chain; returns seconds spent on
  * the full blocks, and in *sig_seconds the part spent checking signatures. */
+static const char *store_uri; /* bench_verify N URI: this store instead of a temp SQLite file */
+
 static double connect_chain(unsigned threads, bool with_store, double *sig_seconds)
 {
     cb_chain *c = cb_chain_new(P, 1);
@@ -242,7 +244,7 @@ static double connect_chain(unsigned threads, bool with_store, double *sig_secon
             abort();
         close(fd);
         unlink(path);
-        if (cb_store_open(&store, P, path, msg, sizeof msg) != CB_OK ||
+        if (cb_store_open(&store, P, store_uri ? store_uri : path, msg, sizeof msg) != CB_OK ||
             cb_chainstore_open(&cs, c, store, 0, NULL) != CB_OK) {
             fprintf(stderr, "store: %s\n", msg);
             abort();
@@ -287,11 +289,13 @@ int main(int argc, char **argv)
 {
     P = cb_params_regtest();
     bool long_run = argc > 1;
+    if (argc > 2)
+        store_uri = argv[2];
     if (long_run) {
         char *end = NULL;
         long nb = strtol(argv[1], &end, 10);
         if (end == argv[1] || *end || nb < 1 || nb > 100000) {
-            fprintf(stderr, "usage: bench_verify [full_blocks (1..100000)]\n");
+            fprintf(stderr, "usage: bench_verify [full_blocks (1..100000) [store uri]]\n");
             return 1;
         }
         FULL_BLOCKS = (int)nb;
@@ -338,8 +342,9 @@ int main(int argc, char **argv)
            PER_BLOCK, cb_block_size(&chain_blocks[FUND_BLOCKS]));
     for (int with_store = long_run ? 1 : 0; with_store <= 1; with_store++) {
         double base = 0;
-        printf(" %s\n", with_store ? "into the SQLite store (WAL, one transaction per block):"
-                                   : "in-memory state only:");
+        printf(" %s\n", !with_store ? "in-memory state only:"
+                        : store_uri ? "into the given store (one transaction per block):"
+                                    : "into the SQLite store (WAL, one transaction per block):");
         for (unsigned threads = long_run ? 2 : 1; threads <= 2; threads++) {
             double best = 1e9, best_sig = 0;
             for (int round = 0; round < (long_run ? 1 : 2); round++) {

@@ -93,7 +93,7 @@ def sync(blocks, per_block):
         for node in sources:
             node.start(wait=False)
         for node in sources:
-            node.wait_ready()
+            node.wait_ready(timeout=3600)
         print("  4 source nodes loaded (and re-validated) the chain in %.0f s" % (time.time() - t))
         idle = Node(os.path.join(root, "idle"), extra=["-connect=0"])
         idle.start()

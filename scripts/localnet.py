@@ -68,17 +68,18 @@ class Node:
             "-datadir=" + self.datadir, "-rpcport=%d" % self.port, "-port=%d" % self.p2p_port,
             "-bind=127.0.0.1", "-minethreads=1"] + self.extra
 
-    def start(self, wait=True):
+    def start(self, wait=True, timeout=30):
         os.makedirs(self.datadir, exist_ok=True)
         self.errlog = os.path.join(self.datadir, "stderr.log")
         with open(self.errlog, "ab") as err:
             self.proc = subprocess.Popen(self.args(), stdout=subprocess.DEVNULL, stderr=err)
         if wait:
-            self.wait_ready()
+            self.wait_ready(timeout)
 
-    def wait_ready(self):
+    def wait_ready(self, timeout=30):
+        """Until it answers RPC (a node re-validates its stored chain first)."""
         cookie = os.path.join(self.netdir, ".cookie")
-        for _ in range(600):
+        for _ in range(int(timeout / 0.05)):
             if os.path.exists(cookie):
                 try:
                     self.rpc("getblockcount")

@@ -21,7 +21,7 @@ static const char *KNOWN[] = {"datadir",     "conf",    "regtest",     "port",  
                               "rpcbind",     "rpcuser", "rpcpassword", "db",      "mine",
                               "minethreads", "mineto",  "minerimpl",   "debug",   "listen",
                               "bind",        "connect", "addnode",     "bantime", "maxconnections",
-                              "help",        "h",       NULL};
+                              "dbpassword",  "help",    "h",           NULL};
 
 static void usage(FILE *f)
 {
@@ -218,6 +218,14 @@ int main(int argc, char **argv)
     v = cb_options_get(&all, "db");
     if (v)
         snprintf(cfg.db, sizeof cfg.db, "%s", v);
+    v = cb_options_get(&all, "dbpassword");
+    if (v) {
+        if (strlen(v) >= sizeof cfg.dbpassword) {
+            fprintf(stderr, "Error: -dbpassword is too long\n");
+            return 1;
+        }
+        memcpy(cfg.dbpassword, v, strlen(v) + 1);
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.minethreads = cores > 0 ? (unsigned)cores : 1;
     v = cb_options_get(&all, "minethreads");

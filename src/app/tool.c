@@ -27,6 +27,8 @@
 #include "crypto/key.h"
 #include "crypto/sha256d_scan.h"
 #include "node/pow_search.h"
+#include "node/storecopy.h"
+#include "store/store.h"
 
 static void usage(FILE *f)
 {
@@ -34,6 +36,8 @@ static void usage(FILE *f)
                "Commands:\n"
                "  info                   network parameters and genesis block\n"
                "  newkey                 a new private key, its public key and address\n"
+               "  copydb FROM TO         copy a node's data between stores (a SQLite path or\n"
+               "                         mysql://...): blocks, wallet, users, peers\n"
                "  signtx WIF TO AMOUNT FEE NONCE [TIME]\n"
                "                         sign a payment offline; prints its hex\n"
                "  decodeaddress ADDRESS  the hash160 inside an address\n"
@@ -214,6 +218,43 @@ static int cmd_decodetx(const cb_params *p, const char *s)
     return err == CB_OK ? 0 : 2;
 }
 
+/* Copies a node's data between engines; the target is created when new.
+ * COINBIT_DB_PASSWORD serves a MySQL uri without a password. */
+static int cmd_copydb(const cb_params *p, const char *from_uri, const char *to_uri)
+{
+    cb_store *from = NULL, *to = NULL;
+    char msg[512], shown_from[600], shown_to[600];
+    const char *pw = getenv("COINBIT_DB_PASSWORD");
+    int rc = 1;
+    cb_store_uri_redact(shown_from, sizeof shown_from, from_uri);
+    cb_store_uri_redact(shown_to, sizeof shown_to, to_uri);
+    if (cb_store_open_auth(&from, p, from_uri, pw, msg, sizeof msg) != CB_OK) {
+        fprintf(stderr, "error: source: %s\n", msg);
+        return 1;
+    }
+    if (cb_store_open_auth(&to, p, to_uri, pw, msg, sizeof msg) != CB_OK) {
+        fprintf(stderr, "error: target: %s\n", msg);
+        goto done;
+    }
+    cb_copy_report r;
+    cb_err err = cb_store_copy(p, from, to, (int64_t)time(NULL), &r);
+    if (err != CB_OK) {
+        fprintf(stderr, "error: copy stopped: %s (source: %s; target: %s)\n", cb_strerror(err),
+                cb_store_last_error(from), cb_store_last_error(to));
+        goto done;
+    }
+    printf("copied %s (%s) to %s (%s): %zu blocks, tip height %u, %zu users, %zu peers\n",
+           shown_from, cb_store_engine(from), shown_to, cb_store_engine(to), r.blocks, r.tip_height,
+           r.users, r.peers);
+    if (r.refused)
+        printf("%zu stored blocks were refused by the rules and not copied\n", r.refused);
+    rc = 0;
+done:
+    cb_store_close(from);
+    cb_store_close(to);
+    return rc;
+}
+
 static int cmd_verifyheaders(const cb_params *p, const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -391,6 +432,8 @@ int main(int argc, char **argv)
             args[k] = argv[i + 1 + k];
         return cmd_signtx(p, args);
     }
+    if (strcmp(cmd, "copydb") == 0 && nargs == 2)
+        return cmd_copydb(p, argv[i + 1], argv[i + 2]);
     if (strcmp(cmd, "mineheader") == 0 && nargs == 1)
         return cmd_mineheader(p, argv[i + 1], &mine);
     fprintf(stderr, "error: unknown command or wrong arguments: %s\n", cmd);

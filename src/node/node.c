@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "core/hex.h"
 #include "crypto/random.h"
 #include "node/pow_search.h"
@@ -140,6 +142,14 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
     for (size_t i = 0; i < ev.n; i++)
         if (ev.connected[i] && cb_mempool_block_connected(n->mempool, state, ev.blocks[i]) != CB_OK)
             cb_log(n, "mempool: out of memory updating after a block");
+    if (err == CB_ERR_STORE) {
+        /* The store could not record the block (its engine has already
+         * retried a lost server): the chain took the block back, but
+         * running on would drift from the database. Stop cleanly. */
+        cb_log(n, "store failed: %s; stopping so nothing is half-written",
+               cb_store_last_error(n->store));
+        cb_node_stop(n);
+    }
     if (ev.overflow)
         cb_log(n, "mempool: out of memory following the chain; some payments may not return");
     free(ev.blocks);
@@ -373,7 +383,10 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
         snprintf(n->cfg.db, sizeof n->cfg.db, "%.*s/coinbit.db",
                  (int)(sizeof n->cfg.db - sizeof "/coinbit.db"), cfg->datadir);
     }
-    err = cb_store_open(&n->store, cfg->params, n->cfg.db, msg, msglen);
+    const char *envpw = getenv("COINBIT_DB_PASSWORD");
+    err = cb_store_open_auth(&n->store, cfg->params, n->cfg.db,
+                             n->cfg.dbpassword[0] ? n->cfg.dbpassword : envpw, msg, msglen);
+    sodium_memzero(n->cfg.dbpassword, sizeof n->cfg.dbpassword);
     if (err != CB_OK)
         goto fail;
     uint64_t seed;
@@ -396,7 +409,9 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     cb_load_report report;
     err = cb_chainstore_open(&n->cs, n->chain, n->store, cb_node_now(), &report);
     if (err != CB_OK) {
-        snprintf(msg, msglen, "cannot load the chain from %s: %s (%s)", n->cfg.db, cb_strerror(err),
+        char shown[PATH_MAX];
+        cb_store_uri_redact(shown, sizeof shown, n->cfg.db);
+        snprintf(msg, msglen, "cannot load the chain from %s: %s (%s)", shown, cb_strerror(err),
                  cb_store_last_error(n->store));
         goto fail;
     }

@@ -31,7 +31,8 @@ struct event;
 typedef struct {
     const cb_params *params;
     char datadir[PATH_MAX];
-    char db[PATH_MAX]; /* store uri; default <datadir>/coinbit.db */
+    char db[PATH_MAX];    /* store uri; default <datadir>/coinbit.db */
+    char dbpassword[256]; /* MySQL password apart from the uri (wiped once used) */
     char rpcbind[64];
     uint16_t rpcport;
     char rpcuser[128];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/validation.h"
 #include "store/store_backend.h"
 
 struct cb_store {
@@ -11,31 +12,136 @@ struct cb_store {
     void *h;
 };
 
-cb_err cb_store_open(cb_store **out, const cb_params *p, const char *uri, char *msg, size_t msglen)
+/* On an empty store: connects the genesis block, then records the network
+ * and schema. The network is written last, so a store only counts as set
+ * up when all of it is there; a crash before that repeats this, and every
+ * step here may run twice. */
+static cb_err init_new(cb_store *s, const cb_params *p)
 {
-    const char *path = uri;
+    cb_block g;
+    cb_undo undo;
+    uint8_t hash[32];
+    size_t bad;
+    char v[16];
+    cb_accounts *state = cb_accounts_new(0);
+    if (!state)
+        return CB_ERR_NOMEM;
+    cb_undo_init(&undo);
+    cb_err err = CB_OK;
+    if (p->has_genesis_block) {
+        err = cb_params_genesis_block(p, &g);
+        if (err == CB_OK) {
+            cb_header_hash(hash, &g.header);
+            err = cb_block_connect(p, state, &undo, &g, 0, &bad);
+            if (err == CB_OK)
+                err = s->ops->connect(s->h, hash, 0, &g, &undo, state);
+            cb_block_clear(&g);
+        }
+    }
+    snprintf(v, sizeof v, "%d", CB_STORE_SCHEMA_VERSION);
+    if (err == CB_OK)
+        err = s->ops->set_meta(s->h, "schema_version", v);
+    if (err == CB_OK)
+        err = s->ops->set_meta(s->h, "network", p->name);
+    cb_undo_clear(&undo);
+    cb_accounts_free(state);
+    return err;
+}
+
+/* A store of this network and schema, or an empty one set up now. */
+static cb_err check_or_init(cb_store *s, const cb_params *p, const char *shown, char *msg,
+                            size_t msglen)
+{
+    char value[64];
+    bool found = false;
+    cb_err err = s->ops->get_meta(s->h, "network", value, sizeof value, &found);
+    if (err == CB_OK && !found)
+        return init_new(s, p);
+    if (err == CB_OK && strcmp(value, p->name) != 0) {
+        snprintf(msg, msglen, "database %s belongs to network '%s', not '%s'", shown, value,
+                 p->name);
+        return CB_ERR_STORE;
+    }
+    if (err == CB_OK)
+        err = s->ops->get_meta(s->h, "schema_version", value, sizeof value, &found);
+    if (err != CB_OK)
+        return err;
+    char *end = NULL;
+    long version = found ? strtol(value, &end, 10) : -1;
+    if (!found || end == value || *end || version != CB_STORE_SCHEMA_VERSION) {
+        snprintf(msg, msglen, "database %s has schema version %s; this CoinBit reads %d", shown,
+                 found ? value : "(none)", CB_STORE_SCHEMA_VERSION);
+        return CB_ERR_STORE;
+    }
+    return CB_OK;
+}
+
+void cb_store_uri_redact(char *out, size_t cap, const char *uri)
+{
+    const char *scheme = strstr(uri, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (!colon) {
+        snprintf(out, cap, "%s", uri);
+        return;
+    }
+    snprintf(out, cap, "%.*s:***%s", (int)(colon - uri), uri, at);
+}
+
+cb_err cb_store_open_auth(cb_store **out, const cb_params *p, const char *uri, const char *password,
+                          char *msg, size_t msglen)
+{
+    char shown[600];
     *out = NULL;
+    msg[0] = '\0';
     if (!uri || !*uri) {
         snprintf(msg, msglen, "no database given");
         return CB_ERR_ARG;
     }
-    if (strncmp(uri, "sqlite:", 7) == 0)
-        path = uri + 7;
-    else if (strstr(uri, "://")) {
-        snprintf(msg, msglen, "unsupported database '%.*s': use a file path or sqlite:PATH",
-                 (int)(strstr(uri, "://") - uri), uri);
-        return CB_ERR_ARG;
-    }
+    cb_store_uri_redact(shown, sizeof shown, uri);
     cb_store *s = calloc(1, sizeof *s);
     if (!s)
         return CB_ERR_NOMEM;
-    cb_err err = cb_store_sqlite_open(&s->h, &s->ops, p, path, msg, msglen);
+    cb_err err;
+    if (strncmp(uri, "mysql://", 8) == 0) {
+        err = cb_store_mysql_open(&s->h, &s->ops, p, uri, password, msg, msglen);
+    } else if (strstr(uri, "://")) {
+        snprintf(msg, msglen,
+                 "unsupported database '%.*s': use a file path, sqlite:PATH or mysql://...",
+                 (int)(strstr(uri, "://") - uri), uri);
+        err = CB_ERR_ARG;
+    } else {
+        const char *path = strncmp(uri, "sqlite:", 7) == 0 ? uri + 7 : uri;
+        err = cb_store_sqlite_open(&s->h, &s->ops, p, path, msg, msglen);
+    }
     if (err != CB_OK) {
         free(s);
         return err;
     }
+    err = check_or_init(s, p, shown, msg, msglen);
+    if (err != CB_OK) {
+        if (!msg[0])
+            snprintf(msg, msglen, "database %s: %s", shown, s->ops->last_error(s->h));
+        cb_store_close(s);
+        return err;
+    }
     *out = s;
     return CB_OK;
+}
+
+cb_err cb_store_open(cb_store **out, const cb_params *p, const char *uri, char *msg, size_t msglen)
+{
+    return cb_store_open_auth(out, p, uri, NULL, msg, msglen);
+}
+
+const char *cb_store_engine(const cb_store *s)
+{
+    return s->ops->name;
+}
+
+cb_err cb_store_foreach_user(cb_store *s, cb_store_user_fn fn, void *ctx)
+{
+    return s->ops->foreach_user(s->h, fn, ctx);
 }
 
 void cb_store_close(cb_store *s)

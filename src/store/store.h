@@ -24,14 +24,28 @@
 
 typedef struct cb_store cb_store;
 
-/* Opens the store named by `uri` for network p, creating its tables on
- * first use. uri: a file path (SQLite), or "sqlite:PATH".
+/* Opens the store named by `uri` for network p, creating its tables (and
+ * the genesis block) on first use. uri: a file path or "sqlite:PATH"
+ * (SQLite), or "mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE" or
+ * "mysql://USER[:PASSWORD]@/DATABASE?socket=PATH" (MySQL or MariaDB).
  * A store of another network or schema version is refused.
  * Out: *out; on failure msg (msglen bytes) says why in a sentence.
  * Returns: CB_OK, CB_ERR_ARG (bad uri), CB_ERR_STORE (open, schema, or a
  * mismatched network/version), or CB_ERR_NOMEM. */
 cb_err cb_store_open(cb_store **out, const cb_params *p, const char *uri, char *msg,
                      size_t msglen) CB_WARN_UNUSED;
+
+/* cb_store_open, with the MySQL password given apart from the uri (from
+ * the config file or the environment); a password in the uri wins.
+ * Neither ever appears in msg. */
+cb_err cb_store_open_auth(cb_store **out, const cb_params *p, const char *uri, const char *password,
+                          char *msg, size_t msglen) CB_WARN_UNUSED;
+
+/* The uri with any password replaced by "***", for logs. */
+void cb_store_uri_redact(char *out, size_t cap, const char *uri);
+
+/* The engine's name: "sqlite" or "mysql". */
+const char *cb_store_engine(const cb_store *s);
 
 /* Closes the store; NULL is fine. */
 void cb_store_close(cb_store *s);
@@ -120,6 +134,11 @@ typedef struct {
     size_t enc_len;
     int64_t created;
 } cb_user_record;
+
+/* Calls fn for every user, oldest first; fn's error stops the walk.
+ * Returns: CB_OK, fn's error or CB_ERR_STORE. */
+typedef cb_err (*cb_store_user_fn)(void *ctx, const cb_user_record *u);
+cb_err cb_store_foreach_user(cb_store *s, cb_store_user_fn fn, void *ctx) CB_WARN_UNUSED;
 
 /* Returns: CB_OK, CB_ERR_DUPLICATE (username taken), CB_ERR_ARG or CB_ERR_STORE. */
 cb_err cb_store_add_user(cb_store *s, const cb_user_record *u) CB_WARN_UNUSED;

@@ -27,10 +27,24 @@ typedef struct cb_store_backend {
     cb_err (*replace_user_key)(void *h, const cb_user_record *u);
     cb_err (*put_peer)(void *h, const cb_peer_record *p);
     cb_err (*list_peers)(void *h, cb_peer_record *out, size_t max, size_t *n);
+    cb_err (*foreach_user)(void *h, cb_store_user_fn fn, void *ctx);
+    /* The meta table: network, schema version, tip. */
+    cb_err (*get_meta)(void *h, const char *key, char *out, size_t cap, bool *found);
+    cb_err (*set_meta)(void *h, const char *key, const char *value);
 } cb_store_backend;
+
+/* Each engine's open creates its tables when missing; store.c then checks
+ * the network and schema version and, on an empty store, writes genesis. */
 
 /* Opens the SQLite engine on a file. Returns: CB_OK or CB_ERR_STORE with msg. */
 cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_params *p,
                             const char *path, char *msg, size_t msglen);
+
+/* Opens the MySQL/MariaDB engine. uri: mysql://USER[:PASSWORD]@HOST[:PORT]/DB
+ * or mysql://USER[:PASSWORD]@/DB?socket=PATH; password (may be NULL) is
+ * used when the uri has none. Returns: CB_OK, CB_ERR_ARG (bad uri) or
+ * CB_ERR_STORE with msg (never holding the password). */
+cb_err cb_store_mysql_open(void **h, const cb_store_backend **ops, const cb_params *p,
+                           const char *uri, const char *password, char *msg, size_t msglen);
 
 #endif

@@ -97,8 +97,9 @@ static bool next_row(engine *e, sqlite3_stmt *st, cb_err *err)
     return false;
 }
 
-static cb_err get_meta(engine *e, const char *key, char *out, size_t cap, bool *found)
+static cb_err get_meta(void *h, const char *key, char *out, size_t cap, bool *found)
 {
+    engine *e = h;
     sqlite3_stmt *st = NULL;
     cb_err err = prepare(e, &st, "SELECT value FROM meta WHERE key = ?");
     *found = false;
@@ -116,8 +117,9 @@ static cb_err get_meta(engine *e, const char *key, char *out, size_t cap, bool *
     return err;
 }
 
-static cb_err set_meta(engine *e, const char *key, const char *value)
+static cb_err set_meta(void *h, const char *key, const char *value)
 {
+    engine *e = h;
     sqlite3_stmt *st = NULL;
     cb_err err = prepare(e, &st, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
     if (err != CB_OK)
@@ -753,6 +755,24 @@ static cb_err sqlite_list_peers(void *h, cb_peer_record *out, size_t max, size_t
     return err;
 }
 
+static cb_err sqlite_foreach_user(void *h, cb_store_user_fn fn, void *ctx)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT username FROM users ORDER BY created, username");
+    while (err == CB_OK && next_row(e, st, &err)) {
+        cb_user_record u;
+        char name[sizeof u.username];
+        if (!copy_text(name, sizeof name, st, 0))
+            continue;
+        err = sqlite_get_user(e, name, &u);
+        if (err == CB_OK)
+            err = fn(ctx, &u);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
 static void sqlite_close(void *h)
 {
     engine *e = h;
@@ -788,50 +808,15 @@ static const cb_store_backend SQLITE_OPS = {
     .replace_user_key = sqlite_replace_user_key,
     .put_peer = sqlite_put_peer,
     .list_peers = sqlite_list_peers,
+    .foreach_user = sqlite_foreach_user,
+    .get_meta = get_meta,
+    .set_meta = set_meta,
 };
-
-/* On an empty store: connects the genesis block, then records the network
- * and schema. The network is written last, so a store only counts as set
- * up when all of it is there; a crash before that repeats this, and every
- * step here may run twice. */
-static cb_err init_new(engine *e)
-{
-    cb_block g;
-    cb_undo undo;
-    uint8_t hash[32];
-    size_t bad;
-    char v[16];
-    cb_accounts *state = cb_accounts_new(0);
-    if (!state)
-        return CB_ERR_NOMEM;
-    cb_undo_init(&undo);
-    cb_err err = CB_OK;
-    if (e->p->has_genesis_block) {
-        err = cb_params_genesis_block(e->p, &g);
-        if (err == CB_OK) {
-            cb_header_hash(hash, &g.header);
-            err = cb_block_connect(e->p, state, &undo, &g, 0, &bad);
-            if (err == CB_OK)
-                err = sqlite_connect(e, hash, 0, &g, &undo, state);
-            cb_block_clear(&g);
-        }
-    }
-    snprintf(v, sizeof v, "%d", CB_STORE_SCHEMA_VERSION);
-    if (err == CB_OK)
-        err = set_meta(e, "schema_version", v);
-    if (err == CB_OK)
-        err = set_meta(e, "network", e->p->name);
-    cb_undo_clear(&undo);
-    cb_accounts_free(state);
-    return err;
-}
 
 cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_params *p,
                             const char *path, char *msg, size_t msglen)
 {
     engine *e = calloc(1, sizeof *e);
-    char value[64];
-    bool found = false;
     cb_err err;
     if (!e)
         return CB_ERR_NOMEM;
@@ -851,27 +836,6 @@ cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_par
                   " PRAGMA foreign_keys = ON;");
     if (err == CB_OK)
         err = exec(e, SCHEMA);
-    if (err == CB_OK)
-        err = get_meta(e, "network", value, sizeof value, &found);
-    if (err == CB_OK && !found) {
-        err = init_new(e);
-    } else if (err == CB_OK && strcmp(value, p->name) != 0) {
-        snprintf(msg, msglen, "database %s belongs to network '%s', not '%s'", path, value,
-                 p->name);
-        sqlite_close(e);
-        return CB_ERR_STORE;
-    } else if (err == CB_OK) {
-        err = get_meta(e, "schema_version", value, sizeof value, &found);
-        char *end = NULL;
-        long version = found ? strtol(value, &end, 10) : -1;
-        if (err == CB_OK &&
-            (!found || end == value || *end || version != CB_STORE_SCHEMA_VERSION)) {
-            snprintf(msg, msglen, "database %s has schema version %s; this CoinBit reads %d", path,
-                     found ? value : "(none)", CB_STORE_SCHEMA_VERSION);
-            sqlite_close(e);
-            return CB_ERR_STORE;
-        }
-    }
     if (err != CB_OK) {
         snprintf(msg, msglen, "database %s: %s", path, e->err);
         sqlite_close(e);

@@ -1,0 +1,1422 @@
+/* The MySQL/MariaDB engine of the store (MariaDB Connector/C): the same
+ * tables and meaning as the SQLite engine, InnoDB with binary hashes and
+ * unsigned 64-bit amounts, one transaction per chain change.
+ *
+ * Statements are built as text: every value is either a number we
+ * printed, hex of bytes (X'..'), or a string escaped by the connector, so
+ * nothing from outside is ever read as SQL.
+ *
+ * When the server goes away, an operation reconnects with backoff and runs
+ * again from its start. Every operation is written so that running it twice
+ * leaves what running it once does (a commit whose reply was lost is then
+ * found done), so nothing is lost or duplicated. After the retry budget the
+ * store reports itself lost and the node stops. */
+#include <errmsg.h>
+#include <mysql.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/address.h"
+#include "core/hex.h"
+#include "core/keymap.h"
+#include "store/store_backend.h"
+
+#define RETRY_SECONDS 120
+
+typedef struct {
+    MYSQL *db;
+    const cb_params *p;
+    char err[512];
+    char host[256], user[128], pass[256], name[128], socket[512];
+    unsigned port;
+    bool have_db; /* the database exists: reconnects select it */
+} engine;
+
+/* A growing statement. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+    bool oom;
+} sqlbuf;
+
+static void sb_grow(sqlbuf *b, size_t more)
+{
+    if (b->oom || b->n + more + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->n + more + 1)
+        cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+        b->oom = true;
+        return;
+    }
+    b->s = s;
+    b->cap = cap;
+}
+
+static void sb_add(sqlbuf *b, const char *text)
+{
+    size_t len = strlen(text);
+    sb_grow(b, len);
+    if (b->oom)
+        return;
+    memcpy(b->s + b->n, text, len + 1);
+    b->n += len;
+}
+
+static void sb_u64(sqlbuf *b, uint64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+    sb_add(b, num);
+}
+
+static void sb_i64(sqlbuf *b, int64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)v);
+    sb_add(b, num);
+}
+
+static void sb_hex(sqlbuf *b, const uint8_t *data, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    sb_grow(b, 2 * len + 3);
+    if (b->oom)
+        return;
+    char *p = b->s + b->n;
+    *p++ = 'X';
+    *p++ = '\'';
+    for (size_t i = 0; i < len; i++) {
+        *p++ = digits[data[i] >> 4];
+        *p++ = digits[data[i] & 15];
+    }
+    *p++ = '\'';
+    *p = '\0';
+    b->n = (size_t)(p - b->s);
+}
+
+static void sb_str(engine *e, sqlbuf *b, const char *text)
+{
+    size_t len = strlen(text);
+    sb_grow(b, 2 * len + 3);
+    if (b->oom)
+        return;
+    b->s[b->n++] = '\'';
+    b->n += mysql_real_escape_string(e->db, b->s + b->n, text, (unsigned long)len);
+    b->s[b->n++] = '\'';
+    b->s[b->n] = '\0';
+}
+
+static void sb_reset(sqlbuf *b)
+{
+    b->n = 0;
+    if (b->s)
+        b->s[0] = '\0';
+}
+
+static void sb_free(sqlbuf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+static cb_err fail(engine *e)
+{
+    snprintf(e->err, sizeof e->err, "%s", e->db ? mysql_error(e->db) : "not connected");
+    return CB_ERR_STORE;
+}
+
+/* True when the error means the connection, not the statement, failed. */
+static bool connection_lost(engine *e)
+{
+    unsigned no = e->db ? mysql_errno(e->db) : CR_SERVER_GONE_ERROR;
+    return no == CR_SERVER_GONE_ERROR || no == CR_SERVER_LOST || no == CR_CONNECTION_ERROR ||
+           no == CR_CONN_HOST_ERROR || no == 1927 /* ER_CONNECTION_KILLED */ ||
+           no == 1053 /* ER_SERVER_SHUTDOWN */;
+}
+
+static cb_err connect_db(engine *e)
+{
+    if (e->db)
+        mysql_close(e->db);
+    e->db = mysql_init(NULL);
+    if (!e->db)
+        return CB_ERR_NOMEM;
+    unsigned timeout = 10;
+    mysql_options(e->db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_options(e->db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    if (!mysql_real_connect(e->db, e->socket[0] ? NULL : e->host, e->user,
+                            e->pass[0] ? e->pass : NULL, e->have_db ? e->name : NULL, e->port,
+                            e->socket[0] ? e->socket : NULL, 0))
+        return fail(e);
+    return CB_OK;
+}
+
+static cb_err query(engine *e, const char *sql, size_t len)
+{
+    if (!e->db || mysql_real_query(e->db, sql, (unsigned long)len) != 0)
+        return fail(e);
+    return CB_OK;
+}
+
+static cb_err run(engine *e, sqlbuf *b)
+{
+    if (b->oom)
+        return CB_ERR_NOMEM;
+    return query(e, b->s, b->n);
+}
+
+static cb_err exec(engine *e, const char *sql)
+{
+    return query(e, sql, strlen(sql));
+}
+
+/* One operation run until it succeeds, fails on its own, or the server
+ * stays away longer than the budget. op must be safe to run again. */
+typedef cb_err (*op_fn)(engine *e, void *arg);
+
+static cb_err with_retry(engine *e, op_fn op, void *arg)
+{
+    cb_err err = op(e, arg);
+    if (err != CB_ERR_STORE || !connection_lost(e))
+        return err;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    long delay_ms = 100;
+    for (;;) {
+        fprintf(stderr, "store: lost the MySQL server (%s); reconnecting\n", e->err);
+        struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        if (connect_db(e) == CB_OK) {
+            err = op(e, arg);
+            if (err != CB_ERR_STORE || !connection_lost(e)) {
+                if (err == CB_OK)
+                    fprintf(stderr, "store: MySQL server back; carrying on\n");
+                return err;
+            }
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > RETRY_SECONDS) {
+            snprintf(e->err, sizeof e->err,
+                     "the MySQL server has been unreachable for over %d s; giving up",
+                     RETRY_SECONDS);
+            return CB_ERR_STORE;
+        }
+        delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
+    }
+}
+
+static const char *const SCHEMA[] = {
+    "CREATE TABLE IF NOT EXISTS meta (`key` VARCHAR(64) PRIMARY KEY, value VARCHAR(255) NOT NULL)"
+    " ENGINE=InnoDB",
+    "CREATE TABLE IF NOT EXISTS blockchain (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE,"
+    " hash BINARY(32) PRIMARY KEY, height INT UNSIGNED NOT NULL, prev_hash BINARY(32) NOT NULL,"
+    " merkle_root BINARY(32) NOT NULL, time INT UNSIGNED NOT NULL, bits INT UNSIGNED NOT NULL,"
+    " nonce INT UNSIGNED NOT NULL, tx_count INT UNSIGNED NOT NULL,"
+    " active TINYINT NOT NULL DEFAULT 0, data MEDIUMBLOB NOT NULL, KEY (height)) ENGINE=InnoDB",
+    "CREATE TABLE IF NOT EXISTS `undo` (block_hash BINARY(32) PRIMARY KEY,"
+    " data MEDIUMBLOB NOT NULL) ENGINE=InnoDB",
+    "CREATE TABLE IF NOT EXISTS transactions (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE,"
+    " txid BINARY(32) PRIMARY KEY, sender VARCHAR(40) NOT NULL, recipient VARCHAR(40) NOT NULL,"
+    " amount BIGINT UNSIGNED NOT NULL, fee BIGINT UNSIGNED NOT NULL,"
+    " nonce BIGINT UNSIGNED NOT NULL, time BIGINT UNSIGNED NOT NULL,"
+    " signature BINARY(64) NOT NULL, status VARCHAR(16) NOT NULL, block_hash BINARY(32) NULL,"
+    " height INT UNSIGNED NULL, position INT UNSIGNED NULL, reason VARCHAR(64) NULL,"
+    " seen BIGINT NULL, raw BINARY(153) NOT NULL, KEY (sender), KEY (recipient),"
+    " KEY (block_hash)) ENGINE=InnoDB",
+    "CREATE TABLE IF NOT EXISTS wallet (hash160 BINARY(20) PRIMARY KEY,"
+    " address VARCHAR(40) NOT NULL, balance BIGINT UNSIGNED NOT NULL,"
+    " nonce BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB",
+    "CREATE TABLE IF NOT EXISTS users (username VARCHAR(32) PRIMARY KEY,"
+    " name VARCHAR(128) NOT NULL, email VARCHAR(254) NOT NULL,"
+    " password_hash VARCHAR(128) NOT NULL, pubkey BINARY(33) NOT NULL,"
+    " address VARCHAR(40) NOT NULL, enc_privkey VARBINARY(128) NOT NULL,"
+    " created BIGINT NOT NULL) ENGINE=InnoDB",
+    "CREATE TABLE IF NOT EXISTS peers (host VARCHAR(64) NOT NULL,"
+    " port SMALLINT UNSIGNED NOT NULL, last_seen BIGINT NOT NULL, last_try BIGINT NOT NULL,"
+    " failures INT UNSIGNED NOT NULL, banned_until BIGINT NOT NULL, PRIMARY KEY (host, port))"
+    " ENGINE=InnoDB",
+};
+
+/* A result set, walked row by row. */
+static MYSQL_RES *select_rows(engine *e, sqlbuf *b, cb_err *err)
+{
+    *err = run(e, b);
+    if (*err != CB_OK)
+        return NULL;
+    MYSQL_RES *res = mysql_store_result(e->db);
+    if (!res)
+        *err = fail(e);
+    return res;
+}
+
+/* Parses an unsigned decimal column; NULL or junk is not ours. */
+static bool col_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || s[0] == '-')
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool col_i64(const char *s, int64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool col_text(char *dst, size_t cap, const char *s, unsigned long len)
+{
+    if (!s || len >= cap)
+        return false;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+    return true;
+}
+
+/* ---- meta ---- */
+
+typedef struct {
+    const char *key;
+    char *out;
+    size_t cap;
+    bool *found;
+    const char *value;
+} meta_arg;
+
+static cb_err op_get_meta(engine *e, void *arg)
+{
+    meta_arg *m = arg;
+    sqlbuf b = {0};
+    cb_err err;
+    sb_add(&b, "SELECT value FROM meta WHERE `key` = ");
+    sb_str(e, &b, m->key);
+    MYSQL_RES *res = select_rows(e, &b, &err);
+    sb_free(&b);
+    *m->found = false;
+    if (!res)
+        return err;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row && row[0]) {
+        snprintf(m->out, m->cap, "%s", row[0]);
+        *m->found = true;
+    }
+    mysql_free_result(res);
+    return CB_OK;
+}
+
+static cb_err mysql_get_meta(void *h, const char *key, char *out, size_t cap, bool *found)
+{
+    meta_arg m = {key, out, cap, found, NULL};
+    return with_retry(h, op_get_meta, &m);
+}
+
+static cb_err put_meta(engine *e, const char *key, const char *value)
+{
+    sqlbuf b = {0};
+    sb_add(&b, "REPLACE INTO meta (`key`, value) VALUES (");
+    sb_str(e, &b, key);
+    sb_add(&b, ",");
+    sb_str(e, &b, value);
+    sb_add(&b, ")");
+    cb_err err = run(e, &b);
+    sb_free(&b);
+    return err;
+}
+
+static cb_err op_set_meta(engine *e, void *arg)
+{
+    meta_arg *m = arg;
+    return put_meta(e, m->key, m->value);
+}
+
+static cb_err mysql_set_meta(void *h, const char *key, const char *value)
+{
+    meta_arg m = {key, NULL, 0, NULL, value};
+    return with_retry(h, op_set_meta, &m);
+}
+
+static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
+{
+    char hex[65], hs[16];
+    cb_hash_to_hex(hex, hash);
+    snprintf(hs, sizeof hs, "%u", height);
+    cb_err err = put_meta(e, "tip_hash", hex);
+    return err == CB_OK ? put_meta(e, "tip_height", hs) : err;
+}
+
+/* ---- blocks ---- */
+
+static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
+{
+    size_t n = cb_block_size(b);
+    uint8_t *raw = malloc(n);
+    if (!raw)
+        return CB_ERR_NOMEM;
+    cb_err err = cb_block_serialize(raw, n, b);
+    if (err == CB_OK) {
+        sqlbuf q = {0};
+        sb_add(&q, "INSERT IGNORE INTO blockchain (hash, height, prev_hash, merkle_root, time,"
+                   " bits, nonce, tx_count, data) VALUES (");
+        sb_hex(&q, hash, 32);
+        sb_add(&q, ",");
+        sb_u64(&q, height);
+        sb_add(&q, ",");
+        sb_hex(&q, b->header.prev, 32);
+        sb_add(&q, ",");
+        sb_hex(&q, b->header.merkle, 32);
+        sb_add(&q, ",");
+        sb_u64(&q, b->header.time);
+        sb_add(&q, ",");
+        sb_u64(&q, b->header.bits);
+        sb_add(&q, ",");
+        sb_u64(&q, b->header.nonce);
+        sb_add(&q, ",");
+        sb_u64(&q, b->ntx);
+        sb_add(&q, ",");
+        sb_hex(&q, raw, n);
+        sb_add(&q, ")");
+        err = run(e, &q);
+        sb_free(&q);
+    }
+    free(raw);
+    return err;
+}
+
+typedef struct {
+    const uint8_t *hash;
+    uint32_t height;
+    const cb_block *b;
+    const cb_undo *undo;
+    const cb_accounts *state;
+} block_arg;
+
+static cb_err op_put_block(engine *e, void *arg)
+{
+    block_arg *a = arg;
+    return put_block_in(e, a->hash, a->height, a->b);
+}
+
+static cb_err mysql_put_block(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b)
+{
+    block_arg a = {hash, height, b, NULL, NULL};
+    return with_retry(h, op_put_block, &a);
+}
+
+static void address_of(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t id[20])
+{
+    if (cb_address_encode(p, out, id) != CB_OK)
+        snprintf(out, CB_ADDRESS_MAX, "?");
+}
+
+/* Appends one wallet row to an upsert, or its hash160 to a delete list (a
+ * zero account has no row, as in memory). */
+static void wallet_row(engine *e, sqlbuf *up, sqlbuf *del, const uint8_t id[20],
+                       const cb_account *a)
+{
+    if (a->balance == 0 && a->nonce == 0) {
+        sb_add(del, del->n ? "," : "DELETE FROM wallet WHERE hash160 IN (");
+        sb_hex(del, id, 20);
+        return;
+    }
+    char addr[CB_ADDRESS_MAX];
+    address_of(e->p, addr, id);
+    sb_add(up, up->n ? ",(" : "REPLACE INTO wallet (hash160, address, balance, nonce) VALUES (");
+    sb_hex(up, id, 20);
+    sb_add(up, ",");
+    sb_str(e, up, addr);
+    sb_add(up, ",");
+    sb_u64(up, a->balance);
+    sb_add(up, ",");
+    sb_u64(up, a->nonce);
+    sb_add(up, ")");
+}
+
+static cb_err flush_wallet(engine *e, sqlbuf *up, sqlbuf *del)
+{
+    cb_err err = CB_OK;
+    if (up->n)
+        err = run(e, up);
+    if (err == CB_OK && del->n) {
+        sb_add(del, ")");
+        err = run(e, del);
+    }
+    sb_reset(up);
+    sb_reset(del);
+    return err;
+}
+
+/* Writes, once per account the journal names, the value chosen by pick. */
+static cb_err write_journal_accounts(engine *e, const cb_undo *undo, const cb_accounts *state)
+{
+    sqlbuf up = {0}, del = {0};
+    cb_keymap *seen = cb_keymap_new(20, 0);
+    cb_err err = seen ? CB_OK : CB_ERR_NOMEM;
+    for (size_t i = 0; err == CB_OK && i < undo->n; i++) {
+        uint32_t dummy;
+        cb_account a;
+        if (cb_keymap_get(seen, undo->entries[i].id, &dummy))
+            continue;
+        err = cb_keymap_put(seen, undo->entries[i].id, 0);
+        /* After the block: the state's value; undoing it: the first entry's
+         * value before the block. */
+        if (state)
+            cb_accounts_get(state, undo->entries[i].id, &a);
+        else
+            a = undo->entries[i].before;
+        wallet_row(e, &up, &del, undo->entries[i].id, &a);
+        if (up.n > (4u << 20) || del.n > (4u << 20))
+            err = err == CB_OK ? flush_wallet(e, &up, &del) : err;
+    }
+    if (err == CB_OK)
+        err = flush_wallet(e, &up, &del);
+    cb_keymap_free(seen);
+    sb_free(&up);
+    sb_free(&del);
+    return err;
+}
+
+static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
+{
+    sqlbuf q = {0};
+    cb_err err = CB_OK;
+    for (size_t i = 0; err == CB_OK && i < b->ntx; i++) {
+        const cb_tx *t = &b->txs[i];
+        uint8_t id[32], sid[20], rawtx[CB_TX_SIZE];
+        char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
+        cb_tx_txid(id, t);
+        cb_tx_serialize(rawtx, t);
+        if (cb_tx_is_coinbase(t)) {
+            snprintf(from, sizeof from, "coinbase");
+        } else {
+            cb_tx_sender_id(sid, t);
+            address_of(e->p, from, sid);
+        }
+        address_of(e->p, to, t->recipient);
+        sb_add(&q, q.n ? ",("
+                       : "INSERT INTO transactions (txid, sender, recipient, amount, fee,"
+                         " nonce, time, signature, status, block_hash, height, position,"
+                         " raw) VALUES (");
+        sb_hex(&q, id, 32);
+        sb_add(&q, ",");
+        sb_str(e, &q, from);
+        sb_add(&q, ",");
+        sb_str(e, &q, to);
+        sb_add(&q, ",");
+        sb_u64(&q, t->amount);
+        sb_add(&q, ",");
+        sb_u64(&q, t->fee);
+        sb_add(&q, ",");
+        sb_u64(&q, t->nonce);
+        sb_add(&q, ",");
+        sb_u64(&q, t->time);
+        sb_add(&q, ",");
+        sb_hex(&q, t->sig, 64);
+        sb_add(&q, ",'confirmed',");
+        sb_hex(&q, hash, 32);
+        sb_add(&q, ",");
+        sb_u64(&q, height);
+        sb_add(&q, ",");
+        sb_u64(&q, i);
+        sb_add(&q, ",");
+        sb_hex(&q, rawtx, CB_TX_SIZE);
+        sb_add(&q, ")");
+        if (q.n > (4u << 20) || i + 1 == b->ntx) {
+            sb_add(&q, " ON DUPLICATE KEY UPDATE status = 'confirmed',"
+                       " block_hash = VALUES(block_hash), height = VALUES(height),"
+                       " position = VALUES(position), reason = NULL");
+            err = run(e, &q);
+            sb_reset(&q);
+        }
+    }
+    sb_free(&q);
+    return err;
+}
+
+static cb_err op_connect(engine *e, void *arg)
+{
+    block_arg *a = arg;
+    sqlbuf q = {0};
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    cb_err err = exec(e, "START TRANSACTION");
+    if (err == CB_OK)
+        err = put_block_in(e, a->hash, a->height, a->b);
+    if (err == CB_OK) {
+        sb_add(&q, "UPDATE blockchain SET active = 1 WHERE hash = ");
+        sb_hex(&q, a->hash, 32);
+        err = run(e, &q);
+    }
+    if (err == CB_OK)
+        err = cb_undo_serialize(a->undo, &raw, &len);
+    if (err == CB_OK) {
+        sb_reset(&q);
+        sb_add(&q, "REPLACE INTO `undo` (block_hash, data) VALUES (");
+        sb_hex(&q, a->hash, 32);
+        sb_add(&q, ",");
+        sb_hex(&q, raw, len);
+        sb_add(&q, ")");
+        err = run(e, &q);
+    }
+    if (err == CB_OK)
+        err = write_journal_accounts(e, a->undo, a->state);
+    if (err == CB_OK)
+        err = confirm_txs(e, a->hash, a->height, a->b);
+    if (err == CB_OK)
+        err = set_tip(e, a->hash, a->height);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK && !connection_lost(e))
+        (void)exec(e, "ROLLBACK");
+    sb_free(&q);
+    free(raw);
+    return err;
+}
+
+static cb_err mysql_connect_block(void *h, const uint8_t hash[32], uint32_t height,
+                                  const cb_block *b, const cb_undo *undo, const cb_accounts *state)
+{
+    block_arg a = {hash, height, b, undo, state};
+    return with_retry(h, op_connect, &a);
+}
+
+/* Reads a block's undo journal. Returns: CB_OK, CB_ERR_NOT_FOUND or an error. */
+static cb_err read_undo(engine *e, const uint8_t hash[32], cb_undo *undo)
+{
+    sqlbuf q = {0};
+    cb_err err;
+    sb_add(&q, "SELECT data FROM `undo` WHERE block_hash = ");
+    sb_hex(&q, hash, 32);
+    sb_add(&q, " FOR UPDATE");
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    unsigned long *lens = row ? mysql_fetch_lengths(res) : NULL;
+    if (!row || !row[0])
+        err = CB_ERR_NOT_FOUND;
+    else
+        err = cb_undo_parse(undo, (const uint8_t *)row[0], lens[0]);
+    mysql_free_result(res);
+    return err;
+}
+
+static cb_err op_disconnect(engine *e, void *arg)
+{
+    block_arg *a = arg;
+    sqlbuf q = {0};
+    cb_undo undo;
+    cb_undo_init(&undo);
+    cb_err err = exec(e, "START TRANSACTION");
+    if (err == CB_OK)
+        err = read_undo(e, a->hash, &undo);
+    if (err == CB_OK)
+        err = write_journal_accounts(e, &undo, NULL);
+    if (err == CB_OK) {
+        sb_add(&q, "DELETE FROM `undo` WHERE block_hash = ");
+        sb_hex(&q, a->hash, 32);
+        err = run(e, &q);
+    }
+    if (err == CB_OK) {
+        sb_reset(&q);
+        sb_add(&q, "UPDATE blockchain SET active = 0 WHERE hash = ");
+        sb_hex(&q, a->hash, 32);
+        err = run(e, &q);
+    }
+    /* The coinbase disappears with its block; payments wait again. */
+    if (err == CB_OK) {
+        sb_reset(&q);
+        sb_add(&q, "UPDATE transactions SET status = IF(sender = 'coinbase', 'rejected',"
+                   " 'pending'), block_hash = NULL, height = NULL, position = NULL"
+                   " WHERE block_hash = ");
+        sb_hex(&q, a->hash, 32);
+        err = run(e, &q);
+    }
+    if (err == CB_OK) {
+        sb_reset(&q);
+        sb_add(&q, "SELECT height FROM blockchain WHERE hash = ");
+        sb_hex(&q, a->b->header.prev, 32);
+        MYSQL_RES *res = select_rows(e, &q, &err);
+        uint64_t height = 0;
+        if (res) {
+            MYSQL_ROW row = mysql_fetch_row(res);
+            if (row && !col_u64(row[0], &height))
+                height = 0;
+            mysql_free_result(res);
+        }
+        if (err == CB_OK)
+            err = set_tip(e, a->b->header.prev, (uint32_t)height);
+    }
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK && !connection_lost(e))
+        (void)exec(e, "ROLLBACK");
+    sb_free(&q);
+    cb_undo_clear(&undo);
+    return err;
+}
+
+/* A disconnect whose commit went through before the connection dropped is
+ * found done on the retry: no journal, block inactive, tip at its parent. */
+static cb_err op_disconnect_again(engine *e, void *arg)
+{
+    block_arg *a = arg;
+    cb_err err = op_disconnect(e, arg);
+    if (err != CB_ERR_NOT_FOUND)
+        return err;
+    char hex[65], tip[80];
+    bool found;
+    meta_arg m = {"tip_hash", tip, sizeof tip, &found, NULL};
+    cb_hash_to_hex(hex, a->b->header.prev);
+    if (op_get_meta(e, &m) == CB_OK && found && strcmp(tip, hex) == 0)
+        return CB_OK;
+    return CB_ERR_NOT_FOUND;
+}
+
+static cb_err mysql_disconnect_block(void *h, const uint8_t hash[32], const cb_block *b)
+{
+    engine *e = h;
+    block_arg a = {hash, 0, b, NULL, NULL};
+    cb_err err = op_disconnect(e, &a);
+    if (err != CB_ERR_STORE || !connection_lost(e))
+        return err;
+    return with_retry(e, op_disconnect_again, &a);
+}
+
+typedef struct {
+    cb_store_block_fn fn;
+    void *ctx;
+    uint64_t height, seq; /* the last block handed out: a retry resumes after it */
+    bool started;
+} walk_arg;
+
+/* Pages of 64 blocks in (height, seq) order: memory stays bounded, fn may
+ * use the store between pages, and a retry resumes where it stopped. */
+static cb_err op_foreach_block(engine *e, void *arg)
+{
+    walk_arg *w = arg;
+    for (;;) {
+        sqlbuf q = {0};
+        cb_err err;
+        sb_add(&q, "SELECT height, seq, data FROM blockchain");
+        if (w->started) {
+            sb_add(&q, " WHERE height > ");
+            sb_u64(&q, w->height);
+            sb_add(&q, " OR (height = ");
+            sb_u64(&q, w->height);
+            sb_add(&q, " AND seq > ");
+            sb_u64(&q, w->seq);
+            sb_add(&q, ")");
+        }
+        sb_add(&q, " ORDER BY height, seq LIMIT 64");
+        MYSQL_RES *res = select_rows(e, &q, &err);
+        sb_free(&q);
+        if (!res)
+            return err;
+        size_t rows = 0;
+        MYSQL_ROW row;
+        while (err == CB_OK && (row = mysql_fetch_row(res)) != NULL) {
+            unsigned long *lens = mysql_fetch_lengths(res);
+            cb_block b;
+            rows++;
+            if (!col_u64(row[0], &w->height) || !col_u64(row[1], &w->seq) || !row[2]) {
+                snprintf(e->err, sizeof e->err, "a blockchain row is malformed");
+                err = CB_ERR_STORE;
+                break;
+            }
+            w->started = true;
+            err = cb_block_parse(&b, (const uint8_t *)row[2], lens[2]);
+            if (err != CB_OK) {
+                snprintf(e->err, sizeof e->err, "a stored block does not parse: %s",
+                         cb_strerror(err));
+                break;
+            }
+            err = w->fn(w->ctx, &b);
+            cb_block_clear(&b);
+        }
+        mysql_free_result(res);
+        if (err != CB_OK || rows < 64)
+            return err;
+    }
+}
+
+static cb_err mysql_foreach_block(void *h, cb_store_block_fn fn, void *ctx)
+{
+    walk_arg w = {fn, ctx, 0, 0, false};
+    return with_retry(h, op_foreach_block, &w);
+}
+
+static cb_err mysql_tip(void *h, uint8_t hash[32], uint32_t *height)
+{
+    engine *e = h;
+    char hex[80], hs[16];
+    bool f1 = false, f2 = false;
+    cb_err err = mysql_get_meta(e, "tip_hash", hex, sizeof hex, &f1);
+    if (err == CB_OK)
+        err = mysql_get_meta(e, "tip_height", hs, sizeof hs, &f2);
+    if (err != CB_OK)
+        return err;
+    if (!f1 || !f2)
+        return CB_ERR_NOT_FOUND;
+    uint64_t v;
+    if (cb_hash_from_hex(hash, hex) != CB_OK || !col_u64(hs, &v) || v > UINT32_MAX) {
+        snprintf(e->err, sizeof e->err, "the recorded tip is malformed");
+        return CB_ERR_STORE;
+    }
+    *height = (uint32_t)v;
+    return CB_OK;
+}
+
+/* ---- accounts ---- */
+
+typedef struct {
+    const uint8_t *id;
+    cb_account *out;
+    cb_accounts *all;
+    const cb_accounts *state;
+} acct_arg;
+
+static cb_err op_get_account(engine *e, void *arg)
+{
+    acct_arg *a = arg;
+    sqlbuf q = {0};
+    cb_err err;
+    memset(a->out, 0, sizeof *a->out);
+    sb_add(&q, "SELECT balance, nonce FROM wallet WHERE hash160 = ");
+    sb_hex(&q, a->id, 20);
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row && (!col_u64(row[0], &a->out->balance) || !col_u64(row[1], &a->out->nonce))) {
+        snprintf(e->err, sizeof e->err, "a wallet row is malformed");
+        err = CB_ERR_STORE;
+    }
+    mysql_free_result(res);
+    return err;
+}
+
+static cb_err mysql_get_account(void *h, const uint8_t id[20], cb_account *out)
+{
+    acct_arg a = {id, out, NULL, NULL};
+    return with_retry(h, op_get_account, &a);
+}
+
+static cb_err op_load_accounts(engine *e, void *arg)
+{
+    acct_arg *a = arg;
+    sqlbuf q = {0};
+    cb_err err;
+    sb_add(&q, "SELECT hash160, balance, nonce FROM wallet");
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row;
+    while (err == CB_OK && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned long *lens = mysql_fetch_lengths(res);
+        cb_account acct;
+        if (!row[0] || lens[0] != 20 || !col_u64(row[1], &acct.balance) ||
+            !col_u64(row[2], &acct.nonce)) {
+            snprintf(e->err, sizeof e->err, "a wallet row is malformed");
+            err = CB_ERR_STORE;
+            break;
+        }
+        err = cb_accounts_set(a->all, (const uint8_t *)row[0], &acct);
+    }
+    mysql_free_result(res);
+    return err;
+}
+
+static cb_err mysql_load_accounts(void *h, cb_accounts *out)
+{
+    acct_arg a = {NULL, NULL, out, NULL};
+    return with_retry(h, op_load_accounts, &a);
+}
+
+static cb_err op_replace_accounts(engine *e, void *arg)
+{
+    acct_arg *a = arg;
+    sqlbuf up = {0}, del = {0};
+    cb_err err = exec(e, "START TRANSACTION");
+    if (err == CB_OK)
+        err = exec(e, "DELETE FROM wallet");
+    size_t pos = 0;
+    uint8_t id[20];
+    cb_account acct;
+    while (err == CB_OK && cb_accounts_next(a->state, &pos, id, &acct)) {
+        wallet_row(e, &up, &del, id, &acct);
+        if (up.n > (4u << 20))
+            err = flush_wallet(e, &up, &del);
+    }
+    if (err == CB_OK)
+        err = flush_wallet(e, &up, &del);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK && !connection_lost(e))
+        (void)exec(e, "ROLLBACK");
+    sb_free(&up);
+    sb_free(&del);
+    return err;
+}
+
+static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
+{
+    acct_arg a = {NULL, NULL, NULL, state};
+    return with_retry(h, op_replace_accounts, &a);
+}
+
+/* ---- transactions ---- */
+
+typedef struct {
+    const cb_tx *tx;
+    const uint8_t *txid;
+    const char *text;
+    int64_t now;
+    cb_tx_status *status;
+    uint32_t *height;
+    cb_tx_record *out;
+    size_t max, *n;
+} tx_arg;
+
+static cb_err op_put_pending(engine *e, void *arg)
+{
+    tx_arg *a = arg;
+    const cb_tx *t = a->tx;
+    uint8_t id[32], sid[20], raw[CB_TX_SIZE];
+    char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
+    cb_tx_txid(id, t);
+    cb_tx_sender_id(sid, t);
+    address_of(e->p, from, sid);
+    address_of(e->p, to, t->recipient);
+    cb_tx_serialize(raw, t);
+    sqlbuf q = {0};
+    sb_add(&q, "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce, time,"
+               " signature, status, seen, raw) VALUES (");
+    sb_hex(&q, id, 32);
+    sb_add(&q, ",");
+    sb_str(e, &q, from);
+    sb_add(&q, ",");
+    sb_str(e, &q, to);
+    sb_add(&q, ",");
+    sb_u64(&q, t->amount);
+    sb_add(&q, ",");
+    sb_u64(&q, t->fee);
+    sb_add(&q, ",");
+    sb_u64(&q, t->nonce);
+    sb_add(&q, ",");
+    sb_u64(&q, t->time);
+    sb_add(&q, ",");
+    sb_hex(&q, t->sig, 64);
+    sb_add(&q, ",'pending',");
+    sb_i64(&q, a->now);
+    sb_add(&q, ",");
+    sb_hex(&q, raw, CB_TX_SIZE);
+    sb_add(&q, ") ON DUPLICATE KEY UPDATE reason = IF(status = 'confirmed', reason, NULL),"
+               " status = IF(status = 'confirmed', status, 'pending')");
+    cb_err err = run(e, &q);
+    sb_free(&q);
+    return err;
+}
+
+static cb_err mysql_put_pending_tx(void *h, const cb_tx *tx, int64_t now)
+{
+    tx_arg a = {.tx = tx, .now = now};
+    return with_retry(h, op_put_pending, &a);
+}
+
+static cb_err op_reject(engine *e, void *arg)
+{
+    tx_arg *a = arg;
+    sqlbuf q = {0};
+    sb_add(&q, "UPDATE transactions SET status = 'rejected', reason = ");
+    sb_str(e, &q, a->text);
+    sb_add(&q, " WHERE status = 'pending' AND txid = ");
+    sb_hex(&q, a->txid, 32);
+    cb_err err = run(e, &q);
+    sb_free(&q);
+    return err;
+}
+
+static cb_err mysql_reject_tx(void *h, const uint8_t txid[32], const char *reason)
+{
+    tx_arg a = {.txid = txid, .text = reason};
+    return with_retry(h, op_reject, &a);
+}
+
+static cb_tx_status parse_status(const char *s)
+{
+    if (s && strcmp(s, "pending") == 0)
+        return CB_TX_PENDING;
+    if (s && strcmp(s, "confirmed") == 0)
+        return CB_TX_CONFIRMED;
+    if (s && strcmp(s, "rejected") == 0)
+        return CB_TX_REJECTED;
+    return CB_TX_UNKNOWN;
+}
+
+static cb_err op_tx_status(engine *e, void *arg)
+{
+    tx_arg *a = arg;
+    sqlbuf q = {0};
+    cb_err err;
+    *a->status = CB_TX_UNKNOWN;
+    *a->height = 0;
+    sb_add(&q, "SELECT status, height FROM transactions WHERE txid = ");
+    sb_hex(&q, a->txid, 32);
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row) {
+        uint64_t hgt;
+        *a->status = parse_status(row[0]);
+        *a->height = col_u64(row[1], &hgt) && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
+    }
+    mysql_free_result(res);
+    return CB_OK;
+}
+
+static cb_err mysql_tx_status(void *h, const uint8_t txid[32], cb_tx_status *status,
+                              uint32_t *height)
+{
+    tx_arg a = {.txid = txid, .status = status, .height = height};
+    return with_retry(h, op_tx_status, &a);
+}
+
+static cb_err op_list_txs(engine *e, void *arg)
+{
+    tx_arg *a = arg;
+    sqlbuf q = {0};
+    cb_err err;
+    *a->n = 0;
+    sb_add(&q, "SELECT txid, sender, recipient, amount, fee, nonce, time, status, height,"
+               " reason FROM transactions WHERE sender = ");
+    sb_str(e, &q, a->text);
+    sb_add(&q, " OR recipient = ");
+    sb_str(e, &q, a->text);
+    sb_add(&q, " ORDER BY height IS NOT NULL, height DESC, seq DESC LIMIT ");
+    sb_u64(&q, a->max);
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row;
+    while (*a->n < a->max && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned long *lens = mysql_fetch_lengths(res);
+        cb_tx_record *r = &a->out[*a->n];
+        uint64_t hgt = 0;
+        memset(r, 0, sizeof *r);
+        if (!row[0] || lens[0] != 32 || !col_text(r->sender, sizeof r->sender, row[1], lens[1]) ||
+            !col_text(r->recipient, sizeof r->recipient, row[2], lens[2]) ||
+            !col_u64(row[3], &r->amount) || !col_u64(row[4], &r->fee) ||
+            !col_u64(row[5], &r->nonce) || !col_i64(row[6], &r->time) ||
+            parse_status(row[7]) == CB_TX_UNKNOWN)
+            continue; /* not a row of ours: skipped, not trusted */
+        memcpy(r->txid, row[0], 32);
+        r->status = parse_status(row[7]);
+        r->height = col_u64(row[8], &hgt) && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
+        if (row[9])
+            (void)col_text(r->reason, sizeof r->reason, row[9], lens[9]);
+        (*a->n)++;
+    }
+    mysql_free_result(res);
+    return CB_OK;
+}
+
+static cb_err mysql_list_txs(void *h, const char *address, cb_tx_record *out, size_t max, size_t *n)
+{
+    tx_arg a = {.text = address, .out = out, .max = max, .n = n};
+    return with_retry(h, op_list_txs, &a);
+}
+
+/* ---- users and peers ---- */
+
+typedef struct {
+    const cb_user_record *in;
+    cb_user_record *out;
+    const char *name;
+    bool replace;
+    cb_store_user_fn fn;
+    void *ctx;
+} user_arg;
+
+static cb_err op_write_user(engine *e, void *arg)
+{
+    user_arg *a = arg;
+    const cb_user_record *u = a->in;
+    char addr[CB_ADDRESS_MAX];
+    if (u->enc_len > sizeof u->enc_key || cb_address_from_pubkey(e->p, addr, u->pubkey) != CB_OK)
+        return CB_ERR_ARG;
+    sqlbuf q = {0};
+    if (a->replace) {
+        sb_add(&q, "UPDATE users SET pubkey = ");
+        sb_hex(&q, u->pubkey, 33);
+        sb_add(&q, ", address = ");
+        sb_str(e, &q, addr);
+        sb_add(&q, ", enc_privkey = ");
+        sb_hex(&q, u->enc_key, u->enc_len);
+        sb_add(&q, " WHERE username = ");
+        sb_str(e, &q, u->username);
+    } else {
+        sb_add(&q, "INSERT INTO users (username, name, email, password_hash, pubkey, address,"
+                   " enc_privkey, created) VALUES (");
+        sb_str(e, &q, u->username);
+        sb_add(&q, ",");
+        sb_str(e, &q, u->name);
+        sb_add(&q, ",");
+        sb_str(e, &q, u->email);
+        sb_add(&q, ",");
+        sb_str(e, &q, u->pwhash);
+        sb_add(&q, ",");
+        sb_hex(&q, u->pubkey, 33);
+        sb_add(&q, ",");
+        sb_str(e, &q, addr);
+        sb_add(&q, ",");
+        sb_hex(&q, u->enc_key, u->enc_len);
+        sb_add(&q, ",");
+        sb_i64(&q, u->created);
+        sb_add(&q, ")");
+    }
+    cb_err err = run(e, &q);
+    sb_free(&q);
+    if (err == CB_ERR_STORE && mysql_errno(e->db) == 1062 /* ER_DUP_ENTRY */)
+        return CB_ERR_DUPLICATE;
+    return err;
+}
+
+static cb_err op_get_user(engine *e, void *arg)
+{
+    user_arg *a = arg;
+    cb_user_record *u = a->out;
+    sqlbuf q = {0};
+    cb_err err;
+    memset(u, 0, sizeof *u);
+    sb_add(&q, "SELECT username, name, email, password_hash, pubkey, enc_privkey, created"
+               " FROM users WHERE username = ");
+    sb_str(e, &q, a->name);
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (!row) {
+        mysql_free_result(res);
+        return CB_ERR_NOT_FOUND;
+    }
+    unsigned long *lens = mysql_fetch_lengths(res);
+    if (!col_text(u->username, sizeof u->username, row[0], lens[0]) ||
+        !col_text(u->name, sizeof u->name, row[1], lens[1]) ||
+        !col_text(u->email, sizeof u->email, row[2], lens[2]) ||
+        !col_text(u->pwhash, sizeof u->pwhash, row[3], lens[3]) || !row[4] || lens[4] != 33 ||
+        !row[5] || lens[5] > sizeof u->enc_key || !col_i64(row[6], &u->created)) {
+        snprintf(e->err, sizeof e->err, "a users row is malformed");
+        err = CB_ERR_STORE;
+    } else {
+        memcpy(u->pubkey, row[4], 33);
+        memcpy(u->enc_key, row[5], lens[5]);
+        u->enc_len = lens[5];
+    }
+    mysql_free_result(res);
+    return err;
+}
+
+static cb_err mysql_add_user(void *h, const cb_user_record *u)
+{
+    user_arg a = {.in = u};
+    return with_retry(h, op_write_user, &a);
+}
+
+static cb_err mysql_get_user(void *h, const char *username, cb_user_record *u)
+{
+    user_arg a = {.out = u, .name = username};
+    return with_retry(h, op_get_user, &a);
+}
+
+static cb_err mysql_replace_user_key(void *h, const cb_user_record *u)
+{
+    cb_user_record cur;
+    cb_err err = mysql_get_user(h, u->username, &cur);
+    if (err != CB_OK)
+        return err;
+    user_arg a = {.in = u, .replace = true};
+    return with_retry(h, op_write_user, &a);
+}
+
+static cb_err op_list_usernames(engine *e, void *arg)
+{
+    char(*names)[33] = ((void **)arg)[0];
+    size_t *n = ((void **)arg)[1], max = *(size_t *)((void **)arg)[2];
+    sqlbuf q = {0};
+    cb_err err;
+    *n = 0;
+    sb_add(&q, "SELECT username FROM users ORDER BY created, username");
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row;
+    while (*n < max && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned long *lens = mysql_fetch_lengths(res);
+        if (col_text(names[*n], 33, row[0], lens[0]))
+            (*n)++;
+    }
+    mysql_free_result(res);
+    return CB_OK;
+}
+
+static cb_err mysql_foreach_user(void *h, cb_store_user_fn fn, void *ctx)
+{
+    size_t max = 100000, n = 0;
+    char(*names)[33] = calloc(max, 33);
+    if (!names)
+        return CB_ERR_NOMEM;
+    void *args[3] = {names, &n, &max};
+    cb_err err = with_retry(h, op_list_usernames, args);
+    for (size_t i = 0; err == CB_OK && i < n; i++) {
+        cb_user_record u;
+        err = mysql_get_user(h, names[i], &u);
+        if (err == CB_OK)
+            err = fn(ctx, &u);
+    }
+    free(names);
+    return err;
+}
+
+typedef struct {
+    const cb_peer_record *in;
+    cb_peer_record *out;
+    size_t max, *n;
+} peer_arg;
+
+static cb_err op_put_peer(engine *e, void *arg)
+{
+    const cb_peer_record *p = ((peer_arg *)arg)->in;
+    sqlbuf q = {0};
+    sb_add(&q, "REPLACE INTO peers (host, port, last_seen, last_try, failures, banned_until)"
+               " VALUES (");
+    sb_str(e, &q, p->host);
+    sb_add(&q, ",");
+    sb_u64(&q, p->port);
+    sb_add(&q, ",");
+    sb_i64(&q, p->last_seen);
+    sb_add(&q, ",");
+    sb_i64(&q, p->last_try);
+    sb_add(&q, ",");
+    sb_u64(&q, p->failures);
+    sb_add(&q, ",");
+    sb_i64(&q, p->banned_until);
+    sb_add(&q, ")");
+    cb_err err = run(e, &q);
+    sb_free(&q);
+    return err;
+}
+
+static cb_err mysql_put_peer(void *h, const cb_peer_record *p)
+{
+    peer_arg a = {p, NULL, 0, NULL};
+    return with_retry(h, op_put_peer, &a);
+}
+
+static cb_err op_list_peers(engine *e, void *arg)
+{
+    peer_arg *a = arg;
+    sqlbuf q = {0};
+    cb_err err;
+    *a->n = 0;
+    sb_add(&q, "SELECT host, port, last_seen, last_try, failures, banned_until FROM peers"
+               " ORDER BY last_seen DESC");
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row;
+    while (*a->n < a->max && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned long *lens = mysql_fetch_lengths(res);
+        cb_peer_record *p = &a->out[*a->n];
+        uint64_t port, failures;
+        memset(p, 0, sizeof *p);
+        if (!col_text(p->host, sizeof p->host, row[0], lens[0]) || !col_u64(row[1], &port) ||
+            port > 65535 || !col_i64(row[2], &p->last_seen) || !col_i64(row[3], &p->last_try) ||
+            !col_u64(row[4], &failures) || !col_i64(row[5], &p->banned_until))
+            continue; /* a row that is not ours is skipped, not trusted */
+        p->port = (uint16_t)port;
+        p->failures = failures > UINT32_MAX ? UINT32_MAX : (uint32_t)failures;
+        (*a->n)++;
+    }
+    mysql_free_result(res);
+    return CB_OK;
+}
+
+static cb_err mysql_list_peers(void *h, cb_peer_record *out, size_t max, size_t *n)
+{
+    peer_arg a = {NULL, out, max, n};
+    return with_retry(h, op_list_peers, &a);
+}
+
+static void mysql_close_engine(void *h)
+{
+    engine *e = h;
+    if (!e)
+        return;
+    if (e->db)
+        mysql_close(e->db);
+    sodium_memzero(e->pass, sizeof e->pass);
+    free(e);
+}
+
+static const char *mysql_last_error(void *h)
+{
+    return ((engine *)h)->err;
+}
+
+static const cb_store_backend MYSQL_OPS = {
+    .name = "mysql",
+    .close = mysql_close_engine,
+    .last_error = mysql_last_error,
+    .put_block = mysql_put_block,
+    .connect = mysql_connect_block,
+    .disconnect = mysql_disconnect_block,
+    .foreach_block = mysql_foreach_block,
+    .tip = mysql_tip,
+    .get_account = mysql_get_account,
+    .load_accounts = mysql_load_accounts,
+    .replace_accounts = mysql_replace_accounts,
+    .put_pending_tx = mysql_put_pending_tx,
+    .reject_tx = mysql_reject_tx,
+    .tx_status = mysql_tx_status,
+    .list_txs = mysql_list_txs,
+    .add_user = mysql_add_user,
+    .get_user = mysql_get_user,
+    .replace_user_key = mysql_replace_user_key,
+    .put_peer = mysql_put_peer,
+    .list_peers = mysql_list_peers,
+    .foreach_user = mysql_foreach_user,
+    .get_meta = mysql_get_meta,
+    .set_meta = mysql_set_meta,
+};
+
+/* Copies [from, to) into dst (cap bytes), percent-decoding. */
+static bool take(char *dst, size_t cap, const char *from, const char *to)
+{
+    size_t n = 0;
+    for (const char *s = from; s < to; s++) {
+        char c = *s;
+        if (c == '%' && to - s >= 3) {
+            char hex[3] = {s[1], s[2], 0}, *end;
+            long v = strtol(hex, &end, 16);
+            if (*end || v <= 0)
+                return false;
+            c = (char)v;
+            s += 2;
+        }
+        if (n + 1 >= cap)
+            return false;
+        dst[n++] = c;
+    }
+    dst[n] = '\0';
+    return true;
+}
+
+/* mysql://USER[:PASSWORD]@[HOST[:PORT]]/DATABASE[?socket=PATH] */
+static bool parse_uri(engine *e, const char *uri)
+{
+    const char *s = uri + strlen("mysql://");
+    const char *at = strrchr(s, '@');
+    const char *slash = at ? strchr(at, '/') : NULL;
+    if (!at || !slash)
+        return false;
+    const char *colon = memchr(s, ':', (size_t)(at - s));
+    if (!take(e->user, sizeof e->user, s, colon ? colon : at) || !e->user[0])
+        return false;
+    if (colon && !take(e->pass, sizeof e->pass, colon + 1, at))
+        return false;
+    const char *hostend = slash;
+    const char *pcolon = memchr(at + 1, ':', (size_t)(slash - at - 1));
+    if (pcolon) {
+        char port[8];
+        uint64_t v;
+        if (!take(port, sizeof port, pcolon + 1, slash) || !col_u64(port, &v) || v == 0 ||
+            v > 65535)
+            return false;
+        e->port = (unsigned)v;
+        hostend = pcolon;
+    }
+    if (!take(e->host, sizeof e->host, at + 1, hostend))
+        return false;
+    if (!e->host[0])
+        snprintf(e->host, sizeof e->host, "localhost");
+    const char *q = strchr(slash, '?');
+    if (!take(e->name, sizeof e->name, slash + 1, q ? q : slash + strlen(slash)) || !e->name[0])
+        return false;
+    for (const char *c = e->name; *c; c++)
+        if (!(*c == '_' || *c == '$' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+              (*c >= 'A' && *c <= 'Z')))
+            return false; /* a plain identifier: it goes into SQL unquoted */
+    if (q) {
+        if (strncmp(q, "?socket=", 8) != 0 ||
+            !take(e->socket, sizeof e->socket, q + 8, q + strlen(q)))
+            return false;
+    }
+    return true;
+}
+
+cb_err cb_store_mysql_open(void **h, const cb_store_backend **ops, const cb_params *p,
+                           const char *uri, const char *password, char *msg, size_t msglen)
+{
+    engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return CB_ERR_NOMEM;
+    e->p = p;
+    if (!parse_uri(e, uri)) {
+        snprintf(msg, msglen,
+                 "bad MySQL address: use mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE or"
+                 " mysql://USER[:PASSWORD]@/DATABASE?socket=PATH");
+        mysql_close_engine(e);
+        return CB_ERR_ARG;
+    }
+    if (!e->pass[0] && password)
+        snprintf(e->pass, sizeof e->pass, "%s", password);
+    cb_err err = connect_db(e);
+    if (err != CB_OK) {
+        snprintf(msg, msglen, "cannot connect to MySQL as %s on %s: %s", e->user,
+                 e->socket[0] ? e->socket : e->host, e->err);
+        mysql_close_engine(e);
+        return err;
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE DATABASE IF NOT EXISTS `%s`", e->name);
+    err = exec(e, sql);
+    if (err == CB_OK && mysql_select_db(e->db, e->name) != 0)
+        err = fail(e);
+    for (size_t i = 0; err == CB_OK && i < sizeof SCHEMA / sizeof SCHEMA[0]; i++)
+        err = exec(e, SCHEMA[i]);
+    if (err != CB_OK) {
+        snprintf(msg, msglen, "MySQL database %s: %s", e->name, e->err);
+        mysql_close_engine(e);
+        return err;
+    }
+    /* The database is chosen at connect time from now on (reconnects). */
+    e->have_db = true;
+    *h = e;
+    *ops = &MYSQL_OPS;
+    return CB_OK;
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""CoinBit on MySQL/MariaDB: a private server (tests/functional/mariadb.py),
+a node on it beside a node on SQLite, the server stopped in the middle of
+mining, and the copy between engines. Python 3 standard library only."""
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
+sys.path.insert(0, HERE)
+from localnet import BIN, LocalNet, Node, RpcError  # noqa: E402
+from mariadb import PrivateMariaDB  # noqa: E402
+
+COIN = 100_000_000
+ACTIVE = "SELECT hex(hash), height, tx_count FROM blockchain WHERE active = 1 ORDER BY height"
+WALLET = "SELECT hex(hash160), address, balance, nonce FROM wallet ORDER BY 1"
+
+
+def sqlite_rows(path, query):
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        return [tuple(str(v) for v in row) for row in db.execute(query).fetchall()]
+    finally:
+        db.close()
+
+
+def mysql_rows(server, db, query):
+    out = server.sql(query, db)
+    return [tuple(line.split("\t")) for line in out.splitlines() if line]
+
+
+def replay(node):
+    """Balances and nonces from the blocks of the best chain."""
+    acct = {}
+    for h in range(node.rpc("getblockcount") + 1):
+        for tx in node.rpc("getblock", node.rpc("getblockhash", h), 2)["tx"]:
+            amount, fee = round(tx["amount"] * COIN), round(tx["fee"] * COIN)
+            if tx["sender"] != "coinbase":
+                b, n = acct.get(tx["sender"], (0, 0))
+                acct[tx["sender"]] = (b - amount - fee, n + 1)
+            b, n = acct.get(tx["recipient"], (0, 0))
+            acct[tx["recipient"]] = (b + amount, n)
+    return {a: v for a, v in acct.items() if v != (0, 0)}
+
+
+class MySQLTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = PrivateMariaDB().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_mysql_node_beside_sqlite_node(self):
+        net = LocalNet(2, "line")
+        self.addCleanup(net.cleanup)
+        self.addCleanup(net.stop)
+        my, lite = net.nodes
+        my.extra.append("-db=" + self.server.uri("coinbit_a"))
+        net.start()
+        net.wait_connected()
+        alice = my.rpc("createuser", "Alice", "a@example.org", "alice", "pw-alice")["address"]
+        bob = lite.rpc("createuser", "Bob", "b@example.org", "bob", "pw-bob-1")["address"]
+        my.rpc("generatetoaddress", 3, alice)
+        net.wait_same_tip()
+        lite.rpc("generatetoaddress", 3, bob)
+        net.wait_same_tip()
+        sent = []
+        for i in range(6):
+            sent.append(my.rpc("send", "alice", "pw-alice", bob, 1 + i))
+            sent.append(lite.rpc("send", "bob", "pw-bob-1", alice, 0.5 + i))
+            (my if i % 2 else lite).rpc("generatetoaddress", 1, alice if i % 2 else bob)
+            net.wait_same_tip()
+        for _ in range(5):
+            if all(n.rpc("getmempoolinfo")["size"] == 0 for n in net.nodes):
+                break
+            my.rpc("generatetoaddress", 1, alice)
+            net.wait_same_tip()
+        for txid in sent:
+            self.assertGreaterEqual(lite.rpc("getrawtransaction", txid)["confirmations"], 1)
+        lite_db = os.path.join(lite.netdir, "coinbit.db")
+        self.assertEqual(mysql_rows(self.server, "coinbit_a", ACTIVE), sqlite_rows(lite_db, ACTIVE))
+        self.assertEqual(mysql_rows(self.server, "coinbit_a", WALLET), sqlite_rows(lite_db, WALLET))
+        self.assertEqual(len(mysql_rows(self.server, "coinbit_a", ACTIVE)),
+                         my.rpc("getblockcount") + 1)
+        # The proper types: binary hashes, unsigned 64-bit amounts, InnoDB.
+        cols = dict(mysql_rows(self.server, "information_schema",
+                               "SELECT column_name, column_type FROM columns WHERE"
+                               " table_schema = 'coinbit_a' AND table_name = 'wallet'"))
+        self.assertEqual(cols["hash160"], "binary(20)")
+        self.assertEqual(cols["balance"], "bigint(20) unsigned")
+        engines = mysql_rows(self.server, "information_schema",
+                             "SELECT DISTINCT engine FROM tables WHERE table_schema = 'coinbit_a'")
+        self.assertEqual(engines, [("InnoDB",)])
+
+        # Copy the MySQL node's data to SQLite: the same chain and tables.
+        copy = os.path.join(net.root, "copy.db")
+        p = subprocess.run([os.path.join(BIN, "coinbit-tool"), "-regtest", "copydb",
+                            self.server.uri("coinbit_a"), copy],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1 users", p.stdout)
+        self.assertEqual(sqlite_rows(copy, ACTIVE), sqlite_rows(lite_db, ACTIVE))
+        self.assertEqual(sqlite_rows(copy, WALLET), sqlite_rows(lite_db, WALLET))
+        # ...and back to a new MySQL database, where a node starts on it.
+        p = subprocess.run([os.path.join(BIN, "coinbit-tool"), "-regtest", "copydb", copy,
+                            self.server.uri("coinbit_copy")],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(mysql_rows(self.server, "coinbit_copy", WALLET),
+                         sqlite_rows(lite_db, WALLET))
+        again = Node(os.path.join(net.root, "again"),
+                     extra=["-connect=0", "-db=" + self.server.uri("coinbit_copy")])
+        again.start()
+        self.assertEqual(again.rpc("getbestblockhash"), my.rpc("getbestblockhash"))
+        self.assertEqual(again.rpc("checklogin", "alice", "pw-alice")["address"], alice)
+        again.stop()
+
+    def test_server_stops_during_mining(self):
+        node = Node(os.path.join(self.server.dir, "miner"),
+                    extra=["-connect=0", "-db=" + self.server.uri("coinbit_b")])
+        self.addCleanup(lambda: node.running() and node.kill())
+        node.start()
+        alice = node.rpc("createuser", "Alice", "a@example.org", "alice", "pw-alice")["address"]
+        node.rpc("generatetoaddress", 5, alice)
+        done = threading.Event()
+        errors = []
+
+        def mine():
+            while not done.is_set():
+                try:
+                    node.rpc("generatetoaddress", 1, alice)
+                except (OSError, RpcError) as e:
+                    errors.append(str(e))
+                    return
+
+        t = threading.Thread(target=mine)
+        t.start()
+        time.sleep(1)
+        before = node.rpc("getblockcount")
+        self.server.stop(kill=True)      # the server goes away mid-block
+        time.sleep(3)
+        self.server.start()
+        time.sleep(2)
+        done.set()
+        t.join(timeout=300)
+        self.assertEqual(errors, [])
+        after = node.rpc("getblockcount")
+        self.assertGreater(after, before)
+        with open(os.path.join(node.netdir, "debug.log")) as f:
+            log = f.read()
+        self.assertNotIn("stopping so nothing is half-written", log)
+        with open(node.errlog) as f:
+            self.assertIn("lost the MySQL server", f.read())
+        # The database equals a replay of the chain from genesis...
+        rows = {addr: (int(bal), int(nonce))
+                for _, addr, bal, nonce in mysql_rows(self.server, "coinbit_b", WALLET)}
+        self.assertEqual(rows, replay(node))
+        self.assertEqual(len(mysql_rows(self.server, "coinbit_b", ACTIVE)), after + 1)
+        # ...and a restart finds nothing to repair.
+        tip = node.rpc("getbestblockhash")
+        node.stop()
+        node.start()
+        self.assertEqual(node.rpc("getbestblockhash"), tip)
+        with open(os.path.join(node.netdir, "debug.log")) as f:
+            self.assertNotIn("wallet table rebuilt", f.read())
+        node.stop()
+
+    def test_bad_database_settings(self):
+        d = os.path.join(self.server.dir, "bad")
+        cases = [
+            ("mysql://root:wrong-secret@/x?socket=" + self.server.socket, "cannot connect"),
+            ("mysql://root@/bad-name?socket=" + self.server.socket, "bad MySQL address"),
+            ("mysql://nobody", "bad MySQL address"),
+            ("postgres://u@h/db", "unsupported database"),
+        ]
+        for uri, words in cases:
+            p = subprocess.run([os.path.join(BIN, "coinbitd"), "-regtest", "-datadir=" + d,
+                                "-rpcport=1", "-listen=0", "-db=" + uri],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 1, uri)
+            self.assertIn(words, p.stderr, uri)
+            self.assertNotIn("wrong-secret", p.stderr)
+        with open(os.path.join(d, "regtest", "debug.log")) as f:
+            self.assertNotIn("wrong-secret", f.read())
+        # A database of another network is refused with a clear message.
+        p = subprocess.run([os.path.join(BIN, "coinbit-tool"), "-regtest", "copydb",
+                            os.path.join(d, "empty.db"), self.server.uri("coinbit_net")],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = subprocess.run([os.path.join(BIN, "coinbitd"), "-datadir=" + d, "-rpcport=1",
+                            "-listen=0", "-db=" + self.server.uri("coinbit_net")],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("belongs to network 'regtest', not 'main'", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
