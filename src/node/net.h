@@ -77,6 +77,9 @@ uint16_t cb_net_port(const cb_net *net);
 void cb_net_tip_changed(cb_net *net, const cb_chain_entry *old_tip);
 /* A transaction entered the mempool (from us or from peer `from`, 0 = us). */
 void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32], uint64_t from);
+/* A transaction of a disconnected block is back in the mempool: announced
+ * to every peer again. */
+void cb_net_tx_returned(cb_net *net, const uint8_t txid[32]);
 
 /* Snapshot of the peers. Out: out[0..max). Returns: the number of peers. */
 size_t cb_net_peers(cb_net *net, cb_peer_info *out, size_t max);

@@ -464,6 +464,12 @@ static void on_notfound(cb_peer *p, const uint8_t *payload, size_t len)
         return;
     }
     for (size_t i = 0; i < n; i++) {
+        if (inv[i].type == CB_INV_TX) {
+            /* Gone from its mempool (mined, most likely): another peer's
+             * announcement may ask for it at once. */
+            cb_keymap_remove(p->net->tx_requested, inv[i].hash);
+            continue;
+        }
         if (inv[i].type != CB_INV_BLOCK)
             continue;
         for (size_t j = 0; j < p->ninflight; j++) {

@@ -278,13 +278,11 @@ static void retry_orphan_txs(cb_net *net)
     net->retrying_orphans = false;
 }
 
-void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32], uint64_t from)
+/* Queues txid for every peer (that may already know it, when force). */
+static void announce_tx(cb_net *net, const uint8_t txid[32], bool force)
 {
-    if (!net)
-        return;
-    (void)from;
     for (cb_peer *p = net->peers; p; p = p->next) {
-        if (p->closing || !p->established || cb_peer_knows(p, txid))
+        if (p->closing || !p->established || (!force && cb_peer_knows(p, txid)))
             continue;
         if (p->ntxq == p->captxq) {
             size_t cap = p->captxq ? p->captxq * 2 : 64;
@@ -299,6 +297,22 @@ void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32], uint64_t from)
         memcpy(p->txq[p->ntxq++], txid, 32);
         cb_peer_mark_known(p, txid);
     }
+}
+
+void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32], uint64_t from)
+{
+    (void)from;
+    if (net)
+        announce_tx(net, txid, false);
+}
+
+void cb_net_tx_returned(cb_net *net, const uint8_t txid[32])
+{
+    /* A payment that was in a block we left: peers that heard of it then
+     * may have missed it (it was mined before they fetched it), so it is
+     * announced to all again. */
+    if (net)
+        announce_tx(net, txid, true);
 }
 
 void cb_net_flush_tx(cb_net *net)
@@ -359,19 +373,6 @@ void cb_net_tip_changed(cb_net *net, const cb_chain_entry *old_tip)
             memcpy(inv.hash, tip->hash, 32);
             cb_peer_send(p, "inv", buf, cb_inv_serialize(buf, sizeof buf, &inv, 1));
             cb_peer_mark_known(p, tip->hash);
-        }
-    }
-    /* A reorganisation may have returned payments to the mempool that our
-     * peers never saw: announce the mempool again (each peer's known set
-     * keeps this from repeating what it has). */
-    if (fork != old_tip) {
-        size_t count = cb_mempool_count(net->node->mempool);
-        uint8_t(*ids)[32] = malloc((count ? count : 1) * 32);
-        if (ids) {
-            size_t k = cb_mempool_txids(net->node->mempool, ids, count);
-            for (size_t i = 0; i < k; i++)
-                cb_net_tx_accepted(net, ids[i], 0);
-            free(ids);
         }
     }
     retry_orphan_txs(net);

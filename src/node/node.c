@@ -142,6 +142,17 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
     for (size_t i = 0; i < ev.n; i++)
         if (ev.connected[i] && cb_mempool_block_connected(n->mempool, state, ev.blocks[i]) != CB_OK)
             cb_log(n, "mempool: out of memory updating after a block");
+    /* Payments of blocks we left that are pending again go out anew. */
+    for (size_t i = 0; i < ev.n; i++) {
+        if (ev.connected[i])
+            continue;
+        for (size_t k = 1; k < ev.blocks[i]->ntx; k++) {
+            uint8_t txid[32];
+            cb_tx_txid(txid, &ev.blocks[i]->txs[k]);
+            if (cb_mempool_get(n->mempool, txid, NULL))
+                cb_net_tx_returned(n->net, txid);
+        }
+    }
     if (err == CB_ERR_STORE) {
         /* The store could not record the block (its engine has already
          * retried a lost server): the chain took the block back, but

@@ -491,42 +491,50 @@ static cb_err write_journal_accounts(engine *e, const cb_undo *undo, const cb_ac
     return err;
 }
 
+/* Appends a transaction's columns (txid, sender, recipient, amount, fee,
+ * nonce, time, signature), comma-separated, as both inserts list them. */
+static void tx_columns(engine *e, sqlbuf *q, const cb_tx *t)
+{
+    uint8_t id[32], sid[20];
+    char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
+    cb_tx_txid(id, t);
+    if (cb_tx_is_coinbase(t)) {
+        snprintf(from, sizeof from, "coinbase");
+    } else {
+        cb_tx_sender_id(sid, t);
+        address_of(e->p, from, sid);
+    }
+    address_of(e->p, to, t->recipient);
+    sb_hex(q, id, 32);
+    sb_add(q, ",");
+    sb_str(e, q, from);
+    sb_add(q, ",");
+    sb_str(e, q, to);
+    sb_add(q, ",");
+    sb_u64(q, t->amount);
+    sb_add(q, ",");
+    sb_u64(q, t->fee);
+    sb_add(q, ",");
+    sb_u64(q, t->nonce);
+    sb_add(q, ",");
+    sb_u64(q, t->time);
+    sb_add(q, ",");
+    sb_hex(q, t->sig, 64);
+}
+
 static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
     sqlbuf q = {0};
     cb_err err = CB_OK;
     for (size_t i = 0; err == CB_OK && i < b->ntx; i++) {
         const cb_tx *t = &b->txs[i];
-        uint8_t id[32], sid[20], rawtx[CB_TX_SIZE];
-        char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
-        cb_tx_txid(id, t);
+        uint8_t rawtx[CB_TX_SIZE];
         cb_tx_serialize(rawtx, t);
-        if (cb_tx_is_coinbase(t)) {
-            snprintf(from, sizeof from, "coinbase");
-        } else {
-            cb_tx_sender_id(sid, t);
-            address_of(e->p, from, sid);
-        }
-        address_of(e->p, to, t->recipient);
         sb_add(&q, q.n ? ",("
                        : "INSERT INTO transactions (txid, sender, recipient, amount, fee,"
                          " nonce, time, signature, status, block_hash, height, position,"
                          " raw) VALUES (");
-        sb_hex(&q, id, 32);
-        sb_add(&q, ",");
-        sb_str(e, &q, from);
-        sb_add(&q, ",");
-        sb_str(e, &q, to);
-        sb_add(&q, ",");
-        sb_u64(&q, t->amount);
-        sb_add(&q, ",");
-        sb_u64(&q, t->fee);
-        sb_add(&q, ",");
-        sb_u64(&q, t->nonce);
-        sb_add(&q, ",");
-        sb_u64(&q, t->time);
-        sb_add(&q, ",");
-        sb_hex(&q, t->sig, 64);
+        tx_columns(e, &q, t);
         sb_add(&q, ",'confirmed',");
         sb_hex(&q, hash, 32);
         sb_add(&q, ",");
@@ -900,31 +908,12 @@ static cb_err op_put_pending(engine *e, void *arg)
 {
     tx_arg *a = arg;
     const cb_tx *t = a->tx;
-    uint8_t id[32], sid[20], raw[CB_TX_SIZE];
-    char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
-    cb_tx_txid(id, t);
-    cb_tx_sender_id(sid, t);
-    address_of(e->p, from, sid);
-    address_of(e->p, to, t->recipient);
+    uint8_t raw[CB_TX_SIZE];
     cb_tx_serialize(raw, t);
     sqlbuf q = {0};
     sb_add(&q, "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce, time,"
                " signature, status, seen, raw) VALUES (");
-    sb_hex(&q, id, 32);
-    sb_add(&q, ",");
-    sb_str(e, &q, from);
-    sb_add(&q, ",");
-    sb_str(e, &q, to);
-    sb_add(&q, ",");
-    sb_u64(&q, t->amount);
-    sb_add(&q, ",");
-    sb_u64(&q, t->fee);
-    sb_add(&q, ",");
-    sb_u64(&q, t->nonce);
-    sb_add(&q, ",");
-    sb_u64(&q, t->time);
-    sb_add(&q, ",");
-    sb_hex(&q, t->sig, 64);
+    tx_columns(e, &q, t);
     sb_add(&q, ",'pending',");
     sb_i64(&q, a->now);
     sb_add(&q, ",");

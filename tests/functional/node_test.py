@@ -274,7 +274,8 @@ class ConfigTest(unittest.TestCase):
                 (["-regtest", "-mine"], "-mine needs -mineto"),
                 (["-regtest", "-mineto=Cxyz"], "not a regtest address"),
                 (["-regtest", "-minerimpl=quantum"], "-minerimpl"),
-                (["-regtest", "-db=mysql://u:p@h/db"], "unsupported database"),
+                (["-regtest", "-db=postgres://u:p@h/db"], "unsupported database"),
+                (["-regtest", "-db=mysql://u:p@127.0.0.1:1/db"], "cannot connect to MySQL"),
                 (["stray"], "unexpected argument"),
             ]:
                 p = self.run_d("-datadir=" + d, *args)

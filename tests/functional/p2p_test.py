@@ -112,12 +112,14 @@ class NetTest(unittest.TestCase):
         self.assertGreaterEqual(min(n.rpc("getblockcount") for n in nodes), 56)
         self.assertGreaterEqual(len(sent), 10, errors)
         # Mine on until every payment is in: all mempools empty, one tip.
+        # (Miners that stopped on tips of equal work keep their own, as
+        # Core does, until one more block breaks the tie.)
         for _ in range(20):
+            nodes[0].rpc("generatetoaddress", 1, users[0])
             tip = net.wait_same_tip()
+            time.sleep(0.3)
             if all(n.rpc("getmempoolinfo")["size"] == 0 for n in nodes):
                 break
-            nodes[0].rpc("generatetoaddress", 1, users[0])
-            time.sleep(0.3)
         tip = net.wait_same_tip()
         height = nodes[0].rpc("getblockcount")
         rows = [wallet_rows(n) for n in nodes]
