@@ -149,8 +149,16 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
         for (size_t k = 1; k < ev.blocks[i]->ntx; k++) {
             uint8_t txid[32];
             cb_tx_txid(txid, &ev.blocks[i]->txs[k]);
-            if (cb_mempool_get(n->mempool, txid, NULL))
+            if (cb_mempool_get(n->mempool, txid, NULL)) {
                 cb_net_tx_returned(n->net, txid);
+                continue;
+            }
+            /* No longer valid and not confirmed on the new branch (a row
+             * confirmed there is left as it is): the transactions table
+             * must not call it pending for ever. */
+            if (cb_store_reject_tx(n->store, txid, "invalid after a reorganisation") != CB_OK)
+                cb_log(n, "store: cannot mark a dropped payment: %s",
+                       cb_store_last_error(n->store));
         }
     }
     if (err == CB_ERR_STORE) {

@@ -112,8 +112,10 @@ class NodeTest(unittest.TestCase):
         n = self.node
         alice, bob = self.signup_and_fund()            # blocks 1..3 to alice
         txid = n.rpc("send", "alice", "correct horse", bob, 7)
-        n.rpc("generatetoaddress", 1, alice)           # block 4 confirms the payment
-        self.assertEqual(n.rpc("getaccount", bob)["balance"], 7)
+        # A second payment needs block 3's reward: branch B will not have it.
+        big = n.rpc("send", "alice", "correct horse", bob, 45)
+        n.rpc("generatetoaddress", 1, alice)           # block 4 confirms both
+        self.assertEqual(n.rpc("getaccount", bob)["balance"], 52)
         fork = n.rpc("getblockhash", 2)
         # Branch B from block 2: three blocks, heavier than A's two.
         prev, t = fork, int(time.time()) + 100
@@ -131,6 +133,10 @@ class NodeTest(unittest.TestCase):
         self.assertEqual(n.rpc("getaccount", bob)["balance"], 0)
         self.assertEqual(n.rpc("getaccount", alice)["balance"], 40)
         self.assertIn(txid, n.rpc("getrawmempool"))     # the payment came back
+        # The one B cannot pay for is gone, and says so.
+        self.assertNotIn(big, n.rpc("getrawmempool"))
+        status = {t["txid"]: t["status"] for t in n.rpc("listtransactions", "bob")}
+        self.assertEqual((status[txid], status[big]), ("pending", "rejected"))
         self.assert_state_is_replay()
         # Submitting again, or a block with a wrong merkle root.
         self.assertEqual(n.rpc("submitblock", raw), "duplicate")
