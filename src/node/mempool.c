@@ -283,6 +283,19 @@ static cb_err pull_queue(cb_mempool *m, const uint8_t id[20], cb_tx **pulled, si
     return truncate_queue(m, qi, 0);
 }
 
+typedef struct {
+    const cb_tx *tx;
+    size_t order; /* keeps the sort stable */
+} candidate;
+
+static int by_nonce(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    if (x->tx->nonce != y->tx->nonce)
+        return x->tx->nonce < y->tx->nonce ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
 /* Re-admits the queues of the given accounts against a new state, with
  * `first` (a disconnected block's transactions) offered before them.
  * Whatever no longer fits is dropped: that is the point. */
@@ -302,12 +315,24 @@ static cb_err readmit(cb_mempool *m, const cb_accounts *state, const cb_block *b
         if (err == CB_OK && !senders_only)
             err = pull_queue(m, tx->recipient, &pulled, &n, &cap);
     }
-    if (err == CB_OK && offer_block)
-        for (size_t i = 1; i < b->ntx; i++)
-            (void)admit(m, state, &b->txs[i], true, NULL);
-    if (err == CB_OK)
+    /* The block's payments and the pulled queues go back together in nonce
+     * order: a queue pulled here may hold an older block's payments of the
+     * same sender (a reorganisation returns several blocks). On equal
+     * nonces the block's payment is offered first. */
+    size_t nb = offer_block && b->ntx > 1 ? b->ntx - 1 : 0;
+    candidate *all = err == CB_OK ? malloc((nb + n + 1) * sizeof *all) : NULL;
+    if (err == CB_OK && !all)
+        err = CB_ERR_NOMEM;
+    if (err == CB_OK) {
+        for (size_t i = 0; i < nb; i++)
+            all[i] = (candidate){&b->txs[i + 1], i};
         for (size_t i = 0; i < n; i++)
-            (void)admit(m, state, &pulled[i], true, NULL);
+            all[nb + i] = (candidate){&pulled[i], nb + i};
+        qsort(all, nb + n, sizeof *all, by_nonce);
+        for (size_t i = 0; i < nb + n; i++)
+            (void)admit(m, state, all[i].tx, true, NULL);
+    }
+    free(all);
     free(pulled);
     return err;
 }

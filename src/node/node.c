@@ -135,7 +135,10 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
     /* The mempool follows the final state: disconnected blocks' payments
      * are offered back, then the connected blocks' are taken out. */
     const cb_accounts *state = cb_chain_state(n->chain);
-    for (size_t i = 0; i < ev.n; i++)
+    /* Blocks are disconnected tip first; their payments go back oldest
+     * block first, or a sender's later nonce would arrive before its
+     * earlier one and be refused. */
+    for (size_t i = ev.n; i-- > 0;)
         if (!ev.connected[i] &&
             cb_mempool_block_disconnected(n->mempool, state, ev.blocks[i]) != CB_OK)
             cb_log(n, "mempool: out of memory re-adding a disconnected block");

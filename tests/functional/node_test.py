@@ -148,6 +148,27 @@ class NodeTest(unittest.TestCase):
         self.assertEqual(n.rpc("getaccount", bob)["balance"], 7)
         self.assert_state_is_replay()
 
+    def test_reorg_returns_payments_in_order(self):
+        """Payments of one sender in two blocks that a reorganisation takes
+        away both come back (the older block's first), and confirm."""
+        n = self.node
+        alice, bob = self.signup_and_fund()            # blocks 1..3 to alice
+        p1 = n.rpc("send", "alice", "correct horse", bob, 1)
+        n.rpc("generatetoaddress", 1, alice)           # block 4: nonce 0
+        p2 = n.rpc("send", "alice", "correct horse", bob, 2)
+        n.rpc("generatetoaddress", 1, alice)           # block 5: nonce 1
+        prev, t = n.rpc("getblockhash", 3), int(time.time()) + 100
+        for h in (4, 5, 6):
+            raw, prev = coinbase_block(prev, h, t + h, b"branch B")
+            self.assertIsNone(n.rpc("submitblock", raw))
+        self.assertEqual(n.rpc("getbestblockhash"), prev)
+        self.assertEqual(sorted(n.rpc("getrawmempool")), sorted([p1, p2]))
+        status = {x["txid"]: x["status"] for x in n.rpc("listtransactions", "bob")}
+        self.assertEqual((status[p1], status[p2]), ("pending", "pending"))
+        n.rpc("generatetoaddress", 1, alice)
+        self.assertEqual(n.rpc("getaccount", bob)["balance"], 3)
+        self.assert_state_is_replay()
+
     def test_kill_during_mining_and_send(self):
         n = self.node
         alice, bob = self.signup_and_fund()
