@@ -68,7 +68,7 @@ class Node:
             "-datadir=" + self.datadir, "-rpcport=%d" % self.port, "-port=%d" % self.p2p_port,
             "-bind=127.0.0.1", "-minethreads=1"] + self.extra
 
-    def start(self, wait=True, timeout=30):
+    def start(self, wait=True, timeout=120):
         os.makedirs(self.datadir, exist_ok=True)
         self.errlog = os.path.join(self.datadir, "stderr.log")
         with open(self.errlog, "ab") as err:
@@ -76,7 +76,7 @@ class Node:
         if wait:
             self.wait_ready(timeout)
 
-    def wait_ready(self, timeout=30):
+    def wait_ready(self, timeout=120):
         """Until it answers RPC (a node re-validates its stored chain first)."""
         cookie = os.path.join(self.netdir, ".cookie")
         for _ in range(int(timeout / 0.05)):
