@@ -26,7 +26,15 @@ struct cb_mempool {
     size_t count;
     uint64_t next_seq;
     cb_keycache *keys;
+    cb_mempool_drop_fn on_drop; /* hears what re-admission leaves out */
+    void *drop_ctx;
 };
+
+void cb_mempool_set_drop_fn(cb_mempool *m, cb_mempool_drop_fn fn, void *ctx)
+{
+    m->on_drop = fn;
+    m->drop_ctx = ctx;
+}
 
 cb_mempool *cb_mempool_new(const cb_params *p, size_t max_count, size_t max_bytes, uint64_t seed)
 {
@@ -329,8 +337,26 @@ static cb_err readmit(cb_mempool *m, const cb_accounts *state, const cb_block *b
         for (size_t i = 0; i < n; i++)
             all[nb + i] = (candidate){&pulled[i], nb + i};
         qsort(all, nb + n, sizeof *all, by_nonce);
-        for (size_t i = 0; i < nb + n; i++)
-            (void)admit(m, state, all[i].tx, true, NULL);
+        /* After a connect, the block's own payments leave the pool
+         * because they are confirmed: they are not drops. */
+        cb_keymap *mined = m->on_drop && !offer_block ? cb_keymap_new(32, m->next_seq) : NULL;
+        for (size_t i = 1; mined && i < b->ntx; i++) {
+            uint8_t id[32];
+            cb_tx_txid(id, &b->txs[i]);
+            if (cb_keymap_put(mined, id, 0) != CB_OK)
+                break;
+        }
+        for (size_t i = 0; i < nb + n; i++) {
+            cb_err why = admit(m, state, all[i].tx, true, NULL);
+            uint8_t id[32];
+            uint32_t dummy;
+            if (why == CB_OK || why == CB_ERR_IN_MEMPOOL || !m->on_drop)
+                continue;
+            cb_tx_txid(id, all[i].tx);
+            if (!mined || !cb_keymap_get(mined, id, &dummy))
+                m->on_drop(m->drop_ctx, all[i].tx, why);
+        }
+        cb_keymap_free(mined);
     }
     free(all);
     free(pulled);

@@ -43,6 +43,14 @@ void cb_mempool_free(cb_mempool *m);
 cb_err cb_mempool_add(cb_mempool *m, const cb_accounts *state, const cb_tx *tx,
                       uint8_t txid[32]) CB_WARN_UNUSED;
 
+/* Told of each transaction that re-admission after a block (connected or
+ * disconnected) leaves out, with the rule it now breaks: a payment of a
+ * block we left that the new branch cannot pay for, or a later pending
+ * payment of the same sender. One that the new branch confirmed is among
+ * them too (bad-txns-nonce). */
+typedef void (*cb_mempool_drop_fn)(void *ctx, const cb_tx *tx, cb_err why);
+void cb_mempool_set_drop_fn(cb_mempool *m, cb_mempool_drop_fn fn, void *ctx);
+
 /* After b was connected; `state` is the state with it. */
 cb_err cb_mempool_block_connected(cb_mempool *m, const cb_accounts *state,
                                   const cb_block *b) CB_WARN_UNUSED;

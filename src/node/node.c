@@ -124,6 +124,18 @@ static void give_work(cb_node *n)
     pthread_mutex_unlock(&n->mu);
 }
 
+/* A payment the mempool let go after a block came or went: its row in the
+ * transactions table says so (a row the new branch confirmed stays
+ * confirmed: only pending rows change). */
+static void tx_dropped(void *ctx, const cb_tx *tx, cb_err why)
+{
+    cb_node *n = ctx;
+    uint8_t txid[32];
+    cb_tx_txid(txid, tx);
+    if (cb_store_reject_tx(n->store, txid, cb_err_reason(why)) != CB_OK)
+        cb_log(n, "store: cannot mark a dropped payment: %s", cb_store_last_error(n->store));
+}
+
 cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
 {
     chain_events ev = {NULL, NULL, 0, 0, false};
@@ -152,16 +164,8 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
         for (size_t k = 1; k < ev.blocks[i]->ntx; k++) {
             uint8_t txid[32];
             cb_tx_txid(txid, &ev.blocks[i]->txs[k]);
-            if (cb_mempool_get(n->mempool, txid, NULL)) {
+            if (cb_mempool_get(n->mempool, txid, NULL))
                 cb_net_tx_returned(n->net, txid);
-                continue;
-            }
-            /* No longer valid and not confirmed on the new branch (a row
-             * confirmed there is left as it is): the transactions table
-             * must not call it pending for ever. */
-            if (cb_store_reject_tx(n->store, txid, "invalid after a reorganisation") != CB_OK)
-                cb_log(n, "store: cannot mark a dropped payment: %s",
-                       cb_store_last_error(n->store));
         }
     }
     if (err == CB_ERR_STORE) {
@@ -194,7 +198,10 @@ cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32])
         return err;
     if (cb_store_put_pending_tx(n->store, tx, cb_node_now()) != CB_OK)
         cb_log(n, "store: cannot record a pending transaction: %s", cb_store_last_error(n->store));
-    give_work(n);
+    /* One new template for all the payments this turn of the loop brings
+     * (a relayed burst is many), not one per payment. */
+    if (n->generating)
+        event_active(n->work_ev, 0, 0);
     cb_net_tx_accepted(n->net, txid, 0);
     return CB_OK;
 }
@@ -280,6 +287,13 @@ static void *miner_main(void *arg)
         }
         cb_block_clear(&b);
     }
+}
+
+static void on_new_work(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    give_work(arg);
 }
 
 static void on_found(evutil_socket_t fd, short what, void *arg)
@@ -426,6 +440,7 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
         err = CB_ERR_NOMEM;
         goto fail;
     }
+    cb_mempool_set_drop_fn(n->mempool, tx_dropped, n);
     cb_sig_checker checker = cb_verify_pool_checker(n->pool);
     cb_chain_set_sig_checker(n->chain, &checker);
     cb_load_report report;
@@ -451,10 +466,11 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
         goto fail;
     }
     n->found_ev = event_new(n->base, -1, 0, on_found, n);
+    n->work_ev = event_new(n->base, -1, 0, on_new_work, n);
     n->sig_int = evsignal_new(n->base, SIGINT, on_signal, n);
     n->sig_term = evsignal_new(n->base, SIGTERM, on_signal, n);
-    if (!n->found_ev || !n->sig_int || !n->sig_term || event_add(n->sig_int, NULL) != 0 ||
-        event_add(n->sig_term, NULL) != 0) {
+    if (!n->found_ev || !n->work_ev || !n->sig_int || !n->sig_term ||
+        event_add(n->sig_int, NULL) != 0 || event_add(n->sig_term, NULL) != 0) {
         snprintf(msg, msglen, "cannot set up events");
         err = CB_ERR_NOMEM;
         goto fail;
@@ -511,6 +527,8 @@ void cb_node_free(cb_node *n)
     cb_rpc_stop(n->rpc);
     if (n->found_ev)
         event_free(n->found_ev);
+    if (n->work_ev)
+        event_free(n->work_ev);
     if (n->sig_int)
         event_free(n->sig_int);
     if (n->sig_term)

@@ -77,6 +77,7 @@ struct cb_node {
     cb_block found;         /* a solved block for the loop (under mu) */
     bool have_found;        /* (under mu) */
     struct event *found_ev; /* made active by the miner thread */
+    struct event *work_ev;  /* a new template is due (payments arrived) */
     /* Failed logins per username, to slow down guessing. */
     struct {
         char user[33];

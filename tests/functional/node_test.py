@@ -116,6 +116,7 @@ class NodeTest(unittest.TestCase):
         big = n.rpc("send", "alice", "correct horse", bob, 45)
         n.rpc("generatetoaddress", 1, alice)           # block 4 confirms both
         self.assertEqual(n.rpc("getaccount", bob)["balance"], 52)
+        later = n.rpc("send", "alice", "correct horse", bob, 1)  # pending, after both
         fork = n.rpc("getblockhash", 2)
         # Branch B from block 2: three blocks, heavier than A's two.
         prev, t = fork, int(time.time()) + 100
@@ -133,10 +134,12 @@ class NodeTest(unittest.TestCase):
         self.assertEqual(n.rpc("getaccount", bob)["balance"], 0)
         self.assertEqual(n.rpc("getaccount", alice)["balance"], 40)
         self.assertIn(txid, n.rpc("getrawmempool"))     # the payment came back
-        # The one B cannot pay for is gone, and says so.
-        self.assertNotIn(big, n.rpc("getrawmempool"))
+        # The one B cannot pay for is gone, and so is the later one that
+        # followed it (its nonce now has a gap); the table says so.
+        self.assertEqual(n.rpc("getrawmempool"), [txid])
         status = {t["txid"]: t["status"] for t in n.rpc("listtransactions", "bob")}
-        self.assertEqual((status[txid], status[big]), ("pending", "rejected"))
+        self.assertEqual((status[txid], status[big], status[later]),
+                         ("pending", "rejected", "rejected"))
         self.assert_state_is_replay()
         # Submitting again, or a block with a wrong merkle root.
         self.assertEqual(n.rpc("submitblock", raw), "duplicate")
