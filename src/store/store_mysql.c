@@ -1150,23 +1150,43 @@ static cb_err mysql_replace_user_key(void *h, const cb_user_record *u)
     return with_retry(h, op_write_user, &a);
 }
 
-static cb_err op_list_usernames(engine *e, void *arg)
+/* One page of usernames in (created, username) order after the last one
+ * seen, so a walk over any number of users holds one page at a time. */
+typedef struct {
+    char names[256][33];
+    int64_t created[256];
+    size_t n;
+    bool started;
+    int64_t after_created;
+    char after_name[33];
+} user_page;
+
+static cb_err op_user_page(engine *e, void *arg)
 {
-    char(*names)[33] = ((void **)arg)[0];
-    size_t *n = ((void **)arg)[1], max = *(size_t *)((void **)arg)[2];
+    user_page *pg = arg;
     sqlbuf q = {0};
     cb_err err;
-    *n = 0;
-    sb_add(&q, "SELECT username FROM users ORDER BY created, username");
+    pg->n = 0;
+    sb_add(&q, "SELECT username, created FROM users");
+    if (pg->started) {
+        sb_add(&q, " WHERE created > ");
+        sb_i64(&q, pg->after_created);
+        sb_add(&q, " OR (created = ");
+        sb_i64(&q, pg->after_created);
+        sb_add(&q, " AND username > ");
+        sb_str(e, &q, pg->after_name);
+        sb_add(&q, ")");
+    }
+    sb_add(&q, " ORDER BY created, username LIMIT 256");
     MYSQL_RES *res = select_rows(e, &q, &err);
     sb_free(&q);
     if (!res)
         return err;
     MYSQL_ROW row;
-    while (*n < max && (row = mysql_fetch_row(res)) != NULL) {
+    while (pg->n < 256 && (row = mysql_fetch_row(res)) != NULL) {
         unsigned long *lens = mysql_fetch_lengths(res);
-        if (col_text(names[*n], 33, row[0], lens[0]))
-            (*n)++;
+        if (col_text(pg->names[pg->n], 33, row[0], lens[0]) && col_i64(row[1], &pg->created[pg->n]))
+            pg->n++;
     }
     mysql_free_result(res);
     return CB_OK;
@@ -1174,19 +1194,25 @@ static cb_err op_list_usernames(engine *e, void *arg)
 
 static cb_err mysql_foreach_user(void *h, cb_store_user_fn fn, void *ctx)
 {
-    size_t max = 100000, n = 0;
-    char(*names)[33] = calloc(max, 33);
-    if (!names)
+    user_page *pg = calloc(1, sizeof *pg);
+    if (!pg)
         return CB_ERR_NOMEM;
-    void *args[3] = {names, &n, &max};
-    cb_err err = with_retry(h, op_list_usernames, args);
-    for (size_t i = 0; err == CB_OK && i < n; i++) {
-        cb_user_record u;
-        err = mysql_get_user(h, names[i], &u);
-        if (err == CB_OK)
-            err = fn(ctx, &u);
-    }
-    free(names);
+    cb_err err;
+    do {
+        err = with_retry(h, op_user_page, pg);
+        for (size_t i = 0; err == CB_OK && i < pg->n; i++) {
+            cb_user_record u;
+            err = mysql_get_user(h, pg->names[i], &u);
+            if (err == CB_OK)
+                err = fn(ctx, &u);
+        }
+        if (pg->n) {
+            pg->started = true;
+            pg->after_created = pg->created[pg->n - 1];
+            memcpy(pg->after_name, pg->names[pg->n - 1], 33);
+        }
+    } while (err == CB_OK && pg->n == 256);
+    free(pg);
     return err;
 }
 
