@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "core/pow.h"
 #include "node/net_internal.h"
 
 #define STALLS_BEFORE_DROP 3
@@ -157,10 +158,22 @@ bool cb_net_process_block(cb_peer *p, const cb_block *b)
     uint8_t hash[32];
     cb_header_hash(hash, &b->header);
     cb_peer_mark_known(p, hash);
+    uint32_t asked_of;
+    bool requested = cb_keymap_get(net->requested, hash, &asked_of) && asked_of == (uint32_t)p->id;
     cb_net_block_received(net, hash);
     const cb_chain_entry *e = cb_chain_lookup(net->node->chain, hash);
     if (e && (e->status & CB_ENTRY_HAVE_DATA))
         return true; /* a copy we already hold */
+    /* A block nobody asked for is stored only if it would be our new tip
+     * (as Core): else a peer could fill the store with cheap side blocks. */
+    const cb_chain_entry *prev = cb_chain_lookup(net->node->chain, b->header.prev);
+    if (!requested && prev) {
+        cb_u256 proof, work;
+        cb_pow_work(&proof, b->header.bits);
+        cb_u256_add(&work, &prev->work, &proof);
+        if (cb_u256_cmp(&work, &cb_chain_tip(net->node->chain)->work) <= 0)
+            return true;
+    }
     size_t bad = CB_NO_TX;
     cb_err err = cb_node_submit_block(net->node, b, &bad);
     if (err == CB_OK) {
