@@ -220,6 +220,18 @@ class LocalNet:
                              [(n.rpc("getblockcount"), n.rpc("getbestblockhash")[:12])
                               for n in nodes])
 
+    def wait_same_mempool(self, timeout=60, nodes=None):
+        """Until every node holds the same payments (Core's sync_mempools):
+        a payment is announced on the next relay tick, not at once."""
+        nodes = nodes if nodes is not None else self.nodes
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            pools = [sorted(n.rpc("getrawmempool")) for n in nodes]
+            if all(p == pools[0] for p in pools):
+                return pools[0]
+            time.sleep(0.05)
+        raise AssertionError("mempools did not converge: %s" % [len(p) for p in pools])
+
     def stop(self):
         for node in self.nodes:
             if node.running():

@@ -36,6 +36,7 @@
     X(CB_ERR_THREAD, 21, "no-thread", "a thread could not be started")                             \
     X(CB_ERR_STORE, 22, "store-error", "the database failed or holds data it should not")          \
     X(CB_ERR_BAD_PASSWORD, 23, "bad-password", "wrong username or password")                       \
+    X(CB_ERR_BUSY, 24, "busy", "too much work is already waiting: try again later")                \
     /* Transaction rules (SPEC section 3). */                                                      \
     X(CB_ERR_TX_VERSION, 40, "bad-txns-version", "transaction version is not 1")                   \
     X(CB_ERR_TX_AMOUNT, 41, "bad-txns-amount", "transaction amount must be positive")              \

@@ -206,32 +206,125 @@ cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32])
     return CB_OK;
 }
 
-cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count, uint8_t (*hashes)[32])
+/* generatetoaddress as a chain of jobs: each block's template is built on
+ * the loop, its nonces are searched on a worker, and the found block is
+ * submitted back on the loop, so peers and RPC clients are served between
+ * blocks and during each search. */
+typedef struct {
+    cb_node *n;
+    uint8_t to[20];
+    unsigned count, made;
+    uint8_t (*hashes)[32];
+    cb_block b;        /* the block being searched (owned by the job) */
+    uint8_t prev[32];  /* the tip it was built on */
+    cb_err search_err; /* the worker's verdict */
+    uint64_t extra;    /* the worker's own extra nonces */
+    cb_generate_done_fn done;
+    void *ctx;
+} generate_job;
+
+static void generate_work(void *arg)
 {
-    cb_search_opts opts = {n->cfg.minerimpl, n->cfg.minethreads, NULL};
-    for (unsigned i = 0; i < count; i++) {
-        cb_block b;
-        cb_err err = cb_template_build(n->chain, n->mempool, to, cb_node_now(), ++n->extra_nonce,
-                                       CB_MAX_BLOCK_TXS, &b);
+    generate_job *g = arg;
+    cb_search_opts opts = {g->n->cfg.minerimpl, g->n->cfg.minethreads, &g->n->jobs_stop};
+    uint64_t hashes = 0;
+    cb_err err;
+    while ((err = cb_pow_search(g->n->cfg.params, &g->b.header, &opts, &hashes)) ==
+           CB_ERR_NOT_FOUND) {
+        /* 2^32 nonces spent: another extra nonce, another merkle root.
+         * The top bits keep these apart from the loop's extra nonces. */
+        err = cb_template_set_extra_nonce(&g->b, (3ull << 62) | ++g->extra);
         if (err != CB_OK)
-            return err;
-        uint64_t hashes_done = 0;
-        while ((err = cb_pow_search(n->cfg.params, &b.header, &opts, &hashes_done)) ==
-               CB_ERR_NOT_FOUND) {
-            err = cb_template_set_extra_nonce(&b, ++n->extra_nonce);
-            if (err != CB_OK)
-                break;
-        }
-        size_t bad;
-        if (err == CB_OK)
-            err = cb_node_submit_block(n, &b, &bad);
-        if (err == CB_OK)
-            cb_header_hash(hashes[i], &b.header);
-        cb_block_clear(&b);
-        if (err != CB_OK)
-            return err;
+            break;
     }
-    return CB_OK;
+    g->search_err = err;
+}
+
+static void generate_end(generate_job *g, cb_err err)
+{
+    g->done(g->ctx, err, g->hashes, g->made);
+    cb_block_clear(&g->b);
+    free(g->hashes);
+    free(g);
+}
+
+static void generate_done(void *arg, bool cancelled);
+
+/* Builds the next block on the current tip and hands it to a worker.
+ * Returns: CB_OK, or the error of the template or the queue. */
+static cb_err generate_start(generate_job *g)
+{
+    cb_node *n = g->n;
+    cb_block_clear(&g->b);
+    cb_err err = cb_template_build(n->chain, n->mempool, g->to, cb_node_now(), ++n->extra_nonce,
+                                   CB_MAX_BLOCK_TXS, &g->b);
+    if (err != CB_OK)
+        return err;
+    memcpy(g->prev, cb_chain_tip(n->chain)->hash, 32);
+    return cb_jobs_submit(n->jobs, generate_work, generate_done, g);
+}
+
+static void generate_next(generate_job *g)
+{
+    cb_err err = g->made == g->count ? CB_OK : generate_start(g);
+    if (g->made == g->count || err != CB_OK)
+        generate_end(g, err);
+}
+
+static void generate_done(void *arg, bool cancelled)
+{
+    generate_job *g = arg;
+    cb_node *n = g->n;
+    if (cancelled) {
+        generate_end(g, CB_ERR_CANCELLED);
+        return;
+    }
+    if (g->search_err != CB_OK) {
+        generate_end(g, g->search_err);
+        return;
+    }
+    if (memcmp(g->prev, cb_chain_tip(n->chain)->hash, 32) != 0) {
+        /* Another block came first (a peer's, the miner's, another
+         * generate call's): this one would only start a side branch. */
+        generate_next(g);
+        return;
+    }
+    size_t bad;
+    cb_err err = cb_node_submit_block(n, &g->b, &bad);
+    if (err != CB_OK) {
+        generate_end(g, err);
+        return;
+    }
+    cb_header_hash(g->hashes[g->made++], &g->b.header);
+    generate_next(g);
+}
+
+cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count, cb_generate_done_fn done,
+                        void *ctx)
+{
+    if (count == 0)
+        return CB_ERR_ARG;
+    generate_job *g = calloc(1, sizeof *g);
+    if (!g)
+        return CB_ERR_NOMEM;
+    g->hashes = malloc((count ? count : 1) * sizeof *g->hashes);
+    if (!g->hashes) {
+        free(g);
+        return CB_ERR_NOMEM;
+    }
+    g->n = n;
+    memcpy(g->to, to, 20);
+    g->count = count;
+    g->done = done;
+    g->ctx = ctx;
+    cb_block_init(&g->b);
+    cb_err err = generate_start(g);
+    if (err != CB_OK) {
+        cb_block_clear(&g->b);
+        free(g->hashes);
+        free(g);
+    }
+    return err;
 }
 
 static void *miner_main(void *arg)
@@ -465,6 +558,13 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
         err = CB_ERR_NOMEM;
         goto fail;
     }
+    /* Two workers: a long generatetoaddress leaves room for a login. */
+    n->jobs = cb_jobs_new(n->base, 2, 64);
+    if (!n->jobs) {
+        snprintf(msg, msglen, "cannot start the worker threads");
+        err = CB_ERR_THREAD;
+        goto fail;
+    }
     n->found_ev = event_new(n->base, -1, 0, on_found, n);
     n->work_ev = event_new(n->base, -1, 0, on_new_work, n);
     n->sig_int = evsignal_new(n->base, SIGINT, on_signal, n);
@@ -523,6 +623,10 @@ void cb_node_free(cb_node *n)
         pthread_mutex_unlock(&n->mu);
         pthread_join(n->miner, NULL);
     }
+    /* Jobs end before the state they finish on goes: a running search is
+     * stopped, and each unfinished job is let go. */
+    atomic_store(&n->jobs_stop, 1);
+    cb_jobs_free(n->jobs);
     cb_net_free(n->net);
     cb_rpc_stop(n->rpc);
     if (n->found_ev)

@@ -17,6 +17,7 @@
 #include "crypto/key.h"
 #include "crypto/sha256d_scan.h"
 #include "node/chainstore.h"
+#include "node/jobs.h"
 #include "node/mempool.h"
 #include "node/net.h"
 #include "node/users.h"
@@ -84,6 +85,9 @@ struct cb_node {
         unsigned fails;
         int64_t until;
     } login_fail[64];
+    /* Work off the loop (password hashes, generatetoaddress searches). */
+    cb_jobs *jobs;
+    atomic_int jobs_stop; /* set at shutdown: running searches end */
     uint64_t extra_nonce;
     uint64_t hashes_done;
     double hashrate;
@@ -118,10 +122,21 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WA
  * Out: txid. Returns: as cb_mempool_add, or CB_ERR_STORE. */
 cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32]) CB_WARN_UNUSED;
 
-/* Mines `count` blocks to `to` on the calling (loop) thread.
- * Out: hashes[count] of the blocks. Returns: CB_OK or the first error. */
-cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count,
-                        uint8_t (*hashes)[32]) CB_WARN_UNUSED;
+/* The end of a cb_node_generate: err is CB_OK when all `count` blocks
+ * were mined, else the first error (CB_ERR_CANCELLED when the node
+ * stopped first); hashes[made] of the blocks mined, valid during the call. */
+typedef void (*cb_generate_done_fn)(void *ctx, cb_err err, const uint8_t (*hashes)[32],
+                                    unsigned made);
+
+/* Mines `count` blocks to `to`, one after another on the tip: templates
+ * are built and blocks submitted on the loop, nonces searched on a worker,
+ * so the loop keeps serving meanwhile. `done` is called once, on the loop
+ * thread, never from inside this call.
+ * Returns: CB_OK (started), CB_ERR_ARG (count is 0), CB_ERR_BUSY (too
+ * many jobs waiting), CB_ERR_NOMEM, or a template's error; on error
+ * `done` is not called. */
+cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count, cb_generate_done_fn done,
+                        void *ctx) CB_WARN_UNUSED;
 
 /* Turns continuous mining on (to the configured address) or off.
  * Returns: CB_OK, CB_ERR_ARG (no address to mine to) or CB_ERR_THREAD. */

@@ -23,6 +23,7 @@ struct cb_rpc_server {
     char cookie_path[PATH_MAX + 16];
     char auth[512]; /* "user:password" expected */
     char auth2[512];
+    struct rpc_request *requests; /* waiting for a reply */
 };
 
 static void reply(struct evhttp_request *req, int status, json_t *body)
@@ -67,13 +68,54 @@ static json_t *response(json_t *id, bool v2, json_t *result, json_t *error)
     return r;
 }
 
-json_t *cb_rpc_handle(cb_node *n, json_t *request, int *http_status)
+/* One HTTP request on its way to a reply: a single call or a batch, some
+ * of whose calls may finish later, on the loop thread. The reply goes out
+ * when the last call finishes. The server keeps a list of these, so a
+ * request that outlives the server (a job still running at shutdown) is
+ * let go without a reply. */
+typedef struct rpc_request {
+    cb_rpc_server *server;       /* NULL once the server has stopped */
+    struct evhttp_request *http; /* NULL once the server has stopped */
+    json_t *out;                 /* the batch's array, or the single response */
+    bool batch;
+    int status;
+    size_t waiting; /* calls not finished, plus one while dispatching */
+    char method[48];
+    struct rpc_request *prev, *next;
+} rpc_request;
+
+struct cb_rpc_call {
+    rpc_request *r;
+    size_t index; /* its slot in a batch */
+    json_t *id;
+    bool v2;
+};
+
+static void request_release(rpc_request *r);
+
+/* Stores one response (a new reference) in its place in the request. */
+static void request_put(rpc_request *r, size_t index, json_t *resp, int status)
 {
-    *http_status = 200;
+    if (r->batch) {
+        json_array_set_new(r->out, index, resp);
+    } else {
+        json_decref(r->out);
+        r->out = resp;
+        r->status = status;
+    }
+}
+
+/* Runs one request object through the method table. Out: the response is
+ * put in r (now, or when an asynchronous method finishes). */
+static void dispatch(rpc_request *r, size_t index, json_t *request)
+{
+    cb_node *n = r->server->node;
     if (!json_is_object(request)) {
-        *http_status = 400;
-        return response(NULL, false, NULL,
-                        error_object(CB_RPC_INVALID_REQUEST, "Invalid Request object"));
+        request_put(r, index,
+                    response(NULL, false, NULL,
+                             error_object(CB_RPC_INVALID_REQUEST, "Invalid Request object")),
+                    400);
+        return;
     }
     json_t *id = json_object_get(request, "id");
     json_t *ver = json_object_get(request, "jsonrpc");
@@ -81,37 +123,107 @@ json_t *cb_rpc_handle(cb_node *n, json_t *request, int *http_status)
     json_t *method = json_object_get(request, "method");
     json_t *params = json_object_get(request, "params");
     if (!json_is_string(method)) {
-        *http_status = 400;
-        return response(id, v2, NULL,
-                        error_object(CB_RPC_INVALID_REQUEST, "Method must be a string"));
+        request_put(
+            r, index,
+            response(id, v2, NULL, error_object(CB_RPC_INVALID_REQUEST, "Method must be a string")),
+            400);
+        return;
     }
+    if (!r->batch)
+        snprintf(r->method, sizeof r->method, "%s", json_string_value(method));
     json_t *args = NULL;
     if (!params || json_is_null(params))
         args = json_array();
     else if (json_is_array(params))
         args = json_incref(params);
     else {
-        *http_status = v2 ? 200 : 500;
-        return response(id, v2, NULL,
-                        error_object(CB_RPC_INVALID_REQUEST, "Params must be an array"));
+        request_put(
+            r, index,
+            response(id, v2, NULL, error_object(CB_RPC_INVALID_REQUEST, "Params must be an array")),
+            v2 ? 200 : 500);
+        return;
     }
     const char *name = json_string_value(method);
-    for (const cb_rpc_method *m = cb_rpc_methods(); m->name; m++) {
-        if (strcmp(m->name, name) != 0)
-            continue;
-        cb_rpc_error err = {0, ""};
-        json_t *result = m->fn(n, args, &err);
+    const cb_rpc_method *m = cb_rpc_methods();
+    while (m->name && strcmp(m->name, name) != 0)
+        m++;
+    if (!m->name) {
         json_decref(args);
-        if (!result) {
-            /* Core answers errors with HTTP 500 in 1.0, 200 in 2.0. */
-            *http_status = v2 ? 200 : 500;
-            return response(id, v2, NULL, error_object(err.code, err.message));
-        }
-        return response(id, v2, result, NULL);
+        request_put(
+            r, index,
+            response(id, v2, NULL, error_object(CB_RPC_METHOD_NOT_FOUND, "Method not found")),
+            v2 ? 200 : 404);
+        return;
     }
+    cb_rpc_error err = {0, ""};
+    if (m->afn) {
+        cb_rpc_call *call = malloc(sizeof *call);
+        if (!call) {
+            json_decref(args);
+            request_put(r, index,
+                        response(id, v2, NULL, error_object(CB_RPC_MISC_ERROR, "out of memory")),
+                        500);
+            return;
+        }
+        call->r = r;
+        call->index = index;
+        call->id = json_incref(id ? id : json_null());
+        call->v2 = v2;
+        r->waiting++;
+        bool started = m->afn(n, args, call, &err);
+        json_decref(args);
+        if (!started)
+            cb_rpc_call_finish(call, NULL, &err);
+        return;
+    }
+    json_t *result = m->fn(n, args, &err);
     json_decref(args);
-    *http_status = v2 ? 200 : 404;
-    return response(id, v2, NULL, error_object(CB_RPC_METHOD_NOT_FOUND, "Method not found"));
+    if (!result) {
+        /* Core answers errors with HTTP 500 in 1.0, 200 in 2.0. */
+        request_put(r, index, response(id, v2, NULL, error_object(err.code, err.message)),
+                    v2 ? 200 : 500);
+        return;
+    }
+    request_put(r, index, response(id, v2, result, NULL), 200);
+}
+
+void cb_rpc_call_finish(cb_rpc_call *call, json_t *result, const cb_rpc_error *err)
+{
+    rpc_request *r = call->r;
+    json_t *resp;
+    int status = 200;
+    if (result) {
+        resp = response(call->id, call->v2, result, NULL);
+    } else {
+        resp = response(call->id, call->v2, NULL, error_object(err->code, err->message));
+        status = call->v2 ? 200 : 500;
+    }
+    request_put(r, call->index, resp, status);
+    json_decref(call->id);
+    free(call);
+    request_release(r);
+}
+
+/* Drops one hold on r; the last sends the reply (when anyone is left to
+ * take it) and frees r. */
+static void request_release(rpc_request *r)
+{
+    if (--r->waiting > 0)
+        return;
+    if (r->server) {
+        if (!r->batch)
+            cb_log_debug(r->server->node, "RPC %s -> %d", r->method[0] ? r->method : "?",
+                         r->status);
+        reply(r->http, r->status, r->out);
+        if (r->prev)
+            r->prev->next = r->next;
+        else
+            r->server->requests = r->next;
+        if (r->next)
+            r->next->prev = r->prev;
+    }
+    json_decref(r->out);
+    free(r);
 }
 
 /* Decodes standard base64 into out (cap bytes, NUL added).
@@ -184,27 +296,39 @@ static void on_request(struct evhttp_request *req, void *arg)
         json_decref(r);
         return;
     }
-    int status = 200;
-    json_t *out;
+    rpc_request *r = calloc(1, sizeof *r);
+    if (!r) {
+        json_decref(request);
+        reply(req, 503, NULL);
+        return;
+    }
+    r->server = s;
+    r->http = req;
+    r->status = 200;
+    r->waiting = 1;
+    r->next = s->requests;
+    if (r->next)
+        r->next->prev = r;
+    s->requests = r;
     if (json_is_array(request)) {
-        /* A batch: one response each, HTTP 200. */
-        out = json_array();
+        /* A batch: one response each, in order, HTTP 200. */
+        r->batch = true;
+        r->out = json_array();
         size_t i;
         json_t *one;
         json_array_foreach(request, i, one)
         {
-            int ignored;
-            json_array_append_new(out, cb_rpc_handle(s->node, one, &ignored));
+            json_array_append_new(r->out, json_null());
+        }
+        json_array_foreach(request, i, one)
+        {
+            dispatch(r, i, one);
         }
     } else {
-        out = cb_rpc_handle(s->node, request, &status);
-        json_t *method = json_object_get(request, "method");
-        cb_log_debug(s->node, "RPC %s -> %d",
-                     json_is_string(method) ? json_string_value(method) : "?", status);
+        dispatch(r, 0, request);
     }
-    reply(req, status, out);
-    json_decref(out);
     json_decref(request);
+    request_release(r);
 }
 
 static cb_err write_cookie(cb_rpc_server *s, char *msg, size_t msglen)
@@ -276,6 +400,12 @@ void cb_rpc_stop(cb_rpc_server *s)
 {
     if (!s)
         return;
+    /* Requests still waiting for a job lose their connection with the
+     * server; the job's finish then frees them. */
+    for (struct rpc_request *r = s->requests; r; r = r->next) {
+        r->server = NULL;
+        r->http = NULL;
+    }
     if (s->http)
         evhttp_free(s->http);
     if (s->cookie_path[0])

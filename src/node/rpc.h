@@ -44,11 +44,28 @@ typedef struct {
  * (a new reference), or NULL with *err set. */
 typedef json_t *(*cb_rpc_fn)(cb_node *n, json_t *params, cb_rpc_error *err);
 
+/* A call whose reply comes later, from the loop thread. */
+typedef struct cb_rpc_call cb_rpc_call;
+
+/* An asynchronous method, for work that would hold the event loop (a
+ * password hash, mining): it checks params and starts the work.
+ * Returns: true when started (the method then owns `call` and ends it
+ * with exactly one cb_rpc_call_finish), or false with *err set (the
+ * server answers with it; `call` is not the method's). */
+typedef bool (*cb_rpc_async_fn)(cb_node *n, json_t *params, cb_rpc_call *call, cb_rpc_error *err);
+
+/* Ends a call: result (a new reference, taken over) or, when NULL, *err.
+ * Frees `call`; the HTTP reply goes out with the last call of its request
+ * (or not at all when the server has stopped). Loop thread. */
+void cb_rpc_call_finish(cb_rpc_call *call, json_t *result, const cb_rpc_error *err);
+
+/* A method: exactly one of fn and afn is set. */
 typedef struct {
     const char *name;
     const char *args; /* for help: "height", "address count", ... */
     const char *about;
     cb_rpc_fn fn;
+    cb_rpc_async_fn afn;
 } cb_rpc_method;
 
 /* Parameter i as an amount in CB (a JSON number or a string, at most 8
@@ -74,14 +91,15 @@ json_t *cb_rpc_setban(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_listbanned(cb_node *n, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_clearbanned(cb_node *n, json_t *p, cb_rpc_error *e);
 
-/* The user methods (rpc_users.c), for the method table. */
-json_t *cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_error *e);
+/* The user methods (rpc_users.c), for the method table. Those that check
+ * a password hash it on a worker thread. */
+bool cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
+bool cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
 json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e);
+bool cb_rpc_send(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
 json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_error *e);
+bool cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
+bool cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
 
 /* The method table, ending with a NULL name. */
 const cb_rpc_method *cb_rpc_methods(void);
@@ -90,11 +108,8 @@ const cb_rpc_method *cb_rpc_methods(void);
  * Returns: CB_OK or CB_ERR_ARG (with msg) when the port cannot be bound. */
 cb_err cb_rpc_start(cb_rpc_server **out, cb_node *n, char *msg, size_t msglen) CB_WARN_UNUSED;
 
-/* Stops listening and removes the cookie; NULL is fine. */
+/* Stops listening and removes the cookie; NULL is fine. Calls still
+ * running finish later without a reply. */
 void cb_rpc_stop(cb_rpc_server *s);
-
-/* Runs one parsed request object through the method table.
- * Returns: the response object (a new reference); *http_status for it. */
-json_t *cb_rpc_handle(cb_node *n, json_t *request, int *http_status);
 
 #endif

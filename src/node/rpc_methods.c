@@ -534,25 +534,44 @@ static json_t *m_submitblock(cb_node *n, json_t *p, cb_rpc_error *e)
     return json_string(err == CB_ERR_DUPLICATE ? "duplicate" : cb_err_reason(err));
 }
 
-static json_t *m_generatetoaddress(cb_node *n, json_t *p, cb_rpc_error *e)
+static void generated(void *ctx, cb_err err, const uint8_t (*hashes)[32], unsigned made)
+{
+    cb_rpc_call *call = ctx;
+    cb_rpc_error e = {0, ""};
+    if (err != CB_OK) {
+        cb_rpc_fail(&e, CB_RPC_MISC_ERROR, "mining failed after %u blocks: %s", made,
+                    cb_strerror(err));
+        cb_rpc_call_finish(call, NULL, &e);
+        return;
+    }
+    json_t *a = json_array();
+    for (unsigned i = 0; i < made; i++)
+        json_array_append_new(a, hash_json(hashes[i]));
+    cb_rpc_call_finish(call, a, NULL);
+}
+
+/* Mines on a worker, block by block, and answers when all are in. */
+static bool m_generatetoaddress(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
     uint64_t count;
     uint8_t to[20];
     if (!cb_rpc_arg_count(p, 2, 3, e) || !cb_rpc_arg_uint(p, 0, 1000, &count, e) ||
         !arg_address(n, p, 1, to, e))
-        return NULL;
-    uint8_t(*hashes)[32] = malloc((count ? count : 1) * sizeof *hashes);
-    if (!hashes)
-        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
-    cb_err err = cb_node_generate(n, to, (unsigned)count, hashes);
-    json_t *a = NULL;
-    if (err == CB_OK) {
-        a = json_array();
-        for (uint64_t i = 0; i < count; i++)
-            json_array_append_new(a, hash_json(hashes[i]));
+        return false;
+    if (count == 0) {
+        cb_rpc_call_finish(call, json_array(), NULL);
+        return true;
     }
-    free(hashes);
-    return a ? a : cb_rpc_fail(e, CB_RPC_MISC_ERROR, "mining failed: %s", cb_strerror(err));
+    cb_err err = cb_node_generate(n, to, (unsigned)count, generated, call);
+    if (err == CB_ERR_BUSY) {
+        cb_rpc_fail(e, CB_RPC_MISC_ERROR, "the node is busy with other long calls: try again");
+        return false;
+    }
+    if (err != CB_OK) {
+        cb_rpc_fail(e, CB_RPC_MISC_ERROR, "mining failed: %s", cb_strerror(err));
+        return false;
+    }
+    return true;
 }
 
 static json_t *m_setgenerate(cb_node *n, json_t *p, cb_rpc_error *e)
@@ -623,58 +642,61 @@ static json_t *m_help(cb_node *n, json_t *p, cb_rpc_error *e)
 }
 
 static const cb_rpc_method METHODS[] = {
-    {"getblockchaininfo", "", "state of the chain", m_getblockchaininfo},
-    {"getblockcount", "", "height of the best chain", m_getblockcount},
-    {"getbestblockhash", "", "hash of the tip", m_getbestblockhash},
-    {"getblockhash", "height", "hash of the block at a height of the best chain", m_getblockhash},
-    {"getblockheader", "\"hash\" ( verbose )", "a header, as JSON or hex", m_getblockheader},
+    {"getblockchaininfo", "", "state of the chain", m_getblockchaininfo, NULL},
+    {"getblockcount", "", "height of the best chain", m_getblockcount, NULL},
+    {"getbestblockhash", "", "hash of the tip", m_getbestblockhash, NULL},
+    {"getblockhash", "height", "hash of the block at a height of the best chain", m_getblockhash,
+     NULL},
+    {"getblockheader", "\"hash\" ( verbose )", "a header, as JSON or hex", m_getblockheader, NULL},
     {"getblock", "\"hash\" ( verbosity )", "a block: 0 hex, 1 JSON with txids, 2 with txs",
-     m_getblock},
-    {"getchaintips", "", "every branch tip the node knows, with its status", m_getchaintips},
+     m_getblock, NULL},
+    {"getchaintips", "", "every branch tip the node knows, with its status", m_getchaintips, NULL},
     {"getrawtransaction", "\"txid\"", "a transaction from the mempool or the best chain",
-     m_getrawtransaction},
+     m_getrawtransaction, NULL},
     {"sendrawtransaction", "\"hex\"", "submit a signed transaction; returns its txid",
-     m_sendrawtransaction},
-    {"submitblock", "\"hex\"", "submit a block; null when accepted, else the reason",
-     m_submitblock},
-    {"getmempoolinfo", "", "size of the mempool", m_getmempoolinfo},
-    {"getrawmempool", "", "txids waiting in the mempool", m_getrawmempool},
+     m_sendrawtransaction, NULL},
+    {"submitblock", "\"hex\"", "submit a block; null when accepted, else the reason", m_submitblock,
+     NULL},
+    {"getmempoolinfo", "", "size of the mempool", m_getmempoolinfo, NULL},
+    {"getrawmempool", "", "txids waiting in the mempool", m_getrawmempool, NULL},
     {"verifymempool", "", "each pending transaction checked again: signature and balance",
-     m_verifymempool},
-    {"getmininginfo", "", "mining state", m_getmininginfo},
-    {"generatetoaddress", "nblocks \"address\"", "mine blocks now, paying address",
+     m_verifymempool, NULL},
+    {"getmininginfo", "", "mining state", m_getmininginfo, NULL},
+    {"generatetoaddress", "nblocks \"address\"", "mine blocks now, paying address", NULL,
      m_generatetoaddress},
     {"setgenerate", "generate ( threads )", "continuous mining on or off (to -mineto)",
-     m_setgenerate},
-    {"getaccount", "\"address\"", "balance, nonce and pending payments of an address",
-     m_getaccount},
-    {"validateaddress", "\"address\"", "whether an address is valid here", m_validateaddress},
+     m_setgenerate, NULL},
+    {"getaccount", "\"address\"", "balance, nonce and pending payments of an address", m_getaccount,
+     NULL},
+    {"validateaddress", "\"address\"", "whether an address is valid here", m_validateaddress, NULL},
     {"createuser", "\"name\" \"email\" \"username\" \"password\"",
-     "sign up: a user with a new key pair", cb_rpc_createuser},
-    {"checklogin", "\"username\" \"password\"", "whether the password is right", cb_rpc_checklogin},
+     "sign up: a user with a new key pair", NULL, cb_rpc_createuser},
+    {"checklogin", "\"username\" \"password\"", "whether the password is right", NULL,
+     cb_rpc_checklogin},
     {"getwalletinfo", "\"username\"", "a user's address, balance, pending and transactions",
-     cb_rpc_getwalletinfo},
+     cb_rpc_getwalletinfo, NULL},
     {"listtransactions", "\"username\" ( count )",
-     "a user's transactions, newest first, with status and depth", cb_rpc_listtransactions},
+     "a user's transactions, newest first, with status and depth", cb_rpc_listtransactions, NULL},
     {"send", "\"username\" \"password\" \"to\" amount ( fee )",
-     "pay a username of this node or an address; returns the txid", cb_rpc_send},
-    {"exportkey", "\"username\" \"password\"", "the user's private key as WIF", cb_rpc_exportkey},
+     "pay a username of this node or an address; returns the txid", NULL, cb_rpc_send},
+    {"exportkey", "\"username\" \"password\"", "the user's private key as WIF", NULL,
+     cb_rpc_exportkey},
     {"importkey", "\"username\" \"password\" \"wif\"", "replace the user's key with a WIF key",
-     cb_rpc_importkey},
-    {"getpeerinfo", "", "every connected peer", cb_rpc_getpeerinfo},
-    {"getconnectioncount", "", "number of peers", cb_rpc_getconnectioncount},
-    {"getnetworkinfo", "", "P2P state: version, port, connections", cb_rpc_getnetworkinfo},
+     NULL, cb_rpc_importkey},
+    {"getpeerinfo", "", "every connected peer", cb_rpc_getpeerinfo, NULL},
+    {"getconnectioncount", "", "number of peers", cb_rpc_getconnectioncount, NULL},
+    {"getnetworkinfo", "", "P2P state: version, port, connections", cb_rpc_getnetworkinfo, NULL},
     {"addnode", "\"host:port\" \"add|remove|onetry\"", "keep a peer connected, or forget it",
-     cb_rpc_addnode},
+     cb_rpc_addnode, NULL},
     {"disconnectnode", "\"host:port\" | \"\" nodeid", "close a peer's connection",
-     cb_rpc_disconnectnode},
+     cb_rpc_disconnectnode, NULL},
     {"setban", "\"ip\" \"add|remove\" ( bantime absolute )", "ban an address or lift a ban",
-     cb_rpc_setban},
-    {"listbanned", "", "banned addresses, until when and why", cb_rpc_listbanned},
-    {"clearbanned", "", "lift every ban", cb_rpc_clearbanned},
-    {"help", "( \"command\" )", "this list", m_help},
-    {"stop", "", "stop the node", m_stop},
-    {NULL, NULL, NULL, NULL},
+     cb_rpc_setban, NULL},
+    {"listbanned", "", "banned addresses, until when and why", cb_rpc_listbanned, NULL},
+    {"clearbanned", "", "lift every ban", cb_rpc_clearbanned, NULL},
+    {"help", "( \"command\" )", "this list", m_help, NULL},
+    {"stop", "", "stop the node", m_stop, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 const cb_rpc_method *cb_rpc_methods(void)

@@ -62,10 +62,23 @@ static size_t fail_slot(cb_node *n, const char *user)
     return oldest;
 }
 
-/* Loads a user and checks the password, slowing down repeated failures:
- * after 3, each try waits 2^(failures-3) seconds, at most 60. */
-static bool login(cb_node *n, const char *user, const char *password, cb_user_record *u,
-                  cb_rpc_error *e)
+/* Counts a failed login and says so: after 3 in a row, each try waits
+ * 2^(failures-3) seconds, at most 60. */
+static void login_failed(cb_node *n, const char *user, cb_rpc_error *e)
+{
+    size_t slot = fail_slot(n, user);
+    unsigned f = ++n->login_fail[slot].fails;
+    if (f >= 3) {
+        int64_t wait = f - 3 < 6 ? (int64_t)1 << (f - 3) : 60;
+        n->login_fail[slot].until = cb_node_now() + (wait > 60 ? 60 : wait);
+    }
+    cb_log(n, "RPC: failed login for '%s' (%u in a row)", user, f);
+    fail(e, CB_RPC_WALLET_PASSPHRASE_INCORRECT, "wrong username or password");
+}
+
+/* The first half of a login, on the loop: the throttle, then the user's
+ * record. The password is checked on a worker; login_end takes its answer. */
+static bool login_begin(cb_node *n, const char *user, cb_user_record *u, cb_rpc_error *e)
 {
     int64_t now = cb_node_now();
     size_t slot = fail_slot(n, user);
@@ -77,23 +90,29 @@ static bool login(cb_node *n, const char *user, const char *password, cb_user_re
         return false;
     }
     cb_err err = cb_store_get_user(n->store, user, u);
-    if (err == CB_OK)
-        err = cb_user_check_password(u, password);
-    if (err == CB_ERR_NOT_FOUND || err == CB_ERR_BAD_PASSWORD) {
-        unsigned f = ++n->login_fail[slot].fails;
-        if (f >= 3) {
-            int64_t wait = f - 3 < 6 ? (int64_t)1 << (f - 3) : 60;
-            n->login_fail[slot].until = now + (wait > 60 ? 60 : wait);
-        }
-        cb_log(n, "RPC: failed login for '%s' (%u in a row)", user, f);
-        fail(e, CB_RPC_WALLET_PASSPHRASE_INCORRECT, "wrong username or password");
+    if (err == CB_ERR_NOT_FOUND) {
+        login_failed(n, user, e);
         return false;
     }
     if (err != CB_OK) {
         fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
         return false;
     }
-    memset(&n->login_fail[slot], 0, sizeof n->login_fail[slot]);
+    return true;
+}
+
+/* The second half: err is the password check's verdict. */
+static bool login_end(cb_node *n, const char *user, cb_err err, cb_rpc_error *e)
+{
+    if (err == CB_ERR_BAD_PASSWORD) {
+        login_failed(n, user, e);
+        return false;
+    }
+    if (err != CB_OK) {
+        fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        return false;
+    }
+    memset(&n->login_fail[fail_slot(n, user)], 0, sizeof n->login_fail[0]);
     return true;
 }
 
@@ -116,39 +135,202 @@ static json_t *user_address(cb_node *n, const cb_user_record *u)
     return json_string(a);
 }
 
-json_t *cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_error *e)
+/* A user call whose Argon2id work runs on a worker thread. The job owns
+ * copies of what the worker reads, and wipes the secrets when it ends. */
+typedef enum { OP_CREATE, OP_LOGIN, OP_SEND, OP_EXPORT, OP_IMPORT } user_op;
+
+typedef struct {
+    cb_node *n;
+    cb_rpc_call *call;
+    user_op op;
+    char password[CB_PASSWORD_MAX + 1];
+    cb_user_record u;
+    cb_err err; /* the worker's verdict */
+    /* OP_CREATE */
+    char name[129], email[255], username[33];
+    char why[160];
+    cb_pwcost cost;
+    int64_t now;
+    /* OP_SEND */
+    uint8_t to[20];
+    uint64_t units, fee;
+    /* OP_SEND, OP_EXPORT, OP_IMPORT: the key, decrypted or to import */
+    uint8_t priv[32];
+} user_job;
+
+static void user_work(void *arg)
+{
+    user_job *j = arg;
+    switch (j->op) {
+    case OP_CREATE:
+        j->err = cb_user_create(j->n->keys, &j->cost, j->name, j->email, j->username, j->password,
+                                j->now, &j->u, j->why, sizeof j->why);
+        break;
+    case OP_LOGIN:
+        j->err = cb_user_check_password(&j->u, j->password);
+        break;
+    case OP_SEND:
+    case OP_EXPORT:
+        j->err = cb_user_check_password(&j->u, j->password);
+        if (j->err == CB_OK)
+            j->err = cb_user_unlock(&j->u, j->password, j->priv);
+        break;
+    case OP_IMPORT:
+        j->err = cb_user_check_password(&j->u, j->password);
+        if (j->err == CB_OK)
+            j->err = cb_user_set_key(j->n->keys, &j->cost, &j->u, j->password, j->priv);
+        break;
+    }
+}
+
+static void user_job_free(user_job *j)
+{
+    sodium_memzero(j, sizeof *j);
+    free(j);
+}
+
+static json_t *finish_create(user_job *j, cb_rpc_error *e);
+static json_t *finish_send(user_job *j, cb_rpc_error *e);
+static json_t *finish_export(user_job *j, cb_rpc_error *e);
+static json_t *finish_import(user_job *j, cb_rpc_error *e);
+
+static void user_done(void *arg, bool cancelled)
+{
+    user_job *j = arg;
+    cb_rpc_error e = {0, ""};
+    json_t *r = NULL;
+    if (cancelled)
+        fail(&e, CB_RPC_MISC_ERROR, "the node is stopping");
+    else if (j->op == OP_CREATE)
+        r = finish_create(j, &e);
+    else if (login_end(j->n, j->u.username, j->err, &e)) {
+        switch (j->op) {
+        case OP_LOGIN:
+            r = json_pack("{s:s,s:s,s:o}", "username", j->u.username, "name", j->u.name, "address",
+                          user_address(j->n, &j->u));
+            break;
+        case OP_SEND:
+            r = finish_send(j, &e);
+            break;
+        case OP_EXPORT:
+            r = finish_export(j, &e);
+            break;
+        default:
+            r = finish_import(j, &e);
+            break;
+        }
+    }
+    cb_rpc_call_finish(j->call, r, &e);
+    user_job_free(j);
+}
+
+/* A new job with the password copied in.
+ * Returns: the job, or NULL with *e set (no memory, or a password longer
+ * than any user's: a wrong password). */
+static user_job *user_job_new(cb_node *n, cb_rpc_call *call, user_op op, const char *password,
+                              cb_rpc_error *e)
+{
+    size_t len = strlen(password);
+    if (len > CB_PASSWORD_MAX) {
+        fail(e, CB_RPC_INVALID_PARAMETER, "password: at most 1024 characters");
+        return NULL;
+    }
+    user_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        return NULL;
+    }
+    j->n = n;
+    j->call = call;
+    j->op = op;
+    memcpy(j->password, password, len + 1);
+    j->cost = n->cfg.pwcost;
+    return j;
+}
+
+/* Queues the job. Returns: true, or false with *e set (the job is freed). */
+static bool user_job_start(user_job *j, cb_rpc_error *e)
+{
+    cb_err err = cb_jobs_submit(j->n->jobs, user_work, user_done, j);
+    if (err == CB_OK)
+        return true;
+    fail(e, CB_RPC_MISC_ERROR,
+         err == CB_ERR_BUSY ? "the node is busy with other long calls: try again"
+                            : cb_strerror(err));
+    user_job_free(j);
+    return false;
+}
+
+/* A password call on an existing user: the login's first half here, the
+ * hash on a worker. Returns: as cb_rpc_async_fn. */
+static bool start_login_op(cb_node *n, cb_rpc_call *call, user_op op, const char *user,
+                           const char *password, user_job **out, cb_rpc_error *e)
+{
+    user_job *j = user_job_new(n, call, op, password, e);
+    if (!j)
+        return false;
+    if (!login_begin(n, user, &j->u, e)) {
+        user_job_free(j);
+        return false;
+    }
+    *out = j;
+    return true;
+}
+
+bool cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
     const char *s[4];
     char why[160];
-    cb_user_record u;
+    cb_user_record taken;
     if (!strings(p, 4, 4, s, e))
-        return NULL;
-    cb_err err = cb_user_create(n->keys, &n->cfg.pwcost, s[0], s[1], s[2], s[3], cb_node_now(), &u,
-                                why, sizeof why);
+        return false;
+    /* The cheap checks first: no hash is spent on a request that fails. */
+    if (cb_user_validate(s[0], s[1], s[2], s[3], why, sizeof why) != CB_OK) {
+        fail(e, CB_RPC_INVALID_PARAMETER, why);
+        return false;
+    }
+    cb_err err = cb_store_get_user(n->store, s[2], &taken);
+    sodium_memzero(&taken, sizeof taken);
+    if (err == CB_OK) {
+        fail(e, CB_RPC_INVALID_PARAMETER, "username: already taken");
+        return false;
+    }
+    if (err != CB_ERR_NOT_FOUND) {
+        fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        return false;
+    }
+    user_job *j = user_job_new(n, call, OP_CREATE, s[3], e);
+    if (!j)
+        return false;
+    snprintf(j->name, sizeof j->name, "%s", s[0]);
+    snprintf(j->email, sizeof j->email, "%s", s[1]);
+    snprintf(j->username, sizeof j->username, "%s", s[2]);
+    j->now = cb_node_now();
+    return user_job_start(j, e);
+}
+
+static json_t *finish_create(user_job *j, cb_rpc_error *e)
+{
+    cb_err err = j->err;
     if (err == CB_ERR_ARG)
-        return fail(e, CB_RPC_INVALID_PARAMETER, why);
+        return fail(e, CB_RPC_INVALID_PARAMETER, j->why);
     if (err == CB_OK)
-        err = cb_store_add_user(n->store, &u);
+        err = cb_store_add_user(j->n->store, &j->u);
     if (err == CB_ERR_DUPLICATE)
         return fail(e, CB_RPC_INVALID_PARAMETER, "username: already taken");
     if (err != CB_OK)
         return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
-    cb_log(n, "new user '%s'", u.username);
-    json_t *r = json_pack("{s:s,s:o}", "username", u.username, "address", user_address(n, &u));
-    sodium_memzero(&u, sizeof u);
-    return r;
+    cb_log(j->n, "new user '%s'", j->u.username);
+    return json_pack("{s:s,s:o}", "username", j->u.username, "address", user_address(j->n, &j->u));
 }
 
-json_t *cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_error *e)
+bool cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
     const char *s[2];
-    cb_user_record u;
-    if (!strings(p, 2, 2, s, e) || !login(n, s[0], s[1], &u, e))
-        return NULL;
-    json_t *r = json_pack("{s:s,s:s,s:o}", "username", u.username, "name", u.name, "address",
-                          user_address(n, &u));
-    sodium_memzero(&u, sizeof u);
-    return r;
+    user_job *j;
+    if (!strings(p, 2, 2, s, e) || !start_login_op(n, call, OP_LOGIN, s[0], s[1], &j, e))
+        return false;
+    return user_job_start(j, e);
 }
 
 json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e)
@@ -231,37 +413,54 @@ json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e)
     return a;
 }
 
-json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e)
+bool cb_rpc_send(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
     const char *s[3];
-    cb_user_record u, to_user;
-    uint8_t to[20], priv[32], txid[32], from[20];
+    cb_user_record to_user;
+    uint8_t to[20];
     uint64_t units, fee = DEFAULT_FEE;
     size_t count = json_array_size(p);
-    if (count < 4 || count > 5)
-        return fail(e, CB_RPC_INVALID_PARAMS,
-                    "send \"username\" \"password\" \"to\" amount ( fee )");
+    if (count < 4 || count > 5) {
+        fail(e, CB_RPC_INVALID_PARAMS, "send \"username\" \"password\" \"to\" amount ( fee )");
+        return false;
+    }
     for (size_t i = 0; i < 3; i++) {
-        if (!json_is_string(json_array_get(p, i)))
-            return fail(e, CB_RPC_TYPE_ERROR, "username, password and recipient are strings");
+        if (!json_is_string(json_array_get(p, i))) {
+            fail(e, CB_RPC_TYPE_ERROR, "username, password and recipient are strings");
+            return false;
+        }
         s[i] = json_string_value(json_array_get(p, i));
     }
     if (!cb_rpc_arg_amount(p, 3, &units, e) || (count == 5 && !cb_rpc_arg_amount(p, 4, &fee, e)))
-        return NULL;
-    if (units == 0)
-        return fail(e, CB_RPC_TYPE_ERROR, "amount must be more than 0");
+        return false;
+    if (units == 0) {
+        fail(e, CB_RPC_TYPE_ERROR, "amount must be more than 0");
+        return false;
+    }
     /* The recipient: a username of this node, else an address. */
     if (cb_store_get_user(n->store, s[2], &to_user) == CB_OK)
         cb_hash160(to, to_user.pubkey, 33);
-    else if (cb_address_decode(n->cfg.params, to, s[2]) != CB_OK)
-        return fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY,
-                    "recipient is neither a user of this node nor a valid address");
-    if (!login(n, s[0], s[1], &u, e))
-        return NULL;
-    cb_err err = cb_user_unlock(&u, s[1], priv);
-    if (err != CB_OK)
-        return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
-    cb_hash160(from, u.pubkey, 33);
+    else if (cb_address_decode(n->cfg.params, to, s[2]) != CB_OK) {
+        fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY,
+             "recipient is neither a user of this node nor a valid address");
+        return false;
+    }
+    user_job *j;
+    if (!start_login_op(n, call, OP_SEND, s[0], s[1], &j, e))
+        return false;
+    memcpy(j->to, to, 20);
+    j->units = units;
+    j->fee = fee;
+    return user_job_start(j, e);
+}
+
+/* Signs and submits the payment with the key the worker decrypted: the
+ * nonce is read now, on the loop, so it follows every payment before it. */
+static json_t *finish_send(user_job *j, cb_rpc_error *e)
+{
+    cb_node *n = j->n;
+    uint8_t from[20], txid[32];
+    cb_hash160(from, j->u.pubkey, 33);
     cb_account a;
     size_t pending;
     uint64_t spending;
@@ -270,13 +469,13 @@ json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e)
     cb_tx tx;
     memset(&tx, 0, sizeof tx);
     tx.version = CB_TX_VERSION;
-    memcpy(tx.recipient, to, 20);
-    tx.amount = units;
-    tx.fee = fee;
+    memcpy(tx.recipient, j->to, 20);
+    tx.amount = j->units;
+    tx.fee = j->fee;
     tx.nonce = a.nonce + pending;
     tx.time = (uint64_t)cb_node_now();
-    err = cb_tx_sign(n->keys, &tx, n->cfg.params->magic, priv);
-    sodium_memzero(priv, sizeof priv);
+    cb_err err = cb_tx_sign(n->keys, &tx, n->cfg.params->magic, j->priv);
+    sodium_memzero(j->priv, sizeof j->priv);
     if (err == CB_OK)
         err = cb_node_submit_tx(n, &tx, txid);
     if (err == CB_ERR_TX_BALANCE)
@@ -290,22 +489,25 @@ json_t *cb_rpc_send(cb_node *n, json_t *p, cb_rpc_error *e)
     }
     char hex[65];
     cb_hash_to_hex(hex, txid);
-    cb_log(n, "user '%s' sent %llu units (txid %s)", u.username, (unsigned long long)units, hex);
+    cb_log(n, "user '%s' sent %llu units (txid %s)", j->u.username, (unsigned long long)j->units,
+           hex);
     return json_string(hex);
 }
 
-json_t *cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_error *e)
+bool cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
     const char *s[2];
-    cb_user_record u;
-    uint8_t priv[32];
+    user_job *j;
+    if (!strings(p, 2, 2, s, e) || !start_login_op(n, call, OP_EXPORT, s[0], s[1], &j, e))
+        return false;
+    return user_job_start(j, e);
+}
+
+static json_t *finish_export(user_job *j, cb_rpc_error *e)
+{
     char wif[CB_WIF_MAX];
-    if (!strings(p, 2, 2, s, e) || !login(n, s[0], s[1], &u, e))
-        return NULL;
-    cb_err err = cb_user_unlock(&u, s[1], priv);
-    if (err == CB_OK)
-        err = cb_wif_encode(n->cfg.params, wif, priv);
-    sodium_memzero(priv, sizeof priv);
+    cb_err err = cb_wif_encode(j->n->cfg.params, wif, j->priv);
+    sodium_memzero(j->priv, sizeof j->priv);
     if (err != CB_OK)
         return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
     json_t *r = json_string(wif);
@@ -313,28 +515,32 @@ json_t *cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_error *e)
     return r;
 }
 
-json_t *cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_error *e)
+bool cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
     const char *s[3];
-    cb_user_record u;
     uint8_t priv[32];
+    user_job *j;
     if (!strings(p, 3, 3, s, e))
-        return NULL;
+        return false;
     cb_err err = cb_wif_decode(n->cfg.params, priv, s[2]);
     if (err != CB_OK) {
         e->code = CB_RPC_INVALID_ADDRESS_OR_KEY;
         snprintf(e->message, sizeof e->message, "invalid private key: %s", cb_strerror(err));
-        return NULL;
+        return false;
     }
-    if (!login(n, s[0], s[1], &u, e)) {
+    if (!start_login_op(n, call, OP_IMPORT, s[0], s[1], &j, e)) {
         sodium_memzero(priv, sizeof priv);
-        return NULL;
+        return false;
     }
-    err = cb_user_set_key(n->keys, &n->cfg.pwcost, &u, s[1], priv);
+    memcpy(j->priv, priv, sizeof priv);
     sodium_memzero(priv, sizeof priv);
-    if (err == CB_OK)
-        err = cb_store_replace_user_key(n->store, &u);
+    return user_job_start(j, e);
+}
+
+static json_t *finish_import(user_job *j, cb_rpc_error *e)
+{
+    cb_err err = cb_store_replace_user_key(j->n->store, &j->u);
     if (err != CB_OK)
         return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
-    return json_pack("{s:s,s:o}", "username", u.username, "address", user_address(n, &u));
+    return json_pack("{s:s,s:o}", "username", j->u.username, "address", user_address(j->n, &j->u));
 }

@@ -78,7 +78,7 @@ class MySQLTest(unittest.TestCase):
             (my if i % 2 else lite).rpc("generatetoaddress", 1, alice if i % 2 else bob)
             net.wait_same_tip()
         for _ in range(5):
-            if all(n.rpc("getmempoolinfo")["size"] == 0 for n in net.nodes):
+            if not net.wait_same_mempool():
                 break
             my.rpc("generatetoaddress", 1, alice)
             net.wait_same_tip()

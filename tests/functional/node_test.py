@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -186,6 +187,69 @@ class NodeTest(unittest.TestCase):
             n.start()
             self.assert_state_is_replay()
         self.assertGreater(n.rpc("getblockcount"), 3)
+
+    def test_long_calls_leave_the_loop_free(self):
+        """generatetoaddress and the password calls run off the event loop:
+        other clients are answered while they run, the chain grows under
+        them, and a stop during one ends the node cleanly."""
+        n = self.node
+        alice, _ = self.signup_and_fund()
+        start = n.rpc("getblockcount")
+        result = {}
+
+        def generate():
+            try:
+                result["hashes"] = n.rpc("generatetoaddress", 1000, alice)
+            except (OSError, RpcError) as e:
+                result["error"] = e
+
+        t = threading.Thread(target=generate)
+        t.start()
+        seen = set()
+        login = None
+        while t.is_alive():
+            seen.add(n.rpc("getblockcount"))
+            if login is None and len(seen) > 2:
+                # Argon2id on a worker while the other worker mines.
+                n.rpc("createuser", "Carol", "carol@example.org", "carol", "a long password")
+                login = n.rpc("checklogin", "carol", "a long password")
+                live = t.is_alive()
+        t.join()
+        self.assertNotIn("error", result)
+        self.assertEqual(len(result["hashes"]), 1000)
+        self.assertEqual(n.rpc("getblockcount"), start + 1000)
+        # Heights strictly between start and end were seen while the call was
+        # still running: the loop answered in between its blocks.
+        self.assertGreater(len([h for h in seen if start < h < start + 1000]), 2, seen)
+        self.assertEqual(login["username"], "carol")
+        self.assertTrue(live, "the login waited for the whole generate call")
+        self.assertEqual(n.rpc("getblockhash", start + 1000), result["hashes"][-1])
+        self.assert_state_is_replay()
+        # A batch mixes quick and long calls, and answers in order.
+        status, reply = n.http(json.dumps([
+            {"id": 1, "method": "generatetoaddress", "params": [2, alice]},
+            {"id": 2, "method": "getblockcount", "params": []},
+            {"id": 3, "method": "checklogin", "params": ["carol", "wrong password"]},
+            {"id": 4, "method": "generatetoaddress", "params": [0, alice]},
+        ]).encode())
+        self.assertEqual(status, 200)
+        self.assertEqual([r["id"] for r in reply], [1, 2, 3, 4])
+        self.assertEqual(len(reply[0]["result"]), 2)
+        self.assertEqual(reply[2]["error"]["code"], -14)
+        self.assertEqual(reply[3]["result"], [])
+        # stop while a long call runs: the node exits 0 (no leak under ASan).
+        t = threading.Thread(target=generate)
+        result.clear()
+        t.start()
+        before = n.rpc("getblockcount")
+        while n.rpc("getblockcount") < before + 5:
+            time.sleep(0.01)
+        n.stop()
+        t.join(timeout=60)
+        self.assertFalse(t.is_alive())
+        self.assertNotIn("hashes", result)
+        n.start()
+        self.assert_state_is_replay()
 
     def test_bad_input(self):
         n = self.node
