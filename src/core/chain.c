@@ -146,12 +146,41 @@ static bool entry_failed(const cb_chain_entry *e)
     return (e->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD)) != 0;
 }
 
+/* Clears the lowest set bit. */
+static uint32_t drop_low_bit(uint32_t n)
+{
+    return n & (n - 1);
+}
+
+/* The height an entry's skip pointer reaches (Core's GetSkipHeight): far
+ * enough back to halve the remaining distance, and placed so that the
+ * pointers of neighbouring heights reach different depths. */
+static uint32_t skip_height(uint32_t height)
+{
+    if (height < 2)
+        return 0;
+    return (height & 1) ? drop_low_bit(drop_low_bit(height - 1)) + 1 : drop_low_bit(height);
+}
+
 const cb_chain_entry *cb_chain_ancestor(const cb_chain_entry *e, uint32_t height)
 {
     if (!e || height > e->height)
         return NULL;
-    while (e && e->height > height)
-        e = e->prev;
+    uint32_t at = e->height;
+    while (at > height) {
+        uint32_t skip = skip_height(at), skip_prev = skip_height(at - 1);
+        /* Take the skip when it lands on the target, or passes above it
+         * without the parent's skip being a better step. */
+        bool take = e->skip && (skip == height ||
+                                (skip > height && !(skip_prev + 2 < skip && skip_prev >= height)));
+        if (take) {
+            e = e->skip;
+            at = skip;
+        } else {
+            e = e->prev;
+            at--;
+        }
+    }
     return e;
 }
 
@@ -194,6 +223,8 @@ static cb_chain_entry *new_entry(const cb_header *h, const uint8_t hash[32], cb_
     e->header = *h;
     e->prev = prev;
     e->height = prev ? prev->height + 1 : 0;
+    if (prev)
+        e->skip = (cb_chain_entry *)cb_chain_ancestor(prev, skip_height(e->height));
     cb_pow_work(&w, h->bits);
     if (prev)
         cb_u256_add(&e->work, &prev->work, &w);
@@ -418,6 +449,8 @@ static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_cha
         free_entry(e);
         return err;
     }
+    e->next_sibling = prev->first_child;
+    prev->first_child = e;
     if (cb_u256_cmp(&e->work, &c->best_header->work) > 0)
         c->best_header = e;
     *out = e;
@@ -441,16 +474,25 @@ static bool err_is_consensus(cb_err err)
 }
 
 /* Marks e failed and every known descendant failed-child, drops them from
- * the candidate and unlinked lists, and moves best_header off them. */
+ * the candidate and unlinked lists, and moves best_header off them. Walks
+ * e's subtree only (through the child links), not every entry. */
 static void mark_failed(cb_chain *c, cb_chain_entry *e, cb_err err, size_t bad_tx)
 {
     e->status |= CB_ENTRY_FAILED;
     e->fail_err = err;
     e->fail_tx = bad_tx;
-    for (size_t i = 0; i < c->map.cap; i++) {
-        cb_chain_entry *d = c->map.slots[i];
-        if (d && d->height > e->height && cb_chain_ancestor(d, e->height) == e)
-            d->status |= CB_ENTRY_FAILED_CHILD;
+    /* Depth first without a stack: down to the first child, else across
+     * to the next sibling, else back up until a sibling is found. */
+    cb_chain_entry *d = e->first_child;
+    while (d) {
+        d->status |= CB_ENTRY_FAILED_CHILD;
+        if (d->first_child) {
+            d = d->first_child;
+            continue;
+        }
+        while (d != e && !d->next_sibling)
+            d = d->prev;
+        d = d == e ? NULL : d->next_sibling;
     }
     for (size_t i = c->candidates.n; i-- > 0;)
         if (entry_failed(c->candidates.items[i]))
@@ -458,15 +500,10 @@ static void mark_failed(cb_chain *c, cb_chain_entry *e, cb_err err, size_t bad_t
     for (size_t i = c->unlinked.n; i-- > 0;)
         if (entry_failed(c->unlinked.items[i]))
             list_remove_at(&c->unlinked, i);
-    if (entry_failed(c->best_header)) {
-        cb_chain_entry *best = c->active.items[c->active.n - 1];
-        for (size_t i = 0; i < c->map.cap; i++) {
-            cb_chain_entry *d = c->map.slots[i];
-            if (d && !entry_failed(d) && cb_u256_cmp(&d->work, &best->work) > 0)
-                best = d;
-        }
-        c->best_header = best;
-    }
+    /* Core's InvalidChainFound: a best header inside the failed subtree
+     * falls back to the tip; headers that arrive later raise it again. */
+    if (entry_failed(c->best_header))
+        c->best_header = c->active.items[c->active.n - 1];
 }
 
 static cb_err connect_entry(cb_chain *c, cb_chain_entry *e, size_t *bad_tx)
@@ -580,7 +617,9 @@ static cb_err activate_best_chain(cb_chain *c)
         free(path);
     }
     /* Nothing lighter than the tip can become the tip again. */
-    const cb_chain_entry *tip = cb_chain_tip(c);
+    cb_chain_entry *tip = c->active.items[c->active.n - 1];
+    if (cb_u256_cmp(&tip->work, &c->best_header->work) > 0)
+        c->best_header = tip;
     for (size_t i = c->candidates.n; i-- > 0;)
         if (cb_u256_cmp(&c->candidates.items[i]->work, &tip->work) < 0 ||
             c->candidates.items[i] == tip)
@@ -622,10 +661,10 @@ cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t
         return CB_ERR_DUPLICATE;
     err = cb_block_check_with(c->params, b, c->has_sigs ? &c->sigs : NULL, &bad);
     if (err != CB_OK) {
-        /* A wrong merkle root or repeated txid can be someone's mangled copy
-         * of a good block: the header stays unjudged. Anything else is the
-         * block's own fault. */
-        if (err != CB_ERR_MERKLE && err != CB_ERR_DUP_TX && err_is_consensus(err))
+        /* A body that does not commit to the header is someone's mangled
+         * copy of what may be a good block: the header stays unjudged (and
+         * may be fetched again). Anything else is the block's own fault. */
+        if (!cb_err_is_mutation(err) && err_is_consensus(err))
             mark_failed(c, e, err, bad);
         if (bad_tx)
             *bad_tx = bad;

@@ -40,6 +40,12 @@ typedef struct cb_chain_entry {
     uint32_t height;
     cb_u256 work; /* cumulative chain work up to and including this block */
     struct cb_chain_entry *prev;
+    /* An ancestor further back (Core's pskip), so that any ancestor is
+     * found in O(log height) steps. */
+    struct cb_chain_entry *skip;
+    /* The entries built on this one, through their next_sibling: marking
+     * a block invalid then costs the size of its subtree. */
+    struct cb_chain_entry *first_child, *next_sibling;
     uint64_t seq;        /* arrival order of the block data (ties go to the lower) */
     unsigned status;     /* CB_ENTRY_* flags */
     bool complete;       /* data held for it and every ancestor */
@@ -89,7 +95,8 @@ const cb_chain_entry *cb_chain_lookup(const cb_chain *c, const uint8_t hash[32])
 /* True when e is on the active chain. */
 bool cb_chain_is_active(const cb_chain *c, const cb_chain_entry *e);
 
-/* The ancestor of e at a height (e itself at its own height), or NULL. */
+/* The ancestor of e at a height (e itself at its own height), or NULL;
+ * O(log e->height) through the skip pointers. */
 const cb_chain_entry *cb_chain_ancestor(const cb_chain_entry *e, uint32_t height);
 
 /* The account state at the active tip; valid until the chain changes. */
@@ -115,8 +122,7 @@ const cb_chain_entry *cb_chain_common(const cb_chain_entry *a, const cb_chain_en
 /* Number of known entries (headers), and of entries whose data is held. */
 size_t cb_chain_size(const cb_chain *c);
 
-/* Fills the context a block on top of prev is judged in.
- * Returns: CB_OK. */
+/* Fills the context a block on top of prev is judged in. */
 void cb_chain_context(const cb_chain *c, const cb_chain_entry *prev, int64_t now,
                       cb_header_context *ctx);
 

@@ -60,13 +60,52 @@ cb_err cb_block_check(const cb_params *p, const cb_block *b, size_t *bad_tx)
     return cb_block_check_with(p, b, NULL, bad_tx);
 }
 
+cb_err cb_block_check_commitment(const cb_block *b)
+{
+    uint8_t root[32];
+    /* An empty list's root is zero (Core's ComputeMerkleRoot), which no
+     * real header carries: an empty body is a mangled copy too. */
+    if (b->ntx == 0) {
+        static const uint8_t zero[32];
+        return memcmp(b->header.merkle, zero, 32) == 0 ? CB_OK : CB_ERR_MERKLE;
+    }
+    uint8_t(*ids)[32] = malloc(b->ntx * sizeof *ids);
+    if (!ids)
+        return CB_ERR_NOMEM;
+    cb_block_txids(ids, b);
+    cb_err err = cb_merkle_root(root, (const uint8_t(*)[32])ids, b->ntx);
+    if (err == CB_OK && memcmp(root, b->header.merkle, 32) != 0)
+        err = CB_ERR_MERKLE;
+    if (err == CB_OK) {
+        /* Equal txids let two different lists share a merkle root
+         * (CVE-2012-2459: the last one repeated); SPEC makes any repeat
+         * invalid, and which list the header meant cannot be told. */
+        qsort(ids, b->ntx, sizeof *ids, cmp_txid);
+        for (size_t i = 1; i < b->ntx && err == CB_OK; i++)
+            if (memcmp(ids[i - 1], ids[i], 32) == 0)
+                err = CB_ERR_DUP_TX;
+    }
+    free(ids);
+    return err;
+}
+
+bool cb_err_is_mutation(cb_err err)
+{
+    return err == CB_ERR_MERKLE || err == CB_ERR_DUP_TX;
+}
+
 cb_err cb_block_check_with(const cb_params *p, const cb_block *b, const cb_sig_checker *sigs,
                            size_t *bad_tx)
 {
-    uint8_t hash[32], root[32];
-    uint8_t(*ids)[32] = NULL;
+    uint8_t hash[32];
     cb_err err;
     *bad_tx = CB_NO_TX;
+    /* The commitment first (Core's IsBlockMutated before CheckBlock): a
+     * body that is not the header's says nothing about the header, so no
+     * rule below may be blamed on the block it claims to be. */
+    err = cb_block_check_commitment(b);
+    if (err != CB_OK)
+        return err;
     if (b->ntx == 0 || b->ntx > CB_MAX_BLOCK_TXS || cb_block_size(b) > CB_MAX_BLOCK_SIZE)
         return CB_ERR_BLK_LENGTH;
     cb_header_hash(hash, &b->header);
@@ -86,33 +125,9 @@ cb_err cb_block_check_with(const cb_params *p, const cb_block *b, const cb_sig_c
             return err;
         }
     }
-    ids = malloc(b->ntx * sizeof *ids);
-    if (!ids)
-        return CB_ERR_NOMEM;
-    cb_block_txids(ids, b);
-    err = cb_merkle_root(root, (const uint8_t(*)[32])ids, b->ntx);
-    if (err != CB_OK)
-        goto fail;
-    if (memcmp(root, b->header.merkle, 32) != 0) {
-        err = CB_ERR_MERKLE;
-        goto fail;
-    }
-    /* Equal txids would let two different lists share a merkle root
-     * (CVE-2012-2459); SPEC makes any repeat invalid. Sorting finds them. */
-    qsort(ids, b->ntx, sizeof *ids, cmp_txid);
-    for (size_t i = 1; i < b->ntx; i++) {
-        if (memcmp(ids[i - 1], ids[i], 32) == 0) {
-            err = CB_ERR_DUP_TX;
-            goto fail;
-        }
-    }
-    free(ids);
     if (sigs)
         return sigs->check(sigs->ctx, p, b, bad_tx);
     return cb_block_verify_signatures(p, b, bad_tx);
-fail:
-    free(ids);
-    return err;
 }
 
 cb_err cb_block_connect(const cb_params *p, cb_accounts *state, cb_undo *undo, const cb_block *b,

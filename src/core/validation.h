@@ -14,6 +14,7 @@
 #ifndef CB_CORE_VALIDATION_H
 #define CB_CORE_VALIDATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,15 +54,28 @@ typedef struct {
     cb_err (*check)(void *ctx, const cb_params *p, const cb_block *b, size_t *bad_tx);
 } cb_sig_checker;
 
+/* Whether the body is the one its header commits to: the merkle root of
+ * its txids matches and no txid repeats. A body that fails this is a
+ * mangled copy (Core's BLOCK_MUTATED), which says nothing of the header.
+ * Returns: CB_OK, CB_ERR_MERKLE (an empty body too), CB_ERR_DUP_TX or
+ * CB_ERR_NOMEM. */
+cb_err cb_block_check_commitment(const cb_block *b) CB_WARN_UNUSED;
+
+/* True for the errors of cb_block_check_commitment: the body, not the
+ * block, is bad; its header must stay unjudged. */
+bool cb_err_is_mutation(cb_err err);
+
 /* cb_block_check with the signatures checked by `sigs` (NULL: serially). */
 cb_err cb_block_check_with(const cb_params *p, const cb_block *b, const cb_sig_checker *sigs,
                            size_t *bad_tx) CB_WARN_UNUSED;
 
-/* Context-free checks, proof of work and signatures included.
+/* Context-free checks, proof of work and signatures included, the
+ * commitment (cb_block_check_commitment) first.
  * Out: *bad_tx, the index of the offending transaction or CB_NO_TX.
- * Returns: CB_OK or the first rule broken (bad-blk-length, high-hash,
- * bad-cb-missing, bad-cb-multiple, a transaction rule, bad-txns-duplicate,
- * bad-txnmrklroot, bad-txns-pubkey, bad-txns-sig) or CB_ERR_NOMEM. */
+ * Returns: CB_OK or the first rule broken (bad-txnmrklroot,
+ * bad-txns-duplicate, bad-blk-length, high-hash, bad-cb-missing,
+ * bad-cb-multiple, a transaction rule, bad-txns-pubkey, bad-txns-sig) or
+ * CB_ERR_NOMEM. */
 cb_err cb_block_check(const cb_params *p, const cb_block *b, size_t *bad_tx) CB_WARN_UNUSED;
 
 /* Checks the signature of every non-coinbase transaction, first to last.

@@ -60,8 +60,9 @@ typedef struct cb_peer {
     uint64_t ping_nonce;
     int64_t ping_sent_ms, ping_ms, next_ping;
     /* Sync. */
-    const cb_chain_entry *best_known; /* the best header we know it has */
-    unsigned unconnecting;            /* headers that did not connect, in a row */
+    const cb_chain_entry *best_known;  /* the best header we know it has */
+    const cb_chain_entry *last_common; /* the last block of its chain we hold */
+    unsigned unconnecting;             /* headers that did not connect, in a row */
     cb_inflight inflight[CB_NET_MAX_INFLIGHT];
     size_t ninflight;
     unsigned stalls;

@@ -33,7 +33,14 @@ static void send_getheaders_from(cb_peer *p, const cb_chain_entry *from, const u
 
 void cb_net_send_getheaders(cb_peer *p, const uint8_t stop[32])
 {
-    send_getheaders_from(p, cb_chain_best_header(p->net->node->chain), stop);
+    /* From the best header's parent, as Core does: a peer that has our
+     * best header then answers with at least that one, and so tells us it
+     * has the block (we may know the header only from someone who never
+     * delivered its body). */
+    const cb_chain_entry *from = cb_chain_best_header(p->net->node->chain);
+    if (from->prev)
+        from = from->prev;
+    send_getheaders_from(p, from, stop);
 }
 
 static void on_version(cb_peer *p, const uint8_t *payload, size_t len)
@@ -414,8 +421,10 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
         cb_peer_mark_known(p, hash);
         last = e;
     }
-    p->unconnecting = 0;
     if (last) {
+        /* Only headers that connected clear the count: an empty message
+         * must not wash away a run of unconnecting ones. */
+        p->unconnecting = 0;
         if (!p->best_known || cb_u256_cmp(&last->work, &p->best_known->work) > 0)
             p->best_known = last;
         if (n == CB_MAX_HEADERS)

@@ -44,6 +44,9 @@ void cb_net_forget_peer(cb_net *net, cb_peer *p)
         drop_request(net, p, p->ninflight - 1);
 }
 
+/* How many entries of the peer's chain one step of the planner looks at. */
+#define PLAN_STEP 128
+
 void cb_net_request_blocks(cb_peer *p)
 {
     cb_net *net = p->net;
@@ -55,30 +58,49 @@ void cb_net_request_blocks(cb_peer *p)
     if (cb_u256_cmp(&best->work, &tip->work) <= 0 ||
         (best->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD)))
         return;
-    const cb_chain_entry *fork = cb_chain_common(best, tip);
+    /* The last block of the peer's chain that we hold, kept per peer and
+     * moved forward (Core's pindexLastCommonBlock): each call looks only
+     * at blocks past it, whatever the height. */
+    const cb_chain_entry *from = p->last_common;
+    if (!from || cb_chain_ancestor(best, from->height) != from ||
+        !(from->status & CB_ENTRY_HAVE_DATA))
+        from = cb_chain_common(best, tip);
+    while (from->height < best->height) {
+        const cb_chain_entry *next = cb_chain_ancestor(best, from->height + 1);
+        if (!(next->status & CB_ENTRY_HAVE_DATA))
+            break;
+        from = next;
+    }
+    p->last_common = from;
     uint32_t end = best->height;
-    if (end > fork->height + CB_NET_DOWNLOAD_WINDOW)
-        end = fork->height + CB_NET_DOWNLOAD_WINDOW;
-    const cb_chain_entry *path[CB_NET_DOWNLOAD_WINDOW];
-    size_t n = 0;
-    for (const cb_chain_entry *e = cb_chain_ancestor(best, end); e && e != fork; e = e->prev)
-        path[n++] = e;
+    if (end > from->height + CB_NET_DOWNLOAD_WINDOW)
+        end = from->height + CB_NET_DOWNLOAD_WINDOW;
     cb_inv want[CB_NET_MAX_INFLIGHT];
     size_t nwant = 0;
     int64_t now_ms = cb_net_now_ms();
-    for (size_t i = n; i-- > 0 && p->ninflight < CB_NET_MAX_INFLIGHT;) {
-        const cb_chain_entry *e = path[i];
-        uint32_t who;
-        if (e->status & CB_ENTRY_HAVE_DATA)
-            continue;
-        if (cb_keymap_get(net->requested, e->hash, &who))
-            continue;
-        if (cb_keymap_put(net->requested, e->hash, (uint32_t)p->id) != CB_OK)
-            break;
-        memcpy(p->inflight[p->ninflight].hash, e->hash, 32);
-        p->inflight[p->ninflight++].since_ms = now_ms;
-        want[nwant].type = CB_INV_BLOCK;
-        memcpy(want[nwant++].hash, e->hash, 32);
+    /* Forward through the window a step at a time, each step found from
+     * its top through the skip pointers and read back to front. */
+    for (uint32_t lo = from->height + 1; lo <= end && p->ninflight < CB_NET_MAX_INFLIGHT;
+         lo += PLAN_STEP) {
+        uint32_t hi = end - lo >= PLAN_STEP ? lo + PLAN_STEP - 1 : end;
+        const cb_chain_entry *step[PLAN_STEP];
+        const cb_chain_entry *e = cb_chain_ancestor(best, hi);
+        for (uint32_t h = hi + 1; h-- > lo; e = e->prev)
+            step[h - lo] = e;
+        for (uint32_t i = 0; i <= hi - lo && p->ninflight < CB_NET_MAX_INFLIGHT; i++) {
+            e = step[i];
+            uint32_t who;
+            if (e->status & CB_ENTRY_HAVE_DATA)
+                continue;
+            if (cb_keymap_get(net->requested, e->hash, &who))
+                continue;
+            if (cb_keymap_put(net->requested, e->hash, (uint32_t)p->id) != CB_OK)
+                break;
+            memcpy(p->inflight[p->ninflight].hash, e->hash, 32);
+            p->inflight[p->ninflight++].since_ms = now_ms;
+            want[nwant].type = CB_INV_BLOCK;
+            memcpy(want[nwant++].hash, e->hash, 32);
+        }
     }
     if (nwant) {
         uint8_t buf[1 + CB_NET_MAX_INFLIGHT * 36];

@@ -192,7 +192,9 @@ static void flip_merkle(cb_block *w)
 
 static void no_coinbase_first(cb_block *w)
 {
+    cb_tx t = w->txs[0];
     w->txs[0] = w->txs[1];
+    w->txs[1] = t;
 }
 
 static void second_coinbase(cb_block *w)
@@ -265,12 +267,45 @@ static void test_check_rules(void **state)
         cb_block_clear(&w);
     }
 
-    /* No transactions at all. */
+    /* The same changes under the original header: the body no longer
+     * commits to it, and that is all the check may say (never a rule the
+     * real block would be blamed for). */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].keep_merkle)
+            continue;
+        assert_int_equal(cb_block_copy(&w, &b), CB_OK);
+        cases[i].mutate(&w);
+        cb_err err = cb_block_check(P, &w, &bad);
+        assert_true(cb_err_is_mutation(err));
+        assert_int_equal(cb_block_check_commitment(&w), err);
+        assert_int_equal(bad, CB_NO_TX);
+        cb_block_clear(&w);
+    }
+    assert_int_equal(cb_block_check_commitment(&b), CB_OK);
+    assert_false(cb_err_is_mutation(CB_ERR_TX_SIG));
+
+    /* No transactions at all: a mangled copy of any real header. */
     assert_int_equal(cb_block_copy(&w, &b), CB_OK);
     w.ntx = 0;
-    assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_BLK_LENGTH);
+    assert_int_equal(cb_block_check(P, &w, &bad), CB_ERR_MERKLE);
     w.ntx = 4;
     cb_block_clear(&w);
+
+    /* CVE-2012-2459: the last payment repeated keeps the merkle root of
+     * an odd list. Three transactions: [cb, t1, t2] and [cb, t1, t2, t2]
+     * hash alike. */
+    cb_block odd;
+    assert_int_equal(cb_block_copy(&odd, &b), CB_OK);
+    assert_int_equal(cb_block_set_txs(&odd, b.txs, 3), CB_OK);
+    remine(&odd);
+    assert_int_equal(cb_block_check(P, &odd, &bad), CB_OK);
+    cb_tx four[4] = {odd.txs[0], odd.txs[1], odd.txs[2], odd.txs[2]};
+    assert_int_equal(cb_block_copy(&w, &odd), CB_OK);
+    assert_int_equal(cb_block_set_txs(&w, four, 4), CB_OK);
+    assert_memory_equal(w.header.merkle, odd.header.merkle, 32);
+    assert_int_equal(cb_block_check_commitment(&w), CB_ERR_DUP_TX);
+    cb_block_clear(&w);
+    cb_block_clear(&odd);
     cb_block_clear(&b);
 }
 
@@ -282,9 +317,15 @@ static void test_oversize(void **state)
     three_tx_block(&b);
     size_t n = CB_MAX_BLOCK_TXS + 1;
     cb_tx *many = calloc(n, sizeof *many);
-    for (size_t i = 0; i < n; i++)
+    /* Distinct payments (their signatures no longer hold, but size is
+     * judged first), and a header that commits to them. */
+    for (size_t i = 0; i < n; i++) {
         many[i] = b.txs[i % 4];
+        if (i >= 4)
+            many[i].time += i;
+    }
     assert_int_equal(cb_block_set_txs(&b, many, n), CB_OK);
+    remine(&b);
     assert_true(cb_block_size(&b) > CB_MAX_BLOCK_SIZE);
     assert_int_equal(cb_block_check(P, &b, &bad), CB_ERR_BLK_LENGTH);
     /* Exactly full is fine by size. */

@@ -374,6 +374,117 @@ static void test_long_chain_with_halving(void **state)
     cb_chain_free(c);
 }
 
+/* A mined header on parent at time t; tag makes siblings differ. */
+static void header_on(cb_header *h, const uint8_t parent[32], uint32_t t, uint32_t tag)
+{
+    memset(h, 0, sizeof *h);
+    h->version = 1;
+    memcpy(h->prev, parent, 32);
+    memcpy(h->merkle, &tag, sizeof tag);
+    h->time = t;
+    h->bits = P->pow_limit_bits;
+    cbt_mine(P, h);
+}
+
+/* The ancestor by walking parents one at a time, to check the skips. */
+static const cb_chain_entry *slow_ancestor(const cb_chain_entry *e, uint32_t height)
+{
+    while (e && e->height > height)
+        e = e->prev;
+    return e;
+}
+
+static void test_skip_pointers_find_every_ancestor(void **state)
+{
+    (void)state;
+    enum { LEN = 3000 };
+    cb_chain *c = cb_chain_new(P, 9);
+    const cb_chain_entry *e = cb_chain_tip(c);
+    for (uint32_t h = 1; h <= LEN; h++) {
+        cb_header hd;
+        header_on(&hd, e->hash, T0 + h, 0);
+        assert_int_equal(cb_chain_accept_header(c, &hd, NOW, &e), CB_OK);
+        assert_int_equal(e->height, h);
+        /* Each skip reaches back, never forward, and onto this chain. */
+        assert_true(e->skip && e->skip->height < h);
+        assert_ptr_equal(e->skip, slow_ancestor(e, e->skip->height));
+    }
+    const cb_chain_entry *tip = cb_chain_best_header(c);
+    uint64_t x = 12345;
+    for (int i = 0; i < 2000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t from = 1 + (uint32_t)(x >> 33) % LEN;
+        uint32_t to = (uint32_t)(x >> 13) % (from + 1);
+        const cb_chain_entry *f = slow_ancestor(tip, from);
+        assert_ptr_equal(cb_chain_ancestor(f, to), slow_ancestor(f, to));
+    }
+    assert_null(cb_chain_ancestor(tip, LEN + 1));
+    assert_ptr_equal(cb_chain_ancestor(tip, LEN), tip);
+    assert_int_equal(cb_chain_ancestor(tip, 0)->height, 0);
+    cb_chain_free(c);
+}
+
+static void test_failed_subtree_is_marked_whole(void **state)
+{
+    (void)state;
+    /* A tree of headers: a trunk of 4, a bad block on it whose subtree
+     * branches three ways (with a branch of its own), and a sibling of the
+     * bad block that must stay valid. */
+    cb_chain *c = cb_chain_new(P, 10);
+    static cb_block b[MAXB];
+    block_on(&b[1], NULL, 1, 0, NULL, 0, 0);
+    accept_ok(c, &b[1]);
+    block_on(&b[2], &b[1], 2, 0, NULL, 0, 0);
+    accept_ok(c, &b[2]);
+    /* The bad block: pays its miner more than the subsidy. */
+    block_on(&b[3], &b[2], 3, 0, NULL, 0, 7);
+    b[3].txs[0].amount += 1;
+    assert_int_equal(cb_block_update_merkle(&b[3]), CB_OK);
+    cbt_mine(P, &b[3].header);
+    uint8_t bad_hash[32], h2[32];
+    cb_header_hash(bad_hash, &b[3].header);
+    cb_header_hash(h2, &b[2].header);
+    assert_int_equal(cb_chain_accept_header(c, &b[3].header, NOW, NULL), CB_OK);
+    const cb_chain_entry *under[12];
+    size_t nunder = 0;
+    const cb_chain_entry *e;
+    for (uint32_t branch = 0; branch < 3; branch++) {
+        uint8_t parent[32];
+        memcpy(parent, bad_hash, 32);
+        for (uint32_t h = 4; h <= 6; h++) {
+            cb_header hd;
+            header_on(&hd, parent, T0 + 500000 + h, branch);
+            assert_int_equal(cb_chain_accept_header(c, &hd, NOW, &e), CB_OK);
+            under[nunder++] = e;
+            memcpy(parent, e->hash, 32);
+        }
+    }
+    /* A branch off the middle of the second one. */
+    cb_header hd;
+    header_on(&hd, under[3]->hash, T0 + 500200, 9);
+    assert_int_equal(cb_chain_accept_header(c, &hd, NOW, &e), CB_OK);
+    under[nunder++] = e;
+    header_on(&hd, h2, T0 + 500300, 5);
+    const cb_chain_entry *sibling;
+    assert_int_equal(cb_chain_accept_header(c, &hd, NOW, &sibling), CB_OK);
+    size_t badtx;
+    assert_int_equal(cb_chain_accept_block(c, &b[3], NOW, &badtx), CB_ERR_CB_AMOUNT);
+    const cb_chain_entry *bad = cb_chain_lookup(c, bad_hash);
+    assert_true(bad->status & CB_ENTRY_FAILED);
+    for (size_t i = 0; i < nunder; i++)
+        assert_true(under[i]->status & CB_ENTRY_FAILED_CHILD);
+    assert_int_equal(sibling->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD), 0);
+    assert_int_equal(cb_chain_tip(c)->height, 2);
+    assert_int_equal(cb_chain_best_header(c)->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD),
+                     0);
+    /* Headers on the failed subtree are refused from now on. */
+    header_on(&hd, under[8]->hash, T0 + 500400, 1);
+    assert_int_equal(cb_chain_accept_header(c, &hd, NOW, NULL), CB_ERR_PREV_INVALID);
+    for (int h = 1; h <= 3; h++)
+        cb_block_clear(&b[h]);
+    cb_chain_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +494,8 @@ int main(void)
         cmocka_unit_test(test_header_rules_in_chain),
         cmocka_unit_test(test_listener_failure_rolls_back),
         cmocka_unit_test(test_long_chain_with_halving),
+        cmocka_unit_test(test_skip_pointers_find_every_ancestor),
+        cmocka_unit_test(test_failed_subtree_is_marked_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
