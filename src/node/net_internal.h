@@ -29,6 +29,7 @@ struct evconnlistener;
 #define CB_NET_SEND_MAX (256u << 20) /* a peer that lets this much pile up goes */
 #define CB_NET_KNOWN_MAX 20000       /* hashes remembered per peer */
 #define CB_NET_ORPHAN_BLOCKS 64
+#define CB_NET_ORPHANS_PER_PEER 4
 #define CB_NET_ORPHAN_TXS 256
 #define CB_NET_FLOOD_WINDOW 10 /* seconds */
 #define CB_NET_FLOOD_MAX 50    /* inbound connections per host per window */
@@ -82,7 +83,8 @@ typedef struct cb_peer {
 
 typedef struct {
     cb_block block;
-    uint64_t from;
+    uint64_t from;               /* the peer that sent it */
+    char host[CB_ADDR_HOST_MAX]; /* and its address, to punish it later */
     int64_t added;
 } cb_orphan_block;
 
@@ -176,6 +178,9 @@ void cb_net_block_received(cb_net *net, const uint8_t hash[32]);
 void cb_net_check_stalls(cb_net *net, int64_t now_ms);
 /* Sends queued transaction announcements. */
 void cb_net_flush_tx(cb_net *net);
+/* Orphan blocks whose parent header is now known go in, when they would
+ * be our new tip; an invalid one costs its sender a ban. */
+void cb_net_adopt_orphans(cb_net *net);
 /* Handles a block from p. Returns: true if the peer may stay. */
 bool cb_net_process_block(cb_peer *p, const cb_block *b);
 /* Handles a transaction from p. Returns: true if the peer may stay. */

@@ -430,6 +430,7 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
         if (n == CB_MAX_HEADERS)
             send_getheaders_from(p, last, NULL);
         /* Blocks waiting for one of these headers can go in now. */
+        cb_net_adopt_orphans(net);
         cb_net_request_blocks(p);
     }
 done:

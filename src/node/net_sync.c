@@ -128,39 +128,124 @@ void cb_net_check_stalls(cb_net *net, int64_t now_ms)
         cb_net_request_blocks(p);
 }
 
-/* Submits orphan blocks whose parent header is now known. */
-static void adopt_orphans(cb_net *net)
+/* True when a block on prev would have more work than our tip: the rule
+ * for any block nobody asked for (as Core's unrequested-block check). */
+static bool would_be_tip(const cb_net *net, const cb_chain_entry *prev, const cb_header *h)
+{
+    cb_u256 proof, work;
+    cb_pow_work(&proof, h->bits);
+    cb_u256_add(&work, &prev->work, &proof);
+    return cb_u256_cmp(&work, &cb_chain_tip(net->node->chain)->work) > 0;
+}
+
+/* Punishes whoever sent a block that turned out invalid: the peer when
+ * it is still connected, else its address. */
+static void punish_source(cb_net *net, uint64_t from, const char *host, const char *why)
+{
+    cb_peer *p = cb_net_find_peer(net, from);
+    if (p && !p->closing) {
+        cb_peer_ban(p, why);
+        return;
+    }
+    int64_t until = cb_node_now() + cb_net_bantime(net);
+    cb_log(net->node, "banning %s until %lld: %s", host, (long long)until, why);
+    if (cb_addrbook_ban(net->book, host, until, why) == CB_OK)
+        net->book_dirty = true;
+}
+
+static bool err_is_blame(cb_err err)
+{
+    return cb_net_err_bans(err, true) || err == CB_ERR_PREV_INVALID || err == CB_ERR_BLK_INVALID;
+}
+
+/* Submits orphan blocks whose parent header is now known, by the rules
+ * of any unsolicited block: only one that would be our new tip goes in,
+ * and one that breaks a rule costs its sender a ban. */
+void cb_net_adopt_orphans(cb_net *net)
 {
     bool progress = true;
     while (progress) {
         progress = false;
         for (size_t i = 0; i < net->norphans; i++) {
             cb_orphan_block *o = &net->orphans[i];
-            if (!cb_chain_lookup(net->node->chain, o->block.header.prev))
+            const cb_chain_entry *prev = cb_chain_lookup(net->node->chain, o->block.header.prev);
+            if (!prev)
                 continue;
             cb_orphan_block taken = *o;
             *o = net->orphans[--net->norphans];
+            progress = true;
+            if (!would_be_tip(net, prev, &taken.block.header)) {
+                cb_log_debug(net->node, "orphan block dropped: not more work than our tip");
+                cb_block_clear(&taken.block);
+                break;
+            }
             size_t bad;
             cb_err err = cb_node_submit_block(net->node, &taken.block, &bad);
-            if (err != CB_OK && err != CB_ERR_DUPLICATE)
+            if (err_is_blame(err)) {
+                char why[128], hex[65];
+                uint8_t hash[32];
+                cb_header_hash(hash, &taken.block.header);
+                cb_hash_to_hex(hex, hash);
+                snprintf(why, sizeof why, "invalid orphan block %.16s: %s", hex,
+                         cb_err_reason(err));
+                punish_source(net, taken.from, taken.host, why);
+            } else if (err != CB_OK && err != CB_ERR_DUPLICATE) {
                 cb_log_debug(net->node, "orphan block refused: %s", cb_err_reason(err));
+            }
             cb_block_clear(&taken.block);
-            progress = true;
             break;
         }
     }
 }
 
-static void keep_orphan(cb_net *net, cb_peer *p, const cb_block *b)
+/* Keeps a block whose parent we do not know yet, after the checks that
+ * need no parent (proof of work, the body's commitment to its header).
+ * Each peer keeps at most CB_NET_ORPHANS_PER_PEER; when the pool is full,
+ * the oldest of the peer holding the most goes.
+ * Returns: false when the block shows its sender misbehaved. */
+static bool keep_orphan(cb_net *net, cb_peer *p, const cb_block *b, cb_err *why)
 {
+    uint8_t hash[32];
+    cb_header_hash(hash, &b->header);
+    *why = cb_pow_check(net->node->cfg.params, hash, b->header.bits);
+    if (*why == CB_OK)
+        *why = cb_block_check_commitment(b);
+    if (*why == CB_ERR_NOMEM)
+        return true;
+    if (*why != CB_OK)
+        return false;
+    size_t mine = 0, oldest_mine = SIZE_MAX;
+    for (size_t i = 0; i < net->norphans; i++) {
+        if (memcmp(net->orphans[i].block.header.prev, b->header.prev, 32) == 0 &&
+            memcmp(&net->orphans[i].block.header, &b->header, sizeof b->header) == 0)
+            return true; /* already kept */
+        if (net->orphans[i].from != p->id)
+            continue;
+        mine++;
+        if (oldest_mine == SIZE_MAX || net->orphans[i].added < net->orphans[oldest_mine].added)
+            oldest_mine = i;
+    }
+    size_t evict = SIZE_MAX;
+    if (mine >= CB_NET_ORPHANS_PER_PEER) {
+        evict = oldest_mine;
+    } else if (net->norphans == CB_NET_ORPHAN_BLOCKS) {
+        /* The peer holding the most gives up its oldest. */
+        size_t best = 0, best_count = 0;
+        for (size_t i = 0; i < net->norphans; i++) {
+            size_t count = 0;
+            for (size_t k = 0; k < net->norphans; k++)
+                count += net->orphans[k].from == net->orphans[i].from;
+            if (count > best_count ||
+                (count == best_count && net->orphans[i].added < net->orphans[best].added)) {
+                best = i;
+                best_count = count;
+            }
+        }
+        evict = best;
+    }
     cb_orphan_block *slot;
-    if (net->norphans == CB_NET_ORPHAN_BLOCKS) {
-        /* Full: the oldest goes. */
-        size_t oldest = 0;
-        for (size_t i = 1; i < net->norphans; i++)
-            if (net->orphans[i].added < net->orphans[oldest].added)
-                oldest = i;
-        slot = &net->orphans[oldest];
+    if (evict != SIZE_MAX) {
+        slot = &net->orphans[evict];
         cb_block_clear(&slot->block);
     } else {
         slot = &net->orphans[net->norphans++];
@@ -168,10 +253,12 @@ static void keep_orphan(cb_net *net, cb_peer *p, const cb_block *b)
     cb_block_init(&slot->block);
     if (cb_block_copy(&slot->block, b) != CB_OK) {
         *slot = net->orphans[--net->norphans];
-        return;
+        return true;
     }
     slot->from = p->id;
+    snprintf(slot->host, sizeof slot->host, "%s", p->host);
     slot->added = cb_net_now_ms();
+    return true;
 }
 
 bool cb_net_process_block(cb_peer *p, const cb_block *b)
@@ -202,12 +289,19 @@ bool cb_net_process_block(cb_peer *p, const cb_block *b)
         e = cb_chain_lookup(net->node->chain, hash);
         if (e && (!p->best_known || cb_u256_cmp(&e->work, &p->best_known->work) > 0))
             p->best_known = e;
-        adopt_orphans(net);
+        cb_net_adopt_orphans(net);
     } else if (err == CB_ERR_PREV_MISSING) {
-        keep_orphan(net, p, b);
+        cb_err why;
+        if (!keep_orphan(net, p, b, &why)) {
+            char reason[128], hex[65];
+            cb_hash_to_hex(hex, hash);
+            snprintf(reason, sizeof reason, "invalid orphan block %.16s: %s", hex,
+                     cb_err_reason(why));
+            cb_peer_ban(p, reason);
+            return false;
+        }
         cb_net_send_getheaders(p, NULL);
-    } else if (cb_net_err_bans(err, true) || err == CB_ERR_PREV_INVALID ||
-               err == CB_ERR_BLK_INVALID) {
+    } else if (err_is_blame(err)) {
         char why[128], hex[65];
         cb_hash_to_hex(hex, hash);
         snprintf(why, sizeof why, "invalid block %.16s: %s", hex, cb_err_reason(err));

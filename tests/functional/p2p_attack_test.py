@@ -14,7 +14,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-from localnet import Node  # noqa: E402
+from localnet import Node, RpcError  # noqa: E402
 import wire  # noqa: E402
 
 TX = 153
@@ -65,6 +65,23 @@ class AttackTest(unittest.TestCase):
         p = wire.Peer(victim.p2p_port, source=src)
         p.handshake(height)
         return p, src
+
+    def sync(self, p):
+        """Until the node has handled everything p sent before (ping/pong)."""
+        nonce = os.urandom(8)
+        p.send("ping", nonce)
+        while True:
+            got = p.wait_for("pong")
+            self.assertIsNotNone(got, "no pong")
+            if got == nonce:
+                return
+
+    def known(self, node, block_hash):
+        try:
+            node.rpc("getblockheader", block_hash)
+            return True
+        except RpcError:
+            return False
 
     def tip_status(self, node, block_hash):
         for t in node.rpc("getchaintips"):
@@ -135,6 +152,65 @@ class AttackTest(unittest.TestCase):
         while time.time() < deadline and victim.rpc("getblockcount") != 6:
             time.sleep(0.05)
         self.assertEqual(victim.rpc("getbestblockhash"), miner.rpc("getbestblockhash"))
+
+    def test_orphan_blocks_follow_the_unsolicited_rules(self):
+        """A block whose parent is unknown is kept only within a per-peer
+        limit, goes in when its parent header shows up only if it would
+        be the new tip, and costs its sender a ban when it is invalid."""
+        victim = self.node("victim")
+        addr = victim.rpc("createuser", "Vic", "v@example.org", "victim", "pw-victim")["address"]
+        victim.rpc("generatetoaddress", 10, addr)
+        tip = victim.rpc("getbestblockhash")
+        # Block times past the tip's (quick blocks run ahead of the clock).
+        now = victim.rpc("getblockheader", tip)["time"] + 1
+        # An invalid orphan (two coinbases), then its parent's header.
+        b1, h1 = wire.make_block(tip, 11, now + 1, tag=b"o1")
+        b2, h2 = wire.make_block(h1, 12, now + 2, txs=[wire.coinbase(12, now + 2, tag=b"2nd")],
+                                 tag=b"o2")
+        p, src = self.attacker(victim, 10)
+        p.send("block", b2)
+        self.sync(p)
+        p.send("headers", headers_msg([b1[:80]]))
+        self.assertTrue(p.closed(), "the sender of an invalid orphan stays")
+        p.close()
+        self.assertIn(src, {b["address"] for b in victim.rpc("listbanned")})
+        self.assertEqual(self.tip_status(victim, h2), "invalid")
+        # A valid orphan on a branch far below the tip: dropped when its
+        # parent header comes, since it would not be the new tip.
+        s2, hs2 = wire.make_block(victim.rpc("getblockhash", 1), 2, now + 3, tag=b"side2")
+        s3, hs3 = wire.make_block(hs2, 3, now + 4, tag=b"side3")
+        q, qsrc = self.attacker(victim, 10)
+        q.send("block", s3)
+        self.sync(q)
+        q.send("headers", headers_msg([s2[:80]]))
+        self.sync(q)
+        # A block that goes in makes the node try its orphans again.
+        n1, _ = wire.make_block(tip, 11, now + 3, tag=b"next")
+        q.send("block", n1)
+        self.sync(q)
+        self.assertFalse(self.known(victim, hs3), "a light orphan was stored")
+        q.close()
+        # One peer's flood of orphans does not push out another's.
+        tip = victim.rpc("getbestblockhash")
+        now = victim.rpc("getblockheader", tip)["time"] + 1
+        c1, hc1 = wire.make_block(tip, 12, now + 5, tag=b"c1")
+        c2, hc2 = wire.make_block(hc1, 13, now + 6, tag=b"c2")
+        honest, hsrc = self.attacker(victim, 10)
+        honest.send("block", c2)
+        self.sync(honest)
+        flood, fsrc = self.attacker(victim, 10)
+        for i in range(80):
+            junk, _ = wire.make_block(os.urandom(32).hex(), 5, now, tag=b"junk%d" % i)
+            flood.send("block", junk)
+        self.sync(flood)
+        honest.send("block", c1)
+        self.sync(honest)
+        self.assertEqual(victim.rpc("getbestblockhash"), hc2)
+        banned = {b["address"] for b in victim.rpc("listbanned")}
+        self.assertNotIn(hsrc, banned)
+        self.assertNotIn(qsrc, banned)
+        honest.close()
+        flood.close()
 
 
 if __name__ == "__main__":
