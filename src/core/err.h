@@ -52,6 +52,8 @@
     X(CB_ERR_IN_MEMPOOL, 91, "txn-already-in-mempool", "transaction is already in the mempool")    \
     X(CB_ERR_REPLACE_FEE, 92, "insufficient-fee", "a replacement must pay at least 10% more")      \
     X(CB_ERR_MEMPOOL_FULL, 93, "mempool-full", "mempool is full and the fee is too low to enter")  \
+    X(CB_ERR_MEMPOOL_CHAIN, 94, "too-long-mempool-chain",                                          \
+      "the sender already has 25 payments waiting")                                                \
     /* Block rules (SPEC section 4). */                                                            \
     X(CB_ERR_BLK_LENGTH, 60, "bad-blk-length", "block size or transaction count out of range")     \
     X(CB_ERR_CB_MISSING, 61, "bad-cb-missing", "first transaction is not a coinbase")              \

@@ -20,7 +20,7 @@ struct cb_mempool {
     const cb_params *p;
     size_t max_count, max_bytes;
     cb_keymap *by_sender; /* id -> queue index */
-    cb_keymap *by_txid;   /* txid -> queue index */
+    cb_keymap *by_txid;   /* txid -> where(queue index, position) */
     queue *queues;
     size_t nq, capq;
     size_t count;
@@ -75,6 +75,15 @@ void cb_mempool_free(cb_mempool *m)
     free(m);
 }
 
+/* A transaction's place, as the value of by_txid: the queue's index and
+ * its position in the queue (under CB_MEMPOOL_MAX_CHAIN, so 5 bits). */
+#define POS_BITS 5
+_Static_assert(CB_MEMPOOL_MAX_CHAIN <= (1 << POS_BITS), "a queue position must fit POS_BITS");
+static uint32_t where(uint32_t qi, size_t pos)
+{
+    return qi << POS_BITS | (uint32_t)pos;
+}
+
 static queue *find_queue(const cb_mempool *m, const uint8_t id[20], uint32_t *qi)
 {
     uint32_t i;
@@ -98,7 +107,7 @@ static cb_err drop_queue(cb_mempool *m, uint32_t qi)
     /* Overwriting existing keys never allocates. */
     cb_err err = cb_keymap_put(m->by_sender, m->queues[qi].id, qi);
     for (size_t i = 0; err == CB_OK && i < m->queues[qi].n; i++)
-        err = cb_keymap_put(m->by_txid, m->queues[qi].txids[i], qi);
+        err = cb_keymap_put(m->by_txid, m->queues[qi].txids[i], where(qi, i));
     return err;
 }
 
@@ -136,6 +145,8 @@ static cb_err reserve_tx(queue *q)
 
 static cb_err new_queue(cb_mempool *m, const uint8_t id[20], uint32_t *qi)
 {
+    if (m->nq >= (UINT32_MAX >> POS_BITS))
+        return CB_ERR_MEMPOOL_FULL;
     if (m->nq == m->capq) {
         size_t cap = m->capq ? m->capq * 2 : 16;
         queue *qs = realloc(m->queues, cap * sizeof *qs);
@@ -199,11 +210,8 @@ static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bo
         memcpy(txid_out, txid, 32);
     if (cb_keymap_get(m->by_txid, txid, &dummy))
         return CB_ERR_IN_MEMPOOL;
-    if (!trusted) {
-        err = cb_tx_verify_cached(tx, m->p->magic, m->keys);
-        if (err != CB_OK)
-            return err;
-    }
+    /* The state before the signature: a payment whose nonce is used or
+     * whose sender cannot pay is refused without the costly check. */
     cb_tx_sender_id(sid, tx);
     cb_accounts_get(state, sid, &acct);
     queue *q = find_queue(m, sid, &qi);
@@ -212,6 +220,8 @@ static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bo
         return CB_ERR_TX_NONCE;
     size_t k = (size_t)(tx->nonce - acct.nonce);
     bool replacing = k < n;
+    if (!replacing && n >= CB_MEMPOOL_MAX_CHAIN)
+        return CB_ERR_MEMPOOL_CHAIN;
     /* Fees are at most MAX_MONEY, so 11 x fee fits in 64 bits. */
     if (replacing && tx->fee * 10 < q->txs[k].fee * 11)
         return CB_ERR_REPLACE_FEE;
@@ -220,12 +230,18 @@ static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bo
         cost += q->txs[i].amount + q->txs[i].fee;
     if (cost > acct.balance)
         return CB_ERR_TX_BALANCE;
+    if (!trusted) {
+        err = cb_tx_verify_cached(tx, m->p->magic, m->keys);
+        if (err != CB_OK)
+            return err;
+    }
     if (replacing) {
         cb_keymap_remove(m->by_txid, q->txids[k]);
-        err = cb_keymap_put(m->by_txid, txid, qi);
+        err = cb_keymap_put(m->by_txid, txid, where(qi, k));
         if (err != CB_OK) {
             /* Put the old one back: the pool must stay as it was. */
-            return cb_keymap_put(m->by_txid, q->txids[k], qi) == CB_OK ? err : CB_ERR_NOMEM;
+            return cb_keymap_put(m->by_txid, q->txids[k], where(qi, k)) == CB_OK ? err
+                                                                                 : CB_ERR_NOMEM;
         }
         q->txs[k] = *tx;
         memcpy(q->txids[k], txid, 32);
@@ -250,7 +266,7 @@ static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bo
     }
     err = reserve_tx(q);
     if (err == CB_OK)
-        err = cb_keymap_put(m->by_txid, txid, qi);
+        err = cb_keymap_put(m->by_txid, txid, where(qi, q->n));
     if (err != CB_OK) {
         if (q->n == 0)
             (void)!drop_queue(m, qi);
@@ -439,18 +455,16 @@ size_t cb_mempool_bytes(const cb_mempool *m)
 
 bool cb_mempool_get(const cb_mempool *m, const uint8_t txid[32], cb_tx *tx)
 {
-    uint32_t qi;
-    if (!cb_keymap_get(m->by_txid, txid, &qi))
+    uint32_t at;
+    if (!cb_keymap_get(m->by_txid, txid, &at))
         return false;
-    const queue *q = &m->queues[qi];
-    for (size_t i = 0; i < q->n; i++) {
-        if (memcmp(q->txids[i], txid, 32) == 0) {
-            if (tx)
-                *tx = q->txs[i];
-            return true;
-        }
-    }
-    return false;
+    const queue *q = &m->queues[at >> POS_BITS];
+    size_t pos = at & ((1u << POS_BITS) - 1);
+    if (pos >= q->n || memcmp(q->txids[pos], txid, 32) != 0)
+        return false; /* cannot happen: the map follows every move */
+    if (tx)
+        *tx = q->txs[pos];
+    return true;
 }
 
 size_t cb_mempool_txids(const cb_mempool *m, uint8_t (*out)[32], size_t max)

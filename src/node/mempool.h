@@ -26,6 +26,8 @@
 #include "core/tx.h"
 
 #define CB_MEMPOOL_MIN_FEE 1000u
+/* Pending payments one sender may have at once (Core's descendant limit). */
+#define CB_MEMPOOL_MAX_CHAIN 25
 
 typedef struct cb_mempool cb_mempool;
 
@@ -34,12 +36,15 @@ typedef struct cb_mempool cb_mempool;
 cb_mempool *cb_mempool_new(const cb_params *p, size_t max_count, size_t max_bytes, uint64_t seed);
 void cb_mempool_free(cb_mempool *m);
 
-/* Admits a transaction against `state` (the best chain's accounts).
+/* Admits a transaction against `state` (the best chain's accounts). The
+ * cheap checks come first (form, fee, already pending, nonce, balance,
+ * chain length), the signature last: junk costs no signature check.
  * Out: txid (may be NULL).
  * Returns: CB_OK; bad-txns-coinbase; a rule of cb_tx_check; min-fee-not-met;
- * txn-already-in-mempool; bad-txns-pubkey / bad-txns-sig; bad-txns-nonce
- * (already used, or a gap after the pending ones); insufficient-fee (a
- * replacement); bad-txns-balance; mempool-full; or CB_ERR_NOMEM. */
+ * txn-already-in-mempool; bad-txns-nonce (already used, or a gap after
+ * the pending ones); insufficient-fee (a replacement); bad-txns-balance;
+ * too-long-mempool-chain (CB_MEMPOOL_MAX_CHAIN pending already);
+ * bad-txns-pubkey / bad-txns-sig; mempool-full; or CB_ERR_NOMEM. */
 cb_err cb_mempool_add(cb_mempool *m, const cb_accounts *state, const cb_tx *tx,
                       uint8_t txid[32]) CB_WARN_UNUSED;
 
@@ -67,8 +72,8 @@ size_t cb_mempool_select(const cb_mempool *m, cb_tx *out, size_t max);
 size_t cb_mempool_count(const cb_mempool *m);
 size_t cb_mempool_bytes(const cb_mempool *m);
 
-/* Looks a transaction up by txid. Returns: true and *tx (tx may be NULL)
- * if present. */
+/* Looks a transaction up by txid, in O(1). Returns: true and *tx (tx may
+ * be NULL) if present. */
 bool cb_mempool_get(const cb_mempool *m, const uint8_t txid[32], cb_tx *tx);
 
 /* Every pending txid, in no particular order, into out[0..max).

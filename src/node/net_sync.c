@@ -351,6 +351,10 @@ bool cb_net_process_tx(cb_peer *p, const cb_tx *tx)
     cb_tx_txid(txid, tx);
     cb_peer_mark_known(p, txid);
     cb_keymap_remove(net->tx_requested, txid);
+    uint32_t at;
+    /* Refused since the last block: refused again, with no work at all. */
+    if (cb_keymap_get(net->rejected, txid, &at))
+        return true;
     uint8_t got[32];
     cb_err err = cb_node_submit_tx(net->node, tx, got);
     if (err == CB_OK || err == CB_ERR_IN_MEMPOOL) {
@@ -366,6 +370,16 @@ bool cb_net_process_tx(cb_peer *p, const cb_tx *tx)
         return false;
     }
     if (err == CB_ERR_TX_NONCE && nonce_ahead(net, tx)) {
+        /* The mempool judged the nonce before the signature; an orphan is
+         * kept only when signed, or the pool would hold unsigned junk. */
+        cb_err sig = cb_tx_verify(tx, net->node->cfg.params->magic);
+        if (sig != CB_OK) {
+            char why[128], hex[65];
+            cb_hash_to_hex(hex, txid);
+            snprintf(why, sizeof why, "invalid transaction %.16s: %s", hex, cb_err_reason(sig));
+            cb_peer_ban(p, why);
+            return false;
+        }
         for (size_t i = 0; i < net->norphan_txs; i++)
             if (memcmp(&net->orphan_txs[i].tx, tx, sizeof *tx) == 0)
                 return true;
@@ -471,6 +485,15 @@ void cb_net_tip_changed(cb_net *net, const cb_chain_entry *old_tip)
     const cb_chain *c = net->node->chain;
     const cb_chain_entry *tip = cb_chain_tip(c);
     const cb_chain_entry *fork = cb_chain_common(old_tip, tip);
+    /* A new state may make a refused payment valid (a balance arrived):
+     * forget the refusals, as Core resets its recent rejects. */
+    if (cb_keymap_count(net->rejected) > 0) {
+        cb_keymap *fresh = cb_keymap_new(32, net->seed ^ (uint64_t)cb_net_now_ms());
+        if (fresh) {
+            cb_keymap_free(net->rejected);
+            net->rejected = fresh;
+        }
+    }
     /* Up to 8 new blocks go as headers to peers that asked for that;
      * more, or an older peer, get an inv of the tip and fetch the rest. */
     cb_header hs[8];

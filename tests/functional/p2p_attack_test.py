@@ -6,7 +6,7 @@ nodes beside the attacker must keep syncing with no honest peer banned.
 Python 3 standard library only."""
 import os
 import shutil
-import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,10 +14,27 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-from localnet import Node, RpcError  # noqa: E402
+from localnet import BIN, Node, RpcError  # noqa: E402
 import wire  # noqa: E402
 
 TX = 153
+
+
+def tool(*args):
+    return subprocess.run([os.path.join(BIN, "coinbit-tool"), "-regtest"] + list(args),
+                          capture_output=True, text=True, check=True).stdout
+
+
+def newkey():
+    out = {}
+    for line in tool("newkey").splitlines():
+        k, v = line.split(":", 1)
+        out[k.split()[0]] = v.strip()
+    return out  # address, public, private
+
+
+def signed(key, nonce, to, amount="1", fee="0.0001"):
+    return bytes.fromhex(tool("signtx", key["private"], to, amount, fee, str(nonce)).strip())
 
 
 def headers_msg(headers):
@@ -211,6 +228,52 @@ class AttackTest(unittest.TestCase):
         self.assertNotIn(qsrc, banned)
         honest.close()
         flood.close()
+
+    def test_junk_payments_cost_no_signature_check(self):
+        """Payments that the state already refuses (a used nonce, no money)
+        are dropped before their signature is looked at, by `tx` as by
+        `inv`; a sender's chain of pending payments is capped at 25; an
+        orphan payment (nonce ahead) is kept only when signed."""
+        victim = self.node("victim")
+        key = newkey()
+        other = newkey()["address"]
+        victim.rpc("generatetoaddress", 3, key["address"])
+        self.assertEqual(victim.rpc("sendrawtransaction", signed(key, 0, other).hex()),
+                         wire.sha256d(signed(key, 0, other))[::-1].hex())
+        victim.rpc("generatetoaddress", 1, other)  # nonce 0 is used now
+        p, src = self.attacker(victim, 4)
+        stale = bytearray(signed(key, 0, other, "2"))
+        stale[120] ^= 1  # garbage signature on a used nonce
+        broke = bytearray(signed(newkey(), 0, other, "2"))
+        broke[120] ^= 1  # garbage signature from a sender with nothing
+        for junk in (stale, broke, stale, broke):
+            p.send("tx", bytes(junk))
+        self.sync(p)
+        self.assertNotIn(src, {b["address"] for b in victim.rpc("listbanned")})
+        self.assertEqual(victim.rpc("getmempoolinfo")["size"], 0)
+        # A chain of 25 pending payments, and no 26th.
+        for nonce in range(1, 26):
+            victim.rpc("sendrawtransaction", signed(key, nonce, other, "0.1").hex())
+        with self.assertRaises(RpcError) as ctx:
+            victim.rpc("sendrawtransaction", signed(key, 26, other, "0.1").hex())
+        self.assertEqual(ctx.exception.code, -26)
+        self.assertIn("too-long-mempool-chain", str(ctx.exception))
+        self.assertEqual(victim.rpc("getmempoolinfo")["size"], 25)
+        # Relayed, the 26th is refused the same way, with no ban.
+        p.send("tx", signed(key, 26, other, "0.1"))
+        self.sync(p)
+        self.assertEqual(victim.rpc("getmempoolinfo")["size"], 25)
+        # A payment whose nonce is ahead waits as an orphan only when its
+        # signature holds.
+        ahead = bytearray(signed(key, 40, other, "0.1"))
+        ahead[120] ^= 1
+        p.send("tx", bytes(ahead))
+        self.assertTrue(p.closed(), "an unsigned orphan payment was kept")
+        p.close()
+        self.assertIn(src, {b["address"] for b in victim.rpc("listbanned")})
+        # The chain confirms and the node goes on.
+        victim.rpc("generatetoaddress", 1, other)
+        self.assertEqual(victim.rpc("getmempoolinfo")["size"], 0)
 
 
 if __name__ == "__main__":

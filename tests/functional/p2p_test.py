@@ -259,9 +259,6 @@ class NetTest(unittest.TestCase):
             lambda p: p.send("ping", b"\1" * 8), handshake=False)
         block, _ = wire.make_block(tip, height + 1, now, valid_pow=False)
         cases["invalid proof of work"] = attack(lambda p: p.send("block", block))
-        bad_sig = bytearray(signed(0, alice))
-        bad_sig[100] ^= 1
-        cases["bad signature"] = attack(lambda p: p.send("tx", bytes(bad_sig)))
         # A double spend inside a block: the key gets coins in block 1 of the
         # attack chain, then pays the same nonce twice in block 2.
         addr_h160 = bytes.fromhex(tool("decodeaddress", key["address"]).split()[-1])
@@ -274,6 +271,13 @@ class NetTest(unittest.TestCase):
             p.send("block", b2)
 
         cases["double spend in a block"] = attack(double_spend)
+        # A bad signature on a payment the key could make (funded by b1,
+        # the right nonce): the cheap checks pass, the signature fails.
+        # (An unfunded sender's payment is refused before its signature is
+        # looked at, and costs no ban.)
+        bad_sig = bytearray(signed(0, alice))
+        bad_sig[100] ^= 1
+        cases["bad signature"] = attack(lambda p: p.send("tx", bytes(bad_sig)))
         many = wire.compact(50_001) + (struct.pack("<I", 1) + b"\7" * 32) * 50_001
         cases["too many inv entries"] = attack(lambda p: p.send("inv", many))
         # A flood of connections from one address.

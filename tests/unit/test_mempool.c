@@ -244,12 +244,104 @@ static void test_conflicts_leave(void **state)
     cb_accounts_free(s);
 }
 
+static void test_cheap_checks_before_the_signature(void **state)
+{
+    (void)state;
+    cb_accounts *s = funded();
+    cb_mempool *m = cb_mempool_new(P, 100, 100 * CB_TX_SIZE, 4);
+    /* A garbage signature on a payment whose nonce is already used, or
+     * that the sender cannot pay, is refused for that: the signature is
+     * never looked at (the node bans for bad signatures, not for these). */
+    cb_account used = {10 * CB_COIN, 5};
+    assert_int_equal(cb_accounts_set(s, id[3], &used), CB_OK);
+    cb_tx t = pay(3, 1, CB_COIN, 1000, 2);
+    t.sig[7] ^= 0x55;
+    assert_int_equal(cb_mempool_add(m, s, &t, NULL), CB_ERR_TX_NONCE);
+    t = pay(2, 1, 50 * CB_COIN, 1000, 0);
+    t.sig[7] ^= 0x55;
+    assert_int_equal(cb_mempool_add(m, s, &t, NULL), CB_ERR_TX_BALANCE);
+    /* With everything else right, the signature decides. */
+    t = pay(0, 1, CB_COIN, 1000, 0);
+    t.sig[7] ^= 0x55;
+    cb_err err = cb_mempool_add(m, s, &t, NULL);
+    assert_true(err == CB_ERR_TX_SIG || err == CB_ERR_TX_PUBKEY);
+    assert_int_equal(cb_mempool_count(m), 0);
+    cb_mempool_free(m);
+    cb_accounts_free(s);
+}
+
+static void test_sender_chain_is_capped(void **state)
+{
+    (void)state;
+    cb_accounts *s = funded();
+    cb_mempool *m = cb_mempool_new(P, 1000, 1000 * CB_TX_SIZE, 5);
+    uint8_t ids[CB_MEMPOOL_MAX_CHAIN + 1][32];
+    for (uint64_t i = 0; i < CB_MEMPOOL_MAX_CHAIN; i++) {
+        cb_tx t = pay(0, 1, 1000, 1000, i);
+        assert_int_equal(cb_mempool_add(m, s, &t, ids[i]), CB_OK);
+    }
+    cb_tx t = pay(0, 1, 1000, 1000, CB_MEMPOOL_MAX_CHAIN);
+    assert_int_equal(cb_mempool_add(m, s, &t, NULL), CB_ERR_MEMPOOL_CHAIN);
+    /* A replacement inside the chain is still fine, and others are not
+     * held back by alice's chain. */
+    t = pay(0, 2, 1000, 2000, 3);
+    assert_int_equal(cb_mempool_add(m, s, &t, ids[3]), CB_OK);
+    t = pay(1, 0, 1000, 1000, 0);
+    assert_int_equal(cb_mempool_add(m, s, &t, ids[CB_MEMPOOL_MAX_CHAIN]), CB_OK);
+    /* Every txid is found where it is, after the replacement too. */
+    for (size_t i = 0; i <= CB_MEMPOOL_MAX_CHAIN; i++) {
+        cb_tx got;
+        uint8_t again[32];
+        assert_true(cb_mempool_get(m, ids[i], &got));
+        cb_tx_txid(again, &got);
+        assert_memory_equal(again, ids[i], 32);
+    }
+    cb_mempool_free(m);
+    cb_accounts_free(s);
+}
+
+static void test_lookup_follows_moved_queues(void **state)
+{
+    (void)state;
+    /* Queues move when another empties (the last takes its place) and
+     * when a block pulls and re-admits them: lookups must follow. */
+    cb_accounts *s = funded();
+    cb_mempool *m = cb_mempool_new(P, 100, 100 * CB_TX_SIZE, 6);
+    uint8_t a0[32], b0[32], b1[32], c0[32];
+    cb_tx ta = pay(0, 3, CB_COIN, 1000, 0), tb0 = pay(1, 3, CB_COIN, 1000, 0);
+    cb_tx tb1 = pay(1, 3, CB_COIN, 1000, 1), tc = pay(2, 3, 1000, 1000, 0);
+    assert_int_equal(cb_mempool_add(m, s, &ta, a0), CB_OK);
+    assert_int_equal(cb_mempool_add(m, s, &tb0, b0), CB_OK);
+    assert_int_equal(cb_mempool_add(m, s, &tb1, b1), CB_OK);
+    assert_int_equal(cb_mempool_add(m, s, &tc, c0), CB_OK);
+    /* alice's payment confirms: her queue empties, carol's (the last)
+     * moves into its slot. */
+    cb_block b;
+    cbt_make_block(P, &b, a0, 1, 1795392060, id[3], &ta, 1, 0);
+    cb_account after = {9 * CB_COIN - 1000, 1};
+    assert_int_equal(cb_accounts_set(s, id[0], &after), CB_OK);
+    assert_int_equal(cb_mempool_block_connected(m, s, &b), CB_OK);
+    assert_false(cb_mempool_get(m, a0, NULL));
+    cb_tx got;
+    assert_true(cb_mempool_get(m, b0, &got) && got.nonce == 0);
+    assert_true(cb_mempool_get(m, b1, &got) && got.nonce == 1);
+    assert_true(cb_mempool_get(m, c0, &got) && memcmp(&got, &tc, sizeof tc) == 0);
+    cb_block_clear(&b);
+    cb_mempool_free(m);
+    cb_accounts_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_admission_rules),    cmocka_unit_test(test_replacement),
-        cmocka_unit_test(test_bound_and_eviction), cmocka_unit_test(test_select_order_connects),
+        cmocka_unit_test(test_admission_rules),
+        cmocka_unit_test(test_replacement),
+        cmocka_unit_test(test_bound_and_eviction),
+        cmocka_unit_test(test_select_order_connects),
         cmocka_unit_test(test_conflicts_leave),
+        cmocka_unit_test(test_cheap_checks_before_the_signature),
+        cmocka_unit_test(test_sender_chain_is_capped),
+        cmocka_unit_test(test_lookup_follows_moved_queues),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
