@@ -4,13 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_BANS 1024
-
 struct cb_addrbook {
     cb_addr_entry *v;
     size_t n, max;
-    cb_ban_entry bans[MAX_BANS];
-    size_t nbans;
     uint64_t rng;
 };
 
@@ -130,8 +126,7 @@ int64_t cb_addrbook_backoff(uint32_t failures)
     return s > 600 ? 600 : s;
 }
 
-cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now,
-                                  bool (*skip)(void *ctx, const cb_addr_entry *e), void *ctx)
+cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now, cb_addr_skip_fn skip, void *ctx)
 {
     /* Pick among the due entries with the best last_seen, at random, so
      * that nodes sharing a book do not all try the same address first. */
@@ -139,7 +134,7 @@ cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now,
     size_t ties = 0;
     for (size_t i = 0; i < b->n; i++) {
         cb_addr_entry *e = &b->v[i];
-        if (e->connected || cb_addrbook_banned(b, e->host, now))
+        if (e->connected)
             continue;
         if (e->last_try && now < e->last_try + cb_addrbook_backoff(e->failures))
             continue;
@@ -155,17 +150,19 @@ cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now,
     return best;
 }
 
-size_t cb_addrbook_sample(cb_addrbook *b, int64_t now, const cb_addr_entry **out, size_t max)
+size_t cb_addrbook_sample(cb_addrbook *b, const cb_addr_entry **out, size_t max,
+                          cb_addr_skip_fn skip, void *ctx)
 {
-    size_t n = 0;
+    size_t n = 0, seen = 0;
     for (size_t i = 0; i < b->n; i++) {
-        if (cb_addrbook_banned(b, b->v[i].host, now))
+        if (skip && skip(ctx, &b->v[i]))
             continue;
+        seen++;
         /* Reservoir sampling keeps the choice uniform past max. */
         if (n < max) {
             out[n++] = &b->v[i];
         } else {
-            uint64_t j = next_rand(b) % (i + 1);
+            uint64_t j = next_rand(b) % seen;
             if (j < max)
                 out[j] = &b->v[i];
         }
@@ -187,61 +184,4 @@ size_t cb_addrbook_count(const cb_addrbook *b)
 const cb_addr_entry *cb_addrbook_at(const cb_addrbook *b, size_t i)
 {
     return i < b->n ? &b->v[i] : NULL;
-}
-
-static cb_ban_entry *find_ban(const cb_addrbook *b, const char *host)
-{
-    for (size_t i = 0; i < b->nbans; i++)
-        if (strcmp(b->bans[i].host, host) == 0)
-            return (cb_ban_entry *)&b->bans[i];
-    return NULL;
-}
-
-cb_err cb_addrbook_ban(cb_addrbook *b, const char *host, int64_t until, const char *reason)
-{
-    if (!host_ok(host))
-        return CB_ERR_ARG;
-    cb_ban_entry *e = find_ban(b, host);
-    if (!e) {
-        if (b->nbans == MAX_BANS)
-            return CB_ERR_TOO_LARGE;
-        e = &b->bans[b->nbans++];
-        memcpy(e->host, host, strlen(host) + 1);
-    }
-    e->until = until;
-    snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
-    return CB_OK;
-}
-
-bool cb_addrbook_banned(const cb_addrbook *b, const char *host, int64_t now)
-{
-    const cb_ban_entry *e = find_ban(b, host);
-    return e && e->until > now;
-}
-
-bool cb_addrbook_unban(cb_addrbook *b, const char *host)
-{
-    cb_ban_entry *e = find_ban(b, host);
-    if (!e)
-        return false;
-    *e = b->bans[--b->nbans];
-    return true;
-}
-
-void cb_addrbook_clear_bans(cb_addrbook *b)
-{
-    b->nbans = 0;
-}
-
-size_t cb_addrbook_bans(cb_addrbook *b, int64_t now, cb_ban_entry *out, size_t max)
-{
-    for (size_t i = 0; i < b->nbans;) {
-        if (b->bans[i].until <= now)
-            b->bans[i] = b->bans[--b->nbans];
-        else
-            i++;
-    }
-    for (size_t i = 0; i < b->nbans && i < max; i++)
-        out[i] = b->bans[i];
-    return b->nbans;
 }

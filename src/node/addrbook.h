@@ -1,10 +1,11 @@
-/* The addresses a node knows of other nodes, and the addresses it bans.
+/* The addresses a node knows of other nodes.
  *
  * A bounded table in memory (the node mirrors it to the store's peers
  * table): where each peer listens, when it was last seen and last tried,
  * how often in a row it failed. Picking the next address to try skips the
- * connected, the banned and those still in their backoff after failures,
- * so a node that lost its peers keeps trying without hammering them.
+ * connected, those the caller refuses (banned, discouraged: banlist.h)
+ * and those still in their backoff after failures, so a node that lost
+ * its peers keeps trying without hammering them.
  *
  * Time is an argument; nothing here does I/O. */
 #ifndef CB_NODE_ADDRBOOK_H
@@ -26,12 +27,6 @@ typedef struct {
     uint32_t failures; /* failed attempts since the last success */
     bool connected;    /* an outbound connection to it is open (the node sets it) */
 } cb_addr_entry;
-
-typedef struct {
-    char host[CB_ADDR_HOST_MAX];
-    int64_t until;
-    char reason[48];
-} cb_ban_entry;
 
 typedef struct cb_addrbook cb_addrbook;
 
@@ -62,39 +57,22 @@ void cb_addrbook_failed(cb_addr_entry *e);
  * again: 2 s doubling to at most 10 minutes. */
 int64_t cb_addrbook_backoff(uint32_t failures);
 
-/* The address to try next: not connected, not banned, backoff elapsed;
- * among those, a random one of the most recently seen. skip (may be NULL)
- * can refuse more (a host:port already connected inbound, ourselves).
- * Returns: the entry, or NULL when none is due. */
-cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now,
-                                  bool (*skip)(void *ctx, const cb_addr_entry *e), void *ctx);
+/* Refuses an entry (banned, already connected, ourselves). */
+typedef bool (*cb_addr_skip_fn)(void *ctx, const cb_addr_entry *e);
 
-/* Up to max entries not banned, in a random order (for a getaddr reply).
- * Out: out[0..n). Returns: n. */
-size_t cb_addrbook_sample(cb_addrbook *b, int64_t now, const cb_addr_entry **out, size_t max);
+/* The address to try next: not connected, backoff elapsed, not refused by
+ * skip (may be NULL); among those, a random one of the most recently seen.
+ * Returns: the entry, or NULL when none is due. */
+cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now, cb_addr_skip_fn skip, void *ctx);
+
+/* Up to max entries not refused by skip (may be NULL), in a random order
+ * (for a getaddr reply). Out: out[0..n). Returns: n. */
+size_t cb_addrbook_sample(cb_addrbook *b, const cb_addr_entry **out, size_t max,
+                          cb_addr_skip_fn skip, void *ctx);
 
 size_t cb_addrbook_count(const cb_addrbook *b);
 
 /* The entry at index i < count (for listing and saving). */
 const cb_addr_entry *cb_addrbook_at(const cb_addrbook *b, size_t i);
-
-/* Bans a host until a time (a later ban extends, an earlier one shortens
- * it). reason: a short text kept for listbanned.
- * Returns: CB_OK, CB_ERR_ARG (bad host) or CB_ERR_TOO_LARGE (ban list full). */
-cb_err cb_addrbook_ban(cb_addrbook *b, const char *host, int64_t until,
-                       const char *reason) CB_WARN_UNUSED;
-
-/* Returns: true when host is banned at now. */
-bool cb_addrbook_banned(const cb_addrbook *b, const char *host, int64_t now);
-
-/* Lifts a ban. Returns: true if there was one. */
-bool cb_addrbook_unban(cb_addrbook *b, const char *host);
-
-/* Drops every ban. */
-void cb_addrbook_clear_bans(cb_addrbook *b);
-
-/* The bans in force at now, expired ones dropped first.
- * Out: out[0..n). Returns: how many there are (only max are written). */
-size_t cb_addrbook_bans(cb_addrbook *b, int64_t now, cb_ban_entry *out, size_t max);
 
 #endif

@@ -111,13 +111,6 @@ static void sockaddr_host(const struct sockaddr *sa, char *host, size_t cap, uin
     }
 }
 
-static void copy_host(char *dst, size_t cap, const char *src)
-{
-    size_t len = strnlen(src, cap - 1);
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
 int64_t cb_net_bantime(const cb_net *net)
 {
     return net->cfg.bantime;
@@ -287,10 +280,39 @@ static bool peer_connected_to(cb_net *net, const char *host, uint16_t port)
     return false;
 }
 
+/* Addresses not to dial: connected already, banned, or discouraged. */
 static bool skip_addr(void *ctx, const cb_addr_entry *e)
 {
     cb_net *net = ctx;
-    return peer_connected_to(net, e->host, e->port);
+    return peer_connected_to(net, e->host, e->port) ||
+           cb_banlist_banned(net->bans, e->host, cb_node_now()) ||
+           cb_banlist_discouraged(net->bans, e->host);
+}
+
+/* Addresses not to pass on in gossip: banned or discouraged. */
+bool cb_net_addr_withheld(void *ctx, const cb_addr_entry *e)
+{
+    cb_net *net = ctx;
+    return cb_banlist_banned(net->bans, e->host, cb_node_now()) ||
+           cb_banlist_discouraged(net->bans, e->host);
+}
+
+void cb_net_ban_host(cb_net *net, const char *host, const char *why)
+{
+    cb_subnet one;
+    if (cb_subnet_parse(&one, host) != CB_OK)
+        return;
+    int64_t now = cb_node_now(), until = now + cb_net_bantime(net);
+    cb_log(net->node, "banning %s until %lld: %s", host, (long long)until, why);
+    if (cb_banlist_add(net->bans, &one, now, until, why) != CB_OK) {
+        cb_log(net->node, "out of memory: %s only disconnected", host);
+    } else {
+        net->book_dirty = true;
+    }
+    /* Every connection from that host goes. */
+    for (cb_peer *q = net->peers; q; q = q->next)
+        if (!q->closing && strcmp(q->host, host) == 0)
+            cb_peer_close(q, why);
 }
 
 void cb_net_counts(const cb_net *net, size_t *inbound, size_t *outbound)
@@ -363,14 +385,15 @@ static void save_book(cb_net *net)
             return;
         }
     }
-    /* A ban is a row with port 0. */
-    cb_ban_entry bans[64];
-    size_t nb = cb_addrbook_bans(net->book, now, bans, 64);
-    for (size_t i = 0; i < nb && i < 64; i++) {
+    /* A ban is a row with port 0, its subnet in the host column; all of
+     * them are kept. */
+    size_t nb = cb_banlist_prune(net->bans, now);
+    for (size_t i = 0; i < nb; i++) {
+        const cb_ban *ban = cb_banlist_at(net->bans, i);
         cb_peer_record r;
         memset(&r, 0, sizeof r);
-        copy_host(r.host, sizeof r.host, bans[i].host);
-        r.banned_until = bans[i].until;
+        cb_subnet_format(r.host, &ban->subnet);
+        r.banned_until = ban->until;
         if (cb_store_put_peer(s, &r) != CB_OK)
             return;
     }
@@ -452,16 +475,17 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l;
     (void)salen;
     sockaddr_host(sa, host, sizeof host, &port);
-    if (!host[0] || cb_addrbook_banned(net->book, host, now)) {
+    if (!host[0] || cb_banlist_banned(net->bans, host, now)) {
         evutil_closesocket(fd);
         return;
     }
     if (accept_flood(net, host, now)) {
+        /* Many users may share one address (a classroom behind NAT): a
+         * flood discourages it, and does not lock it out. */
         evutil_closesocket(fd);
-        int64_t until = now + net->cfg.bantime;
-        cb_log(net->node, "banning %s until %lld: connection flood", host, (long long)until);
-        if (cb_addrbook_ban(net->book, host, until, "connection flood") == CB_OK)
-            net->book_dirty = true;
+        if (!cb_banlist_discouraged(net->bans, host))
+            cb_log(net->node, "discouraging %s: connection flood", host);
+        cb_banlist_discourage(net->bans, host);
         for (cb_peer *p = net->peers; p; p = p->next)
             if (!p->closing && strcmp(p->host, host) == 0)
                 cb_peer_close(p, "connection flood");
@@ -469,6 +493,12 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
     size_t in, out;
     cb_net_counts(net, &in, &out);
+    /* A discouraged address gets a slot only while others are free. */
+    if (cb_banlist_discouraged(net->bans, host) && in + 1 >= net->cfg.max_inbound) {
+        cb_log_debug(net->node, "inbound slots nearly full; refusing discouraged %s", host);
+        evutil_closesocket(fd);
+        return;
+    }
     if (in >= net->cfg.max_inbound) {
         cb_log_debug(net->node, "inbound slots full; refusing %s", host);
         evutil_closesocket(fd);
@@ -538,52 +568,54 @@ cb_err cb_net_disconnect(cb_net *net, const char *addr, uint64_t id)
     return CB_ERR_NOT_FOUND;
 }
 
-cb_err cb_net_setban(cb_net *net, const char *host, bool add, int64_t until)
+cb_err cb_net_setban(cb_net *net, const char *subnet, bool add, int64_t until)
 {
-    struct sockaddr_storage ss;
-    if (!make_sockaddr(&ss, host, 1))
+    cb_subnet sn;
+    if (cb_subnet_parse(&sn, subnet) != CB_OK)
         return CB_ERR_ARG;
     int64_t now = cb_node_now();
+    cb_peer_record r;
+    memset(&r, 0, sizeof r);
+    cb_subnet_format(r.host, &sn);
     if (!add) {
-        if (!cb_addrbook_unban(net->book, host))
+        if (!cb_banlist_remove(net->bans, &sn))
             return CB_ERR_NOT_FOUND;
-        cb_peer_record r;
-        memset(&r, 0, sizeof r);
-        snprintf(r.host, sizeof r.host, "%s", host);
         if (cb_store_put_peer(net->node->store, &r) != CB_OK)
             cb_log(net->node, "store: cannot lift a ban");
         return CB_OK;
     }
-    if (cb_addrbook_banned(net->book, host, now))
+    if (cb_banlist_has(net->bans, &sn, now))
         return CB_ERR_DUPLICATE;
-    cb_err err = cb_addrbook_ban(net->book, host, until, "manually added");
+    cb_err err = cb_banlist_add(net->bans, &sn, now, until, "manually added");
     if (err != CB_OK)
         return err;
-    net->book_dirty = true;
-    save_book(net);
+    /* Saved at once, on its own row: a ban outlives a crash. */
+    r.banned_until = until;
+    if (cb_store_put_peer(net->node->store, &r) != CB_OK)
+        cb_log(net->node, "store: cannot save a ban: %s", cb_store_last_error(net->node->store));
     for (cb_peer *p = net->peers; p; p = p->next)
-        if (!p->closing && strcmp(p->host, host) == 0)
+        if (!p->closing && cb_subnet_contains(&sn, p->host))
             cb_peer_close(p, "banned by setban");
     return CB_OK;
 }
 
 void cb_net_clearbans(cb_net *net)
 {
-    cb_ban_entry bans[64];
-    size_t n = cb_addrbook_bans(net->book, cb_node_now(), bans, 64);
-    for (size_t i = 0; i < n && i < 64; i++) {
+    size_t n = cb_banlist_prune(net->bans, cb_node_now());
+    for (size_t i = 0; i < n; i++) {
         cb_peer_record r;
         memset(&r, 0, sizeof r);
-        copy_host(r.host, sizeof r.host, bans[i].host);
+        cb_subnet_format(r.host, &cb_banlist_at(net->bans, i)->subnet);
         if (cb_store_put_peer(net->node->store, &r) != CB_OK)
             break;
     }
-    cb_addrbook_clear_bans(net->book);
+    cb_banlist_clear(net->bans);
 }
 
-size_t cb_net_bans(cb_net *net, cb_ban_entry *out, size_t max)
+cb_banlist *cb_net_banlist(cb_net *net)
 {
-    return cb_addrbook_bans(net->book, cb_node_now(), out, max);
+    cb_banlist_prune(net->bans, cb_node_now());
+    return net->bans;
 }
 
 size_t cb_net_peers(cb_net *net, cb_peer_info *out, size_t max)
@@ -624,7 +656,8 @@ size_t cb_net_peers(cb_net *net, cb_peer_info *out, size_t max)
 
 static cb_err load_book(cb_net *net)
 {
-    size_t cap = 4096, n = 0;
+    /* The book's 2,000 addresses and every ban (bans have no cap). */
+    size_t cap = 1 << 16, n = 0;
     cb_peer_record *rows = calloc(cap, sizeof *rows);
     if (!rows)
         return CB_ERR_NOMEM;
@@ -634,14 +667,16 @@ static cb_err load_book(cb_net *net)
         for (size_t i = 0; i < n; i++) {
             cb_peer_record *r = &rows[i];
             struct sockaddr_storage ss;
-            if (!make_sockaddr(&ss, r->host, 1))
-                continue; /* not an address of ours to trust */
             if (r->port == 0) {
-                if (r->banned_until > now &&
-                    cb_addrbook_ban(net->book, r->host, r->banned_until, "stored ban") != CB_OK)
+                cb_subnet sn;
+                r->host[sizeof r->host - 1] = '\0';
+                if (r->banned_until > now && cb_subnet_parse(&sn, r->host) == CB_OK &&
+                    cb_banlist_add(net->bans, &sn, now, r->banned_until, "stored ban") != CB_OK)
                     break;
                 continue;
             }
+            if (!make_sockaddr(&ss, r->host, 1))
+                continue; /* not an address of ours to trust */
             cb_addr_entry *e;
             if (cb_addrbook_add(net->book, r->host, r->port, r->last_seen, &e) == CB_OK) {
                 e->last_try = 0; /* a restart may try everyone at once */
@@ -684,13 +719,14 @@ cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char 
         goto fail;
     }
     net->book = cb_addrbook_new(2000, net->seed);
+    net->bans = cb_banlist_new(net->seed ^ 4);
     net->requested = cb_keymap_new(32, net->seed ^ 1);
     net->tx_requested = cb_keymap_new(32, net->seed ^ 2);
     net->rejected = cb_keymap_new(32, net->seed ^ 3);
     net->tick_ev = event_new(node->base, -1, EV_PERSIST, tick, net);
     net->reap_ev = event_new(node->base, -1, 0, reap, net);
-    if (!net->book || !net->requested || !net->tx_requested || !net->rejected || !net->tick_ev ||
-        !net->reap_ev) {
+    if (!net->book || !net->bans || !net->requested || !net->tx_requested || !net->rejected ||
+        !net->tick_ev || !net->reap_ev) {
         snprintf(msg, msglen, "out of memory starting the network");
         goto fail;
     }
@@ -771,5 +807,6 @@ void cb_net_free(cb_net *net)
     cb_keymap_free(net->tx_requested);
     cb_keymap_free(net->rejected);
     cb_addrbook_free(net->book);
+    cb_banlist_free(net->bans);
     free(net);
 }

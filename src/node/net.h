@@ -17,6 +17,7 @@
 #include "core/chain.h"
 #include "core/err.h"
 #include "node/addrbook.h"
+#include "node/banlist.h"
 
 #define CB_NET_MAX_MANUAL 32
 #define CB_NET_ADDR_MAX 96 /* "host:port" text */
@@ -97,12 +98,17 @@ cb_err cb_net_addnode(cb_net *net, const char *addr, const char *mode) CB_WARN_U
  * when addr is NULL. Returns: CB_OK or CB_ERR_NOT_FOUND. */
 cb_err cb_net_disconnect(cb_net *net, const char *addr, uint64_t id) CB_WARN_UNUSED;
 
-/* Bans host until `until` (disconnecting it), or lifts its ban.
- * Returns: CB_OK, CB_ERR_ARG (not an IP address), CB_ERR_DUPLICATE
- * (already banned), CB_ERR_NOT_FOUND (lifting a ban that is not there). */
-cb_err cb_net_setban(cb_net *net, const char *host, bool add, int64_t until) CB_WARN_UNUSED;
+/* Bans a subnet ("1.2.3.4", "10.1.2.0/24", "2001:db8::/64") until
+ * `until`, disconnecting every peer inside it, or lifts that ban.
+ * Returns: CB_OK, CB_ERR_ARG (not an address or subnet), CB_ERR_DUPLICATE
+ * (already banned), CB_ERR_NOT_FOUND (lifting a ban that is not there),
+ * CB_ERR_NOMEM. */
+cb_err cb_net_setban(cb_net *net, const char *subnet, bool add, int64_t until) CB_WARN_UNUSED;
 void cb_net_clearbans(cb_net *net);
-size_t cb_net_bans(cb_net *net, cb_ban_entry *out, size_t max);
+
+/* The bans in force (expired ones dropped first): valid until the next
+ * change; read with cb_banlist_prune's count and cb_banlist_at. */
+cb_banlist *cb_net_banlist(cb_net *net);
 
 /* The configured ban time in seconds. */
 int64_t cb_net_bantime(const cb_net *net);

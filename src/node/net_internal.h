@@ -113,6 +113,7 @@ struct cb_net {
     uint64_t next_id;
     uint64_t nonce; /* our version nonce: a peer that sends it back is us */
     cb_addrbook *book;
+    cb_banlist *bans;
     bool book_dirty;
     int64_t last_save;
     /* Addresses we found to be ourselves. */
@@ -155,6 +156,10 @@ void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_
 void cb_peer_close(cb_peer *p, const char *reason);
 /* Bans the peer's host for the configured time and closes it. */
 void cb_peer_ban(cb_peer *p, const char *why);
+/* Discourages the peer's host (milder misbehaviour) and closes it. */
+void cb_peer_discourage(cb_peer *p, const char *why);
+/* Bans host for the configured time, closing every peer from it. */
+void cb_net_ban_host(cb_net *net, const char *host, const char *why);
 /* Remembers that the peer has or was told of hash. */
 void cb_peer_mark_known(cb_peer *p, const uint8_t hash[32]);
 bool cb_peer_knows(const cb_peer *p, const uint8_t hash[32]);
@@ -197,5 +202,8 @@ bool cb_net_err_bans(cb_err err, bool in_block);
 cb_peer *cb_net_find_peer(cb_net *net, uint64_t id);
 void cb_net_schedule_reap(cb_net *net);
 void cb_net_note_addr(cb_net *net, const char *host, uint16_t port, int64_t seen);
+/* An address skip function (ctx: the net): true for banned or
+ * discouraged addresses, which are not passed on. */
+bool cb_net_addr_withheld(void *ctx, const cb_addr_entry *e);
 
 #endif

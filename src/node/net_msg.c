@@ -116,7 +116,7 @@ static void on_getaddr(cb_peer *p)
         return; /* once per connection, as Core does */
     p->sent_getaddr_reply = true;
     const cb_addr_entry *picks[CB_MAX_ADDR];
-    size_t n = cb_addrbook_sample(net->book, cb_node_now(), picks, CB_MAX_ADDR);
+    size_t n = cb_addrbook_sample(net->book, picks, CB_MAX_ADDR, cb_net_addr_withheld, net);
     cb_netaddr *list = calloc(n ? n : 1, sizeof *list);
     uint8_t *buf = malloc(3 + CB_MAX_ADDR * 30);
     size_t m = 0;
@@ -316,7 +316,7 @@ static void on_getdata(cb_peer *p, const uint8_t *payload, size_t len)
     size_t pending = p->ngd - p->gdpos;
     if (pending + n > GETDATA_QUEUE_MAX) {
         free(inv);
-        cb_peer_close(p, "too many getdata requests pending");
+        cb_peer_discourage(p, "too many getdata requests pending");
         return;
     }
     /* Compact the queue, then append. */
@@ -404,7 +404,8 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
             /* Our locator did not reach its chain, or it announced a
              * block on a branch we lack: ask from our best header. */
             if (++p->unconnecting > 10) {
-                cb_peer_ban(p, "too many headers that do not connect");
+                /* An honest peer on a long fork can do this: discourage. */
+                cb_peer_discourage(p, "too many headers that do not connect");
                 goto done;
             }
             cb_net_send_getheaders(p, NULL);

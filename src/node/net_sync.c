@@ -147,10 +147,7 @@ static void punish_source(cb_net *net, uint64_t from, const char *host, const ch
         cb_peer_ban(p, why);
         return;
     }
-    int64_t until = cb_node_now() + cb_net_bantime(net);
-    cb_log(net->node, "banning %s until %lld: %s", host, (long long)until, why);
-    if (cb_addrbook_ban(net->book, host, until, why) == CB_OK)
-        net->book_dirty = true;
+    cb_net_ban_host(net, host, why);
 }
 
 static bool err_is_blame(cb_err err)

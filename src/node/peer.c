@@ -54,15 +54,18 @@ void cb_peer_ban(cb_peer *p, const char *why)
         cb_peer_close(p, why);
         return;
     }
-    int64_t until = cb_node_now() + cb_net_bantime(net);
-    cb_log(net->node, "banning %s until %lld: %s", p->host, (long long)until, why);
-    if (cb_addrbook_ban(net->book, p->host, until, why) != CB_OK)
-        cb_log(net->node, "ban list full; %s only disconnected", p->host);
-    net->book_dirty = true;
-    /* Every connection from that host goes. */
-    for (cb_peer *q = net->peers; q; q = q->next)
-        if (!q->closing && strcmp(q->host, p->host) == 0)
-            cb_peer_close(q, why);
+    cb_net_ban_host(net, p->host, why);
+    cb_peer_close(p, why);
+}
+
+void cb_peer_discourage(cb_peer *p, const char *why)
+{
+    cb_net *net = p->net;
+    if (!p->manual) {
+        cb_log(net->node, "discouraging %s: %s", p->host, why);
+        cb_banlist_discourage(net->bans, p->host);
+    }
+    cb_peer_close(p, why);
 }
 
 void cb_peer_mark_known(cb_peer *p, const uint8_t hash[32])

@@ -62,12 +62,14 @@ json_t *cb_rpc_getnetworkinfo(cb_node *n, json_t *p, cb_rpc_error *e)
         cb_net_counts(n->net, &in, &out);
     char agent[64];
     snprintf(agent, sizeof agent, "/CoinBit:%s/", CB_VERSION_STRING);
-    return json_pack("{s:s,s:s,s:i,s:b,s:i,s:I,s:I,s:I,s:I}", "version", CB_VERSION_STRING,
-                     "subversion", agent, "protocolversion", CB_PROTOCOL_VERSION, "networkactive",
-                     n->net != NULL, "localport", n->net ? (int)cb_net_port(n->net) : 0,
-                     "connections", (json_int_t)(in + out), "connections_in", (json_int_t)in,
-                     "connections_out", (json_int_t)out, "bantime",
-                     (json_int_t)(n->net ? cb_net_bantime(n->net) : 0));
+    /* Core's fields, and how many addresses are discouraged. */
+    return json_pack(
+        "{s:s,s:s,s:i,s:b,s:i,s:I,s:I,s:I,s:I,s:I}", "version", CB_VERSION_STRING, "subversion",
+        agent, "protocolversion", CB_PROTOCOL_VERSION, "networkactive", n->net != NULL, "localport",
+        n->net ? (int)cb_net_port(n->net) : 0, "connections", (json_int_t)(in + out),
+        "connections_in", (json_int_t)in, "connections_out", (json_int_t)out, "bantime",
+        (json_int_t)(n->net ? cb_net_bantime(n->net) : 0), "discouraged",
+        (json_int_t)(n->net ? cb_banlist_discouraged_count(cb_net_banlist(n->net)) : 0));
 }
 
 json_t *cb_rpc_addnode(cb_node *n, json_t *p, cb_rpc_error *e)
@@ -160,13 +162,21 @@ json_t *cb_rpc_listbanned(cb_node *n, json_t *p, cb_rpc_error *e)
 {
     if (!cb_rpc_arg_count(p, 0, 0, e) || !have_net(n, e))
         return NULL;
-    cb_ban_entry bans[1024];
-    size_t count = cb_net_bans(n->net, bans, 1024);
+    cb_banlist *bans = cb_net_banlist(n->net);
+    size_t count = cb_banlist_prune(bans, cb_node_now());
+    int64_t now = cb_node_now();
     json_t *list = json_array();
-    for (size_t i = 0; i < count && i < 1024; i++)
-        json_array_append_new(list,
-                              json_pack("{s:s,s:I,s:s}", "address", bans[i].host, "banned_until",
-                                        (json_int_t)bans[i].until, "ban_reason", bans[i].reason));
+    for (size_t i = 0; i < count; i++) {
+        const cb_ban *b = cb_banlist_at(bans, i);
+        char text[CB_SUBNET_TEXT_MAX];
+        cb_subnet_format(text, &b->subnet);
+        /* Core's fields, and the reason. */
+        json_array_append_new(
+            list, json_pack("{s:s,s:I,s:I,s:I,s:I,s:s}", "address", text, "ban_created",
+                            (json_int_t)b->created, "banned_until", (json_int_t)b->until,
+                            "ban_duration", (json_int_t)(b->until - b->created), "time_remaining",
+                            (json_int_t)(b->until - now), "ban_reason", b->reason));
+    }
     return list;
 }
 

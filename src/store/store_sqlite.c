@@ -742,8 +742,10 @@ static cb_err sqlite_list_peers(void *h, cb_peer_record *out, size_t max, size_t
     while (err == CB_OK && *n < max && next_row(e, st, &err)) {
         cb_peer_record *p = &out[*n];
         int port = sqlite3_column_int(st, 1);
-        if (!copy_text(p->host, sizeof p->host, st, 0) || port <= 0 || port > 65535)
-            continue; /* a row that is not ours is skipped, not trusted */
+        /* Port 0 is a ban (its subnet in host); a row that is not ours is
+         * skipped, not trusted. */
+        if (!copy_text(p->host, sizeof p->host, st, 0) || port < 0 || port > 65535)
+            continue;
         p->port = (uint16_t)port;
         p->last_seen = sqlite3_column_int64(st, 2);
         p->last_try = sqlite3_column_int64(st, 3);

@@ -275,6 +275,49 @@ class AttackTest(unittest.TestCase):
         victim.rpc("generatetoaddress", 1, other)
         self.assertEqual(victim.rpc("getmempoolinfo")["size"], 0)
 
+    def test_bans_take_subnets_and_have_no_cap(self):
+        """setban takes subnets as Core's does (IPv4 /n, IPv6 /64), bans are
+        kept and saved without a cap, and survive a restart."""
+        victim = self.node("victim")
+        victim.rpc("setban", "127.0.1.0/24", "add", 3600)
+        victim.rpc("setban", "2001:db8:1:2::7/64", "add", 3600)
+        p = wire.Peer(victim.p2p_port, source="127.0.1.5")
+        self.assertTrue(p.closed(timeout=5), "a banned subnet was served")
+        p.close()
+        ok = wire.Peer(victim.p2p_port, source="127.0.2.5")
+        ok.handshake()
+        ok.close()
+        listed = {b["address"]: b for b in victim.rpc("listbanned")}
+        self.assertIn("127.0.1.0/24", listed)
+        self.assertIn("2001:db8:1:2::/64", listed)  # in Core's canonical form
+        self.assertEqual(listed["127.0.1.0/24"]["ban_duration"], 3600)
+        with self.assertRaises(RpcError) as ctx:
+            victim.rpc("setban", "127.0.1.9/24", "add")  # the same subnet
+        self.assertEqual(ctx.exception.code, -23)
+        for bad in ("127.0.1.0/33", "10.0.0.0/", "2001:db8::/129", "example.org"):
+            with self.assertRaises(RpcError) as ctx:
+                victim.rpc("setban", bad, "add")
+            self.assertEqual(ctx.exception.code, -30, bad)
+        # More bans than the old caps (1,024 held, 64 saved).
+        for i in range(1100):
+            victim.rpc("setban", "10.%d.%d.1" % (i // 250, i % 250), "add", 3600)
+        self.assertEqual(len(victim.rpc("listbanned")), 1102)
+        victim.stop()
+        victim.start()
+        listed = {b["address"] for b in victim.rpc("listbanned")}
+        self.assertEqual(len(listed), 1102)
+        self.assertIn("127.0.1.0/24", listed)
+        self.assertIn("10.4.99.1", listed)
+        victim.rpc("setban", "127.0.1.0/24", "remove")
+        p = wire.Peer(victim.p2p_port, source="127.0.1.5")
+        p.handshake()
+        p.close()
+        victim.rpc("clearbanned")
+        self.assertEqual(victim.rpc("listbanned"), [])
+        victim.stop()
+        victim.start()
+        self.assertEqual(victim.rpc("listbanned"), [])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

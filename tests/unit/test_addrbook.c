@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "node/addrbook.h"
+#include "node/banlist.h"
 
 static void test_add_refresh_evict(void **state)
 {
@@ -36,6 +37,13 @@ static void test_add_refresh_evict(void **state)
     cb_addrbook_free(b);
 }
 
+static int64_t skip_at;
+
+static bool banned(void *ctx, const cb_addr_entry *e)
+{
+    return cb_banlist_banned(ctx, e->host, skip_at);
+}
+
 static void test_backoff_and_select(void **state)
 {
     (void)state;
@@ -61,10 +69,16 @@ static void test_backoff_and_select(void **state)
     assert_string_equal(cb_addrbook_select(b, now + 4, NULL, NULL)->host, "10.0.0.1");
     cb_addrbook_good(x, now + 5);
     assert_int_equal(x->failures, 0);
-    /* A ban hides it. */
-    assert_int_equal(cb_addrbook_ban(b, "10.0.0.1", now + 100, "test"), CB_OK);
-    assert_null(cb_addrbook_select(b, now + 10, NULL, NULL));
-    assert_non_null(cb_addrbook_select(b, now + 100, NULL, NULL));
+    /* What the caller refuses (a ban) is not picked. */
+    cb_banlist *bans = cb_banlist_new(1);
+    cb_subnet sn;
+    assert_int_equal(cb_subnet_parse(&sn, "10.0.0.0/24"), CB_OK);
+    assert_int_equal(cb_banlist_add(bans, &sn, now, now + 100, "test"), CB_OK);
+    skip_at = now + 10;
+    assert_null(cb_addrbook_select(b, now + 10, banned, bans));
+    skip_at = now + 100;
+    assert_non_null(cb_addrbook_select(b, now + 100, banned, bans));
+    cb_banlist_free(bans);
     cb_addrbook_free(b);
 }
 
@@ -77,35 +91,23 @@ static void test_sample(void **state)
         snprintf(host, sizeof host, "10.0.1.%d", i);
         assert_int_equal(cb_addrbook_add(b, host, 8833, i, NULL), CB_OK);
     }
-    assert_int_equal(cb_addrbook_ban(b, "10.0.1.7", 10, ""), CB_OK);
+    cb_banlist *bans = cb_banlist_new(2);
+    cb_subnet sn;
+    assert_int_equal(cb_subnet_parse(&sn, "10.0.1.7"), CB_OK);
+    assert_int_equal(cb_banlist_add(bans, &sn, 0, 10, ""), CB_OK);
     const cb_addr_entry *out[60];
-    assert_int_equal(cb_addrbook_sample(b, 0, out, 60), 49);
-    for (int i = 0; i < 49; i++)
+    skip_at = 0;
+    assert_int_equal(cb_addrbook_sample(b, out, 60, banned, bans), 49);
+    for (int i = 0; i < 49; i++) {
+        assert_string_not_equal(out[i]->host, "10.0.1.7");
         for (int j = i + 1; j < 49; j++)
             assert_ptr_not_equal(out[i], out[j]);
-    assert_int_equal(cb_addrbook_sample(b, 0, out, 10), 10);
-    assert_int_equal(cb_addrbook_sample(b, 10, out, 60), 50); /* the ban ended */
-    cb_addrbook_free(b);
-}
-
-static void test_bans(void **state)
-{
-    (void)state;
-    cb_addrbook *b = cb_addrbook_new(4, 4);
-    assert_int_equal(cb_addrbook_ban(b, "127.0.0.2", 100, "bad checksum"), CB_OK);
-    assert_int_equal(cb_addrbook_ban(b, "127.0.0.3", 50, "flood"), CB_OK);
-    assert_true(cb_addrbook_banned(b, "127.0.0.2", 99));
-    assert_false(cb_addrbook_banned(b, "127.0.0.2", 100));
-    assert_false(cb_addrbook_banned(b, "127.0.0.1", 0));
-    cb_ban_entry list[4];
-    assert_int_equal(cb_addrbook_bans(b, 60, list, 4), 1); /* 127.0.0.3 expired */
-    assert_string_equal(list[0].host, "127.0.0.2");
-    assert_string_equal(list[0].reason, "bad checksum");
-    assert_true(cb_addrbook_unban(b, "127.0.0.2"));
-    assert_false(cb_addrbook_unban(b, "127.0.0.2"));
-    assert_int_equal(cb_addrbook_ban(b, "127.0.0.4", 100, NULL), CB_OK);
-    cb_addrbook_clear_bans(b);
-    assert_int_equal(cb_addrbook_bans(b, 0, list, 4), 0);
+    }
+    assert_int_equal(cb_addrbook_sample(b, out, 10, banned, bans), 10);
+    skip_at = 10;
+    assert_int_equal(cb_addrbook_sample(b, out, 60, banned, bans), 50); /* the ban ended */
+    assert_int_equal(cb_addrbook_sample(b, out, 60, NULL, NULL), 50);
+    cb_banlist_free(bans);
     cb_addrbook_free(b);
 }
 
@@ -115,7 +117,6 @@ int main(void)
         cmocka_unit_test(test_add_refresh_evict),
         cmocka_unit_test(test_backoff_and_select),
         cmocka_unit_test(test_sample),
-        cmocka_unit_test(test_bans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
