@@ -167,8 +167,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "Error: %s\n", msg);
         return 1;
     }
-    for (size_t i = 0; i < o.n && all.n < CB_MAX_OPTIONS; i++)
-        all.items[all.n++] = o.items[i];
+    if (cb_options_append(&all, &o, msg, sizeof msg) != 0) {
+        fprintf(stderr, "Error: %s\n", msg);
+        return 1;
+    }
     for (size_t i = 0; i < all.n; i++) {
         bool known = false;
         for (const char **k = KNOWN; *k; k++)

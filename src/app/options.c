@@ -94,6 +94,20 @@ int cb_options_from_file(cb_options *o, const char *path, bool optional, char *m
     return 0;
 }
 
+int cb_options_append(cb_options *dst, const cb_options *src, char *msg, size_t msglen)
+{
+    if (src->n > CB_MAX_OPTIONS - dst->n) {
+        snprintf(msg, msglen,
+                 "too many options: %zu in coinbit.conf and %zu on the command line "
+                 "(at most %d in all)",
+                 dst->n, src->n, CB_MAX_OPTIONS);
+        return -1;
+    }
+    memcpy(dst->items + dst->n, src->items, src->n * sizeof *src->items);
+    dst->n += src->n;
+    return 0;
+}
+
 const char *cb_options_get(const cb_options *o, const char *key)
 {
     for (size_t i = o->n; i-- > 0;)

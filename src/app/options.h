@@ -7,7 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CB_MAX_OPTIONS 64
+/* Options from the command line and the file together: more is an error. */
+#define CB_MAX_OPTIONS 256
 
 typedef struct {
     char key[32];
@@ -29,6 +30,10 @@ int cb_options_from_argv(cb_options *o, int argc, char **argv, int *first_arg, c
 /* Reads "key=value" lines from a file (# comments, blank lines). A missing
  * file is fine when `optional`. Returns: 0, or -1 with msg. */
 int cb_options_from_file(cb_options *o, const char *path, bool optional, char *msg, size_t msglen);
+
+/* Appends every option of src to dst (the later wins in cb_options_get).
+ * Returns: 0, or -1 with msg when they do not all fit: never a silent cut. */
+int cb_options_append(cb_options *dst, const cb_options *src, char *msg, size_t msglen);
 
 /* The last value given for key, or NULL. */
 const char *cb_options_get(const cb_options *o, const char *key);

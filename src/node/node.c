@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -119,6 +120,7 @@ static void give_work(cb_node *n)
     cb_block_clear(&n->work);
     n->work = b;
     n->have_work = true;
+    n->work_threads = n->cfg.minethreads;
     atomic_store(&n->stale, 1);
     pthread_cond_signal(&n->cv);
     pthread_mutex_unlock(&n->mu);
@@ -330,7 +332,7 @@ cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count, cb_gen
 static void *miner_main(void *arg)
 {
     cb_node *n = arg;
-    cb_search_opts opts = {n->cfg.minerimpl, n->cfg.minethreads, &n->stale};
+    cb_search_opts opts = {n->cfg.minerimpl, 1, &n->stale};
     for (;;) {
         cb_block b;
         pthread_mutex_lock(&n->mu);
@@ -345,7 +347,10 @@ static void *miner_main(void *arg)
             continue;
         }
         n->have_work = false;
+        /* Under mu, as every store of stale: a stop (setgenerate false,
+         * a new template) cannot fall between taking the work and this. */
         atomic_store(&n->stale, 0);
+        opts.threads = n->work_threads; /* setgenerate's count, per template */
         pthread_mutex_unlock(&n->mu);
         uint64_t extra = 0;
         for (;;) {
@@ -436,7 +441,12 @@ cb_err cb_node_set_generate(cb_node *n, bool on, unsigned threads)
                n->cfg.minethreads == 1 ? "" : "s", n->cfg.minerimpl->name);
         give_work(n);
     } else {
+        /* Under the miner's lock: a template it has not taken yet is
+         * withdrawn, and a search it has begun is stopped, either way. */
+        pthread_mutex_lock(&n->mu);
+        n->have_work = false;
         atomic_store(&n->stale, 1);
+        pthread_mutex_unlock(&n->mu);
         cb_log(n, "mining off");
     }
     return CB_OK;
@@ -470,6 +480,30 @@ static cb_err make_datadir(const char *dir, char *msg, size_t msglen)
             }
             path[i] = c;
         }
+    }
+    /* Keys, the cookie and the database live here: a directory others
+     * may write to (or that is another user's) could be made to hand
+     * them over, so it is refused, as ssh refuses such a ~/.ssh. */
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(msg, msglen, "cannot read %s: %s", path, strerror(errno));
+        return CB_ERR_ARG;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(msg, msglen, "data directory %s is not a directory", path);
+        return CB_ERR_ARG;
+    }
+    if (st.st_uid != geteuid()) {
+        snprintf(msg, msglen, "data directory %s belongs to another user (uid %u): refused", path,
+                 (unsigned)st.st_uid);
+        return CB_ERR_ARG;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(msg, msglen,
+                 "data directory %s can be written by others (mode %03o): refused; "
+                 "chmod go-w it",
+                 path, (unsigned)(st.st_mode & 0777));
+        return CB_ERR_ARG;
     }
     return CB_OK;
 }

@@ -72,6 +72,7 @@ struct cb_node {
     pthread_cond_t cv;
     cb_block work;          /* the template being searched (under mu) */
     bool have_work;         /* a new template is waiting (under mu) */
+    unsigned work_threads;  /* search threads for it (under mu) */
     bool quit;              /* the miner thread should end (under mu) */
     bool generating;        /* setgenerate / -mine is on (loop thread) */
     atomic_int stale;       /* set to stop the current search */

@@ -16,6 +16,10 @@
 
 /* A request body larger than this is refused: a full block in hex is 2 MB. */
 #define MAX_BODY (4 * 1024 * 1024)
+/* Request line and headers together: far more than any client sends. */
+#define MAX_HEADERS (8 * 1024)
+/* Calls in one batch. */
+#define MAX_BATCH 1000
 
 struct cb_rpc_server {
     cb_node *node;
@@ -24,6 +28,10 @@ struct cb_rpc_server {
     char auth[512]; /* "user:password" expected */
     char auth2[512];
     struct rpc_request *requests; /* waiting for a reply */
+    /* Refused credentials are logged once a second at most (a guessing
+     * client must not fill the disk): the count in between. */
+    int64_t last_refusal_log;
+    unsigned refusals_unlogged;
 };
 
 static void reply(struct evhttp_request *req, int status, json_t *body)
@@ -279,7 +287,18 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     if (!authorized(s, req)) {
-        cb_log(s->node, "RPC: refused a request with wrong credentials");
+        int64_t now = cb_node_now();
+        if (now != s->last_refusal_log) {
+            if (s->refusals_unlogged)
+                cb_log(s->node, "RPC: refused a request with wrong credentials (and %u more)",
+                       s->refusals_unlogged);
+            else
+                cb_log(s->node, "RPC: refused a request with wrong credentials");
+            s->last_refusal_log = now;
+            s->refusals_unlogged = 0;
+        } else {
+            s->refusals_unlogged++;
+        }
         evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
                           "Basic realm=\"jsonrpc\"");
         reply(req, 401, NULL);
@@ -310,7 +329,12 @@ static void on_request(struct evhttp_request *req, void *arg)
     if (r->next)
         r->next->prev = r;
     s->requests = r;
-    if (json_is_array(request)) {
+    if (json_is_array(request) && json_array_size(request) > MAX_BATCH) {
+        request_put(r, 0,
+                    response(NULL, false, NULL,
+                             error_object(CB_RPC_INVALID_REQUEST, "batch of more than 1000 calls")),
+                    400);
+    } else if (json_is_array(request)) {
         /* A batch: one response each, in order, HTTP 200. */
         r->batch = true;
         r->out = json_array();
@@ -343,10 +367,17 @@ static cb_err write_cookie(cb_rpc_server *s, char *msg, size_t msglen)
     OPENSSL_cleanse(secret, sizeof secret);
     snprintf(s->auth, sizeof s->auth, "__cookie__:%s", hex);
     snprintf(s->cookie_path, sizeof s->cookie_path, "%s/.cookie", s->node->cfg.datadir);
-    /* Readable by the owner only, and written whole before anyone looks. */
+    /* Readable by the owner only, and written whole before anyone looks.
+     * A fresh file, never through a link someone left there: whatever is
+     * at the temporary name goes first (unlink removes a link, not what
+     * it points at), and O_EXCL|O_NOFOLLOW refuses one put back since. */
     char tmp[PATH_MAX + 32];
     snprintf(tmp, sizeof tmp, "%s.tmp", s->cookie_path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (unlink(tmp) != 0 && errno != ENOENT) {
+        snprintf(msg, msglen, "cannot remove %s: %s", tmp, strerror(errno));
+        return CB_ERR_ARG;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
     if (fd < 0) {
         snprintf(msg, msglen, "cannot write %s: %s", tmp, strerror(errno));
         return CB_ERR_ARG;
@@ -382,6 +413,7 @@ cb_err cb_rpc_start(cb_rpc_server **out, cb_node *n, char *msg, size_t msglen)
         return CB_ERR_NOMEM;
     }
     evhttp_set_max_body_size(s->http, MAX_BODY);
+    evhttp_set_max_headers_size(s->http, MAX_HEADERS);
     evhttp_set_timeout(s->http, 30);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
     evhttp_set_gencb(s->http, on_request, s);

@@ -176,9 +176,8 @@ static void user_work(void *arg)
             j->err = cb_user_unlock(&j->u, j->password, j->priv);
         break;
     case OP_IMPORT:
-        j->err = cb_user_check_password(&j->u, j->password);
-        if (j->err == CB_OK)
-            j->err = cb_user_set_key(j->n->keys, &j->cost, &j->u, j->password, j->priv);
+        /* cb_user_set_key checks the password itself. */
+        j->err = cb_user_set_key(j->n->keys, &j->cost, &j->u, j->password, j->priv);
         break;
     }
 }

@@ -144,6 +144,47 @@ cb_err cb_user_create(const cb_keyctx *ctx, const cb_pwcost *cost, const char *n
     return err;
 }
 
+/* Reads a decimal number of at most 10 digits at *s, moving past it. */
+static bool read_number(const char **s, unsigned long long *out)
+{
+    const char *c = *s;
+    unsigned long long v = 0;
+    size_t n = 0;
+    while (*c >= '0' && *c <= '9' && n < 10) {
+        v = v * 10 + (unsigned long long)(*c - '0');
+        c++;
+        n++;
+    }
+    if (n == 0 || (*c >= '0' && *c <= '9'))
+        return false;
+    *s = c;
+    *out = v;
+    return true;
+}
+
+/* Whether a stored password hash asks for a cost we accept: libsodium's
+ * "$argon2id$v=19$m=KiB,t=passes,p=1$..." with m and t within the bounds
+ * the encrypted keys have. libsodium would run whatever the string says,
+ * so a hostile database could make one login take gigabytes and minutes. */
+static bool pwhash_cost_ok(const char *h)
+{
+    static const char head[] = "$argon2id$v=19$m=";
+    unsigned long long m, t, par;
+    if (strncmp(h, head, sizeof head - 1) != 0)
+        return false;
+    h += sizeof head - 1;
+    if (!read_number(&h, &m) || strncmp(h, ",t=", 3) != 0)
+        return false;
+    h += 3;
+    if (!read_number(&h, &t) || strncmp(h, ",p=", 3) != 0)
+        return false;
+    h += 3;
+    if (!read_number(&h, &par) || *h != '$')
+        return false;
+    return par == 1 && t >= crypto_pwhash_OPSLIMIT_MIN && t <= MAX_OPSLIMIT &&
+           m * 1024 >= crypto_pwhash_MEMLIMIT_MIN && m * 1024 <= MAX_MEMLIMIT;
+}
+
 cb_err cb_user_check_password(const cb_user_record *u, const char *password)
 {
     if (sodium_init() < 0)
@@ -154,6 +195,8 @@ cb_err cb_user_check_password(const cb_user_record *u, const char *password)
      * hand-edited one must not be trusted blindly either. */
     if (memchr(u->pwhash, '\0', sizeof u->pwhash) == NULL)
         return CB_ERR_BAD_PASSWORD;
+    if (!pwhash_cost_ok(u->pwhash))
+        return CB_ERR_STORE;
     return crypto_pwhash_str_verify(u->pwhash, password, strlen(password)) == 0
                ? CB_OK
                : CB_ERR_BAD_PASSWORD;

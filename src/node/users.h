@@ -47,7 +47,9 @@ cb_err cb_user_create(const cb_keyctx *ctx, const cb_pwcost *cost, const char *n
                       const char *email, const char *username, const char *password, int64_t now,
                       cb_user_record *out, char *why, size_t whylen) CB_WARN_UNUSED;
 
-/* Returns: CB_OK when password is the user's, else CB_ERR_BAD_PASSWORD. */
+/* Returns: CB_OK when password is the user's, CB_ERR_BAD_PASSWORD when
+ * it is not, CB_ERR_STORE when the stored hash asks for a cost beyond the
+ * bounds (more than 1 GiB or 16 passes: never ours; it is not run). */
 cb_err cb_user_check_password(const cb_user_record *u, const char *password) CB_WARN_UNUSED;
 
 /* Decrypts the user's private key (the caller wipes it).

@@ -76,10 +76,20 @@ static cb_err check_or_init(cb_store *s, const cb_params *p, const char *shown, 
     return CB_OK;
 }
 
+const char *cb_store_uri_at(const char *authority)
+{
+    const char *query = strchr(authority, '?');
+    const char *at = NULL;
+    for (const char *c = authority; *c && (!query || c < query); c++)
+        if (*c == '@')
+            at = c;
+    return at;
+}
+
 void cb_store_uri_redact(char *out, size_t cap, const char *uri)
 {
     const char *scheme = strstr(uri, "://");
-    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *at = scheme ? cb_store_uri_at(scheme + 3) : NULL;
     const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
     if (!colon) {
         snprintf(out, cap, "%s", uri);

@@ -44,6 +44,13 @@ cb_err cb_store_open_auth(cb_store **out, const cb_params *p, const char *uri, c
 /* The uri with any password replaced by "***", for logs. */
 void cb_store_uri_redact(char *out, size_t cap, const char *uri);
 
+/* The '@' that ends the user and password of a uri's authority, given the
+ * text after "scheme://": the last '@' before the query ('?'), so that a
+ * password may hold '@' (and a socket path after '?' may too). The engine
+ * parses with it and the redaction hides up to it: they cannot disagree.
+ * Returns: the '@', or NULL when there is none. */
+const char *cb_store_uri_at(const char *authority);
+
 /* The engine's name: "sqlite" or "mysql". */
 const char *cb_store_engine(const cb_store *s);
 

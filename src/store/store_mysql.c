@@ -22,6 +22,7 @@
 #include "core/address.h"
 #include "core/hex.h"
 #include "core/keymap.h"
+#include "store/store.h"
 #include "store/store_backend.h"
 
 #define RETRY_SECONDS 120
@@ -1355,7 +1356,7 @@ static bool take(char *dst, size_t cap, const char *from, const char *to)
 static bool parse_uri(engine *e, const char *uri)
 {
     const char *s = uri + strlen("mysql://");
-    const char *at = strrchr(s, '@');
+    const char *at = cb_store_uri_at(s);
     const char *slash = at ? strchr(at, '/') : NULL;
     if (!at || !slash)
         return false;

@@ -284,6 +284,27 @@ class NodeTest(unittest.TestCase):
             with self.assertRaises(RpcError, msg=method) as ctx:
                 n.rpc(method, *params)
             self.assertEqual(ctx.exception.code, code, (method, params))
+        # Batches are bounded; oversize headers are refused before any call.
+        one = {"id": 1, "method": "getblockcount", "params": []}
+        status, reply = n.http(json.dumps([one] * 1000).encode())
+        self.assertEqual((status, len(reply)), (200, 1000))
+        status, reply = n.http(json.dumps([one] * 1001).encode())
+        self.assertEqual((status, reply["error"]["code"]), (400, -32600))
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", n.port, timeout=10)
+        conn.putrequest("POST", "/")
+        conn.putheader("Authorization", "Basic " + n.auth())
+        conn.putheader("X-Padding", "x" * 20000)
+        conn.putheader("Content-Length", "2")
+        conn.endheaders(b"{}")
+        self.assertGreaterEqual(conn.getresponse().status, 400)
+        conn.close()
+        # Wrong credentials are logged at most once a second, with a count.
+        for _ in range(40):
+            n.http(b'{"method":"getblockcount","params":[]}', auth=False)
+        with open(os.path.join(n.netdir, "debug.log")) as f:
+            refusals = [ln for ln in f if "wrong credentials" in ln]
+        self.assertLess(len(refusals), 20)
         # After all of it the node still serves.
         self.assertEqual(n.rpc("getblockcount"), 3)
         p = n.cli("getaccount", "xyz", check=False)
@@ -302,7 +323,16 @@ class NodeTest(unittest.TestCase):
             time.sleep(0.05)
         self.assertGreaterEqual(n.rpc("getblockcount"), 8)
         self.assertTrue(n.rpc("getmininginfo")["generate"])
-        n.rpc("setgenerate", False)
+        # Off means off: no block lands once setgenerate false has answered,
+        # however often it is switched.
+        for _ in range(5):
+            n.rpc("setgenerate", True, 2)
+            self.assertEqual(n.rpc("getmininginfo")["genproclimit"], 2)
+            n.rpc("setgenerate", False)
+            height = n.rpc("getblockcount")
+            time.sleep(0.3)
+            self.assertEqual(n.rpc("getblockcount"), height)
+            self.assertFalse(n.rpc("getmininginfo")["generate"])
         self.assert_state_is_replay()
 
 
@@ -380,6 +410,39 @@ class ConfigTest(unittest.TestCase):
             p = self.run_d("-datadir=" + d)
             self.assertEqual(p.returncode, 1)
             self.assertIn("unknown option -bogus (coinbit.conf line 3)", p.stderr)
+            # Many options are all honoured, or refused, never cut: 100
+            # lines in the file, and the command line's -rpcport still counts.
+            with open(os.path.join(d, "coinbit.conf"), "w") as f:
+                f.write("regtest=1\n" + "debug=0\n" * 100)
+            n = Node(d)
+            n.extra = ["-connect=0"]
+            n.start()
+            self.assertEqual(n.rpc("getblockcount"), 0)
+            n.stop()
+            with open(os.path.join(d, "coinbit.conf"), "w") as f:
+                f.write("regtest=1\n" + "debug=0\n" * 300)
+            p = self.run_d("-datadir=" + d)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("too many options", p.stderr)
+            os.remove(os.path.join(d, "coinbit.conf"))
+            # A data directory others can write to, or a link planted where
+            # the cookie is written, is refused or stepped around.
+            net = os.path.join(d, "regtest")
+            os.chmod(net, 0o777)
+            p = self.run_d("-datadir=" + d, "-regtest")
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("can be written by others", p.stderr)
+            os.chmod(net, 0o700)
+            target = os.path.join(d, "target")
+            with open(target, "w") as f:
+                f.write("keep me")
+            os.symlink(target, os.path.join(net, ".cookie.tmp"))
+            n = Node(d)
+            n.extra = ["-connect=0"]
+            n.start()
+            n.stop()
+            with open(target) as f:
+                self.assertEqual(f.read(), "keep me")
         finally:
             shutil.rmtree(d, ignore_errors=True)
 

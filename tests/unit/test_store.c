@@ -352,10 +352,38 @@ static void test_kill_during_connects(void **state)
     assert_true(last_height > 0);
 }
 
+static void test_uri_redaction(void **state)
+{
+    (void)state;
+    /* Every password, whatever it holds, is hidden up to the '@' the
+     * engine itself takes as the end of it. */
+    struct {
+        const char *uri, *shown;
+    } cases[] = {
+        {"mysql://u:s3cret@host:3306/db", "mysql://u:***@host:3306/db"},
+        {"mysql://u:p@ss@h/db", "mysql://u:***@h/db"},
+        {"mysql://u:p@ss:w@rd@h/db", "mysql://u:***@h/db"},
+        {"mysql://u:pw@/db?socket=/run/a@b.sock", "mysql://u:***@/db?socket=/run/a@b.sock"},
+        {"mysql://u@h/db", "mysql://u@h/db"},
+        {"/var/lib/coinbit/coinbit.db", "/var/lib/coinbit/coinbit.db"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char shown[256];
+        cb_store_uri_redact(shown, sizeof shown, cases[i].uri);
+        assert_string_equal(shown, cases[i].shown);
+        assert_null(strstr(shown, "ss@"));
+        assert_null(strstr(shown, "rd@"));
+    }
+    const char *auth = "u:p@ss@h/db?socket=/x@y";
+    assert_ptr_equal(cb_store_uri_at(auth), auth + 6);
+    assert_null(cb_store_uri_at("h/db"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_and_refuse),
+        cmocka_unit_test(test_uri_redaction),
         cmocka_unit_test(test_reorg_written_and_restart),
         cmocka_unit_test(test_users_peers_pending),
         cmocka_unit_test(test_kill_during_connects),

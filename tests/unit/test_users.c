@@ -121,6 +121,21 @@ static void test_tampered_records(void **state)
     t = u;
     memset(t.pwhash, 'a', sizeof t.pwhash);
     assert_int_equal(cb_user_check_password(&t, "password123"), CB_ERR_BAD_PASSWORD);
+    /* A stored hash that names a hostile cost is refused before libsodium
+     * would run it: 4 TiB, a million passes, more lanes, or no cost. */
+    const char *costs[] = {"m=4294967295,t=2,p=1", "m=8,t=1000000,p=1", "m=8,t=2,p=4",
+                           "m=,t=2,p=1",           "m=8,t=2",           "m=00000000008,t=2,p=1"};
+    for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++) {
+        t = u;
+        const char *rest = strchr(strstr(u.pwhash, "$m=") + 1, '$');
+        snprintf(t.pwhash, sizeof t.pwhash, "$argon2id$v=19$%s%s", costs[i], rest);
+        assert_int_equal(cb_user_check_password(&t, "password123"), CB_ERR_STORE);
+    }
+    t = u;
+    t.pwhash[2] = 'X'; /* another algorithm's name */
+    assert_int_equal(cb_user_check_password(&t, "password123"), CB_ERR_STORE);
+    /* The real one still verifies. */
+    assert_int_equal(cb_user_check_password(&u, "password123"), CB_OK);
 }
 
 static void test_import_key_and_store(void **state)
