@@ -403,6 +403,7 @@ static void save_book(cb_net *net)
 
 static void check_peer_timers(cb_net *net, cb_peer *p, int64_t now, int64_t now_ms)
 {
+    cb_net_serve_deferred(p, now_ms);
     if (!p->tcp_up) {
         if (now - p->connected_at > CB_NET_CONNECT_TIMEOUT)
             cb_peer_close(p, "connect timed out");

@@ -25,9 +25,20 @@ struct evconnlistener;
 #define CB_NET_PING_INTERVAL 30
 #define CB_NET_PING_TIMEOUT 90
 #define CB_NET_IDLE_TIMEOUT 600
-#define CB_NET_SEND_LIMIT (8u << 20) /* stop serving getdata above this backlog */
-#define CB_NET_SEND_MAX (256u << 20) /* a peer that lets this much pile up goes */
-#define CB_NET_KNOWN_MAX 20000       /* hashes remembered per peer */
+/* While a peer's send backlog is above this, its messages wait and its
+ * getdata is not served (Core's fPauseSend): a peer that never reads
+ * cannot make us queue replies. */
+#define CB_NET_PAUSE_SEND (1u << 20)
+#define CB_NET_SEND_LIMIT CB_NET_PAUSE_SEND
+/* What can still pile up past the pause (one block, our announcements);
+ * a peer whose backlog reaches this goes. */
+#define CB_NET_SEND_MAX (8u << 20)
+/* getheaders answered per peer: a burst, then so many a second. */
+#define CB_NET_GETHEADERS_BURST 50
+#define CB_NET_GETHEADERS_PER_SEC 20
+/* A mempool request is answered once a minute per peer. */
+#define CB_NET_MEMPOOL_EVERY 60
+#define CB_NET_KNOWN_MAX 20000 /* hashes remembered per peer */
 #define CB_NET_ORPHAN_BLOCKS 64
 #define CB_NET_ORPHANS_PER_PEER 4
 #define CB_NET_ORPHAN_TXS 256
@@ -78,6 +89,12 @@ typedef struct cb_peer {
     /* addr rate limit: tokens refill at one per 10 s, up to 1000. */
     double addr_tokens;
     int64_t addr_refill;
+    /* Flow control: messages wait while our replies do not drain. */
+    bool paused;
+    double getheaders_tokens;
+    int64_t getheaders_refill_ms;
+    cb_getheaders_msg *deferred_getheaders; /* waits for a token (owned) */
+    int64_t last_mempool_reply;
     struct cb_peer *next;
 } cb_peer;
 
@@ -169,6 +186,14 @@ void cb_peer_send_version(cb_peer *p);
 
 /* net_msg.c: dispatches one checked message from an open connection. */
 void cb_net_handle_message(cb_peer *p, const char *command, const uint8_t *payload, size_t len);
+/* The largest payload a command may have: what its parser could accept
+ * (a block of CB_MAX_BLOCK_SIZE, 50,000 inv entries, 2,000 headers), so a
+ * peer cannot make us buffer 4 MB for a ping. */
+size_t cb_net_max_payload(const char *command);
+/* The most a peer's receive buffer holds: the largest message, whole. */
+size_t cb_net_max_message(void);
+/* Answers requests held back by a rate limit, as tokens allow (the tick). */
+void cb_net_serve_deferred(cb_peer *p, int64_t now_ms);
 /* Serves queued getdata entries while the send backlog allows. */
 void cb_net_serve_getdata(cb_peer *p);
 /* Sends getheaders with a locator from our best header. */

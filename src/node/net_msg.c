@@ -338,34 +338,31 @@ static void on_getdata(cb_peer *p, const uint8_t *payload, size_t len)
     cb_net_serve_getdata(p);
 }
 
-static void on_getheaders(cb_peer *p, const uint8_t *payload, size_t len)
+/* Sends the headers a parsed getheaders asks for. */
+static void answer_getheaders(cb_peer *p, const cb_getheaders_msg *g)
 {
     cb_net *net = p->net;
-    cb_getheaders_msg *g = malloc(sizeof *g);
-    if (!g)
-        return;
-    cb_err err = cb_getheaders_parse(g, payload, len);
-    if (err != CB_OK) {
-        free(g);
-        ban_for(p, "bad getheaders message", err);
-        return;
-    }
     const cb_chain *c = net->node->chain;
     const cb_chain_entry *fork = cb_chain_find_fork(c, (const uint8_t(*)[32])g->hashes, g->count);
     const cb_chain_entry *tip = cb_chain_tip(c);
     static const uint8_t zero[32];
     bool has_stop = memcmp(g->stop, zero, 32) != 0;
-    cb_header *hs = malloc(CB_MAX_HEADERS * sizeof *hs);
-    uint8_t *buf = malloc(3 + CB_MAX_HEADERS * (CB_HEADER_SIZE + 1));
+    /* Room for what there is to send, not for the most there could be. */
+    size_t most = tip->height - fork->height;
+    if (most > CB_MAX_HEADERS)
+        most = CB_MAX_HEADERS;
+    cb_header *hs = malloc((most ? most : 1) * sizeof *hs);
+    size_t cap = 3 + most * (CB_HEADER_SIZE + 1);
+    uint8_t *buf = malloc(cap);
     size_t n = 0;
     if (hs && buf) {
-        for (uint32_t h = fork->height + 1; h <= tip->height && n < CB_MAX_HEADERS; h++) {
+        for (uint32_t h = fork->height + 1; h <= tip->height && n < most; h++) {
             const cb_chain_entry *e = cb_chain_at(c, h);
             hs[n++] = e->header;
             if (has_stop && memcmp(e->hash, g->stop, 32) == 0)
                 break;
         }
-        size_t blen = cb_headers_serialize(buf, 3 + CB_MAX_HEADERS * (CB_HEADER_SIZE + 1), hs, n);
+        size_t blen = cb_headers_serialize(buf, cap, hs, n);
         cb_peer_send(p, "headers", buf, blen);
         /* The peer has what its locator named, and now these headers. */
         const cb_chain_entry *last = n ? cb_chain_at(c, fork->height + (uint32_t)n) : fork;
@@ -375,6 +372,56 @@ static void on_getheaders(cb_peer *p, const uint8_t *payload, size_t len)
     }
     free(hs);
     free(buf);
+}
+
+/* Takes a getheaders token when one is due. */
+static bool take_getheaders_token(cb_peer *p, int64_t now_ms)
+{
+    if (p->getheaders_refill_ms == 0) {
+        p->getheaders_tokens = CB_NET_GETHEADERS_BURST;
+        p->getheaders_refill_ms = now_ms;
+    }
+    p->getheaders_tokens +=
+        (double)(now_ms - p->getheaders_refill_ms) * CB_NET_GETHEADERS_PER_SEC / 1000.0;
+    if (p->getheaders_tokens > CB_NET_GETHEADERS_BURST)
+        p->getheaders_tokens = CB_NET_GETHEADERS_BURST;
+    p->getheaders_refill_ms = now_ms;
+    if (p->getheaders_tokens < 1)
+        return false;
+    p->getheaders_tokens -= 1;
+    return true;
+}
+
+static void on_getheaders(cb_peer *p, const uint8_t *payload, size_t len)
+{
+    cb_getheaders_msg *g = malloc(sizeof *g);
+    if (!g)
+        return;
+    cb_err err = cb_getheaders_parse(g, payload, len);
+    if (err != CB_OK) {
+        free(g);
+        ban_for(p, "bad getheaders message", err);
+        return;
+    }
+    /* Each answer walks and sends up to 2,000 headers: past the burst a
+     * peer gets so many a second; the latest request waits for its turn
+     * (an honest peer asks again only after an answer). */
+    if (!take_getheaders_token(p, cb_net_now_ms())) {
+        free(p->deferred_getheaders);
+        p->deferred_getheaders = g;
+        return;
+    }
+    answer_getheaders(p, g);
+    free(g);
+}
+
+void cb_net_serve_deferred(cb_peer *p, int64_t now_ms)
+{
+    if (!p->deferred_getheaders || p->closing || p->paused || !take_getheaders_token(p, now_ms))
+        return;
+    cb_getheaders_msg *g = p->deferred_getheaders;
+    p->deferred_getheaders = NULL;
+    answer_getheaders(p, g);
     free(g);
 }
 
@@ -501,6 +548,14 @@ static void on_notfound(cb_peer *p, const uint8_t *payload, size_t len)
 static void on_mempool(cb_peer *p)
 {
     cb_net *net = p->net;
+    /* An answer can be 50,000 entries: once a minute per peer. */
+    int64_t now = cb_node_now();
+    if (p->last_mempool_reply && now - p->last_mempool_reply < CB_NET_MEMPOOL_EVERY) {
+        cb_log_debug(net->node, "peer %llu: mempool asked again too soon; ignored",
+                     (unsigned long long)p->id);
+        return;
+    }
+    p->last_mempool_reply = now;
     size_t count = cb_mempool_count(net->node->mempool);
     if (count > CB_MAX_INV)
         count = CB_MAX_INV;
@@ -520,6 +575,39 @@ static void on_mempool(cb_peer *p)
     free(ids);
     free(inv);
     free(buf);
+}
+
+size_t cb_net_max_payload(const char *command)
+{
+    static const struct {
+        const char *command;
+        size_t max;
+    } limits[] = {
+        {"block", CB_MAX_BLOCK_SIZE},
+        {"tx", CB_TX_SIZE},
+        {"inv", 9 + CB_MAX_INV * 36},
+        {"getdata", 9 + CB_MAX_INV * 36},
+        {"notfound", 9 + CB_MAX_INV * 36},
+        {"headers", 3 + CB_MAX_HEADERS * (CB_HEADER_SIZE + 1)},
+        {"getheaders", 4 + 1 + CB_MAX_LOCATOR * 32 + 32},
+        {"addr", 3 + CB_MAX_ADDR * 30},
+        {"version", 1024},
+        {"ping", 8},
+        {"pong", 8},
+        {"verack", 0},
+        {"getaddr", 0},
+        {"sendheaders", 0},
+        {"mempool", 0},
+    };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (strcmp(limits[i].command, command) == 0)
+            return limits[i].max;
+    return 64 * 1024; /* a message of a later version: read, then ignored */
+}
+
+size_t cb_net_max_message(void)
+{
+    return CB_MSG_HEADER_SIZE + 9 + CB_MAX_INV * 36;
 }
 
 void cb_net_handle_message(cb_peer *p, const char *command, const uint8_t *payload, size_t len)

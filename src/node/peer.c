@@ -144,6 +144,13 @@ static void on_read(struct bufferevent *bev, void *arg)
     cb_net *net = p->net;
     struct evbuffer *in = bufferevent_get_input(bev);
     while (!p->closing) {
+        if (cb_peer_send_backlog(p) > CB_NET_PAUSE_SEND) {
+            /* Our replies do not drain: its messages wait (in the kernel
+             * once our buffer is full) until they do; on_write resumes. */
+            p->paused = true;
+            bufferevent_disable(bev, EV_READ);
+            return;
+        }
         size_t avail = evbuffer_get_length(in);
         uint8_t raw[CB_MSG_HEADER_SIZE];
         cb_msg_header h;
@@ -155,6 +162,13 @@ static void on_read(struct bufferevent *bev, void *arg)
         if (err != CB_OK) {
             char why[96];
             snprintf(why, sizeof why, "bad message header: %s", cb_strerror(err));
+            cb_peer_ban(p, why);
+            return;
+        }
+        if (h.length > cb_net_max_payload(h.command)) {
+            char why[96];
+            snprintf(why, sizeof why, "'%s' of %u bytes: more than it can hold", h.command,
+                     (unsigned)h.length);
             cb_peer_ban(p, why);
             return;
         }
@@ -185,11 +199,18 @@ static void on_write(struct bufferevent *bev, void *arg)
     if (p->closing)
         return;
     if (p->close_after_flush) {
-        cb_peer_close(p, "closed after reply");
+        if (cb_peer_send_backlog(p) == 0)
+            cb_peer_close(p, "closed after reply");
         return;
     }
-    /* The backlog drained: carry on with paused getdata requests. */
+    /* The backlog drained: carry on with paused getdata requests, then
+     * with the messages that waited. */
     cb_net_serve_getdata(p);
+    if (p->paused && !p->closing && cb_peer_send_backlog(p) <= CB_NET_PAUSE_SEND) {
+        p->paused = false;
+        bufferevent_enable(bev, EV_READ);
+        on_read(bev, p);
+    }
 }
 
 /* The local end of the connection, for getpeerinfo's addrlocal. */
@@ -255,6 +276,10 @@ cb_peer *cb_peer_new(cb_net *net, struct bufferevent *bev, const char *host, uin
     if (inbound)
         fill_local(p);
     bufferevent_setcb(bev, on_read, on_write, on_event, p);
+    /* Read no more than one whole message of the largest kind ahead; hear
+     * of the send side draining at half the pause mark. */
+    bufferevent_setwatermark(bev, EV_READ, 0, cb_net_max_message());
+    bufferevent_setwatermark(bev, EV_WRITE, CB_NET_PAUSE_SEND / 2, 0);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     p->next = net->peers;
     net->peers = p;
@@ -268,6 +293,7 @@ void cb_peer_free(cb_peer *p)
     if (p->bev)
         bufferevent_free(p->bev);
     cb_keymap_free(p->known);
+    free(p->deferred_getheaders);
     free(p->txq);
     free(p->gd);
     free(p);

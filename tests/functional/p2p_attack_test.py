@@ -6,6 +6,8 @@ nodes beside the attacker must keep syncing with no honest peer banned.
 Python 3 standard library only."""
 import os
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -317,6 +319,86 @@ class AttackTest(unittest.TestCase):
         victim.stop()
         victim.start()
         self.assertEqual(victim.rpc("listbanned"), [])
+
+    def rss_kib(self, node):
+        with open("/proc/%d/status" % node.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def test_a_peer_that_never_reads_is_not_served(self):
+        """getheaders by the thousand from a peer that never reads: its
+        messages wait while our replies do not drain (Core's fPauseSend),
+        getheaders and mempool answers are rate-limited, and an honest
+        peer beside it is answered at once."""
+        victim = self.node("victim")
+        key = newkey()
+        victim.rpc("generatetoaddress", 300, key["address"])
+        victim.rpc("sendrawtransaction", signed(key, 0, newkey()["address"]).hex())
+        genesis = bytes.fromhex(victim.rpc("getblockhash", 0))[::-1]
+        getheaders = struct.pack("<I", 1001) + b"\x01" + genesis + b"\0" * 32
+        before = self.rss_kib(victim)
+        src = "127.0.0.%d" % next(self.sources)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.bind((src, 0))
+        sock.connect(("127.0.0.1", victim.p2p_port))
+        sock.sendall(wire.frame("version", wire.version_payload()) + wire.frame("verack", b""))
+        time.sleep(0.3)
+        sock.setblocking(False)
+        burst = wire.frame("getheaders", getheaders) * 100
+        sent = 0
+        deadline = time.time() + 10
+        while sent < 3000 and time.time() < deadline:
+            try:
+                sock.send(burst)  # a partial send still counts roughly
+                sent += 100
+            except BlockingIOError:
+                time.sleep(0.01)  # the node stopped reading us: as it should
+        # 3,000 answers of 300 headers would be 72 MB queued for it.
+        time.sleep(1)
+        grown = self.rss_kib(victim) - before
+        # Tens of KiB in a release build, about 11 MiB under ASan (its
+        # quarantine keeps freed blocks); before the pause it was 70 MiB.
+        self.assertLess(grown, 32 * 1024, "the node queued %d KiB for a peer that never reads"
+                        % grown)
+        # An honest peer is served meanwhile.
+        honest, _ = self.attacker(victim, 300)
+        honest.send("getheaders", getheaders)
+        got = honest.wait_for("headers")
+        self.assertEqual(got[:3], b"\xfd" + struct.pack("<H", 300))
+        # mempool is answered once a minute per peer.
+        honest.send("mempool")
+        self.assertIsNotNone(honest.wait_for("inv"))
+        honest.send("mempool")
+        nonce = os.urandom(8)
+        honest.send("ping", nonce)
+        while True:
+            m = honest.recv_msg()
+            self.assertIsNotNone(m)
+            self.assertNotEqual(m[0], "inv", "a second mempool answer within the minute")
+            if m == ("pong", nonce):
+                break
+        # getheaders past the burst of 50: the rest fold into one that is
+        # answered when its turn comes (an answer depends only on the
+        # latest locator).
+        for _ in range(100):
+            honest.send("getheaders", getheaders)
+        time.sleep(0.5)
+        nonce = os.urandom(8)
+        honest.send("ping", nonce)
+        answers = 0
+        while True:
+            m = honest.recv_msg()
+            self.assertIsNotNone(m)
+            answers += m[0] == "headers"
+            if m == ("pong", nonce):
+                break
+        self.assertGreaterEqual(answers, 45)
+        self.assertLess(answers, 70)
+        honest.close()
+        sock.close()
 
 
 if __name__ == "__main__":
