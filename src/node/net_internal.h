@@ -13,6 +13,7 @@
 #include "node/addrbook.h"
 #include "node/net.h"
 #include "node/node.h"
+#include "node/presync.h"
 
 struct bufferevent;
 struct evconnlistener;
@@ -38,6 +39,11 @@ struct evconnlistener;
 #define CB_NET_GETHEADERS_PER_SEC 20
 /* A mempool request is answered once a minute per peer. */
 #define CB_NET_MEMPOOL_EVERY 60
+/* A header chain forking at most this far below our tip is kept even
+ * with less work (a race near the tip); deeper, it is presynced first. */
+#define CB_NET_SHALLOW_FORK 144
+/* Headers of less work than our tip one peer may have us keep. */
+#define CB_NET_LOW_WORK_QUOTA 4000
 #define CB_NET_KNOWN_MAX 20000 /* hashes remembered per peer */
 #define CB_NET_ORPHAN_BLOCKS 64
 #define CB_NET_ORPHANS_PER_PEER 4
@@ -94,6 +100,11 @@ typedef struct cb_peer {
     double getheaders_tokens;
     int64_t getheaders_refill_ms;
     cb_getheaders_msg *deferred_getheaders; /* waits for a token (owned) */
+    /* Deep low-work header chains: checked first, kept only once shown
+     * to beat our tip (presync.h); then fetched again and compared. */
+    cb_presync *presync;    /* first pass (owned) */
+    cb_presync *redownload; /* second pass (owned) */
+    unsigned low_work_kept; /* headers of less work than the tip kept for it */
     int64_t last_mempool_reply;
     struct cb_peer *next;
 } cb_peer;

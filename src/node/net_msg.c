@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "core/pow.h"
 #include "node/net_internal.h"
 
 #define GETDATA_QUEUE_MAX 100000
@@ -425,6 +426,75 @@ void cb_net_serve_deferred(cb_peer *p, int64_t now_ms)
     free(g);
 }
 
+/* True when headers hs[0..n) on prev would start a chain to presync: it
+ * forks deeper than CB_NET_SHALLOW_FORK below our tip, and even all of
+ * these would not bring it to our tip's work. */
+static bool deep_low_work(cb_net *net, const cb_chain_entry *prev, const cb_header *hs, size_t n)
+{
+    const cb_chain *c = net->node->chain;
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    const cb_chain_entry *fork = cb_chain_common(prev, tip);
+    if (tip->height - fork->height <= CB_NET_SHALLOW_FORK)
+        return false;
+    cb_u256 work = prev->work, w;
+    for (size_t i = 0; i < n; i++) {
+        cb_pow_work(&w, hs[i].bits);
+        cb_u256_add(&work, &work, &w);
+    }
+    return cb_u256_cmp(&work, &tip->work) <= 0;
+}
+
+/* Asks for the headers after the presynced chain's last: a locator of
+ * that hash (unknown to the index) then the fork's own. */
+static void continue_presync(cb_peer *p)
+{
+    cb_getheaders_msg g;
+    uint8_t buf[4 + 3 + CB_MAX_LOCATOR * 32 + 32];
+    memset(&g, 0, sizeof g);
+    g.version = CB_PROTOCOL_VERSION;
+    memcpy(g.hashes[0], cb_presync_last_hash(p->presync), 32);
+    g.count = 1 + cb_chain_locator(cb_presync_fork(p->presync), g.hashes + 1, CB_MAX_LOCATOR - 1);
+    cb_peer_send(p, "getheaders", buf, cb_getheaders_serialize(buf, sizeof buf, &g));
+}
+
+/* A batch of a chain under presync: checked, counted, not kept. */
+static void presync_headers(cb_peer *p, const cb_header *hs, size_t n, int64_t now)
+{
+    cb_net *net = p->net;
+    for (size_t i = 0; i < n; i++) {
+        cb_err err = cb_presync_add(p->presync, &hs[i], now);
+        if (err == CB_ERR_TIME_NEW)
+            break; /* our clock may be behind; no blame */
+        if (err == CB_ERR_TOO_LARGE) {
+            cb_peer_discourage(p, "a low-work header chain without end");
+            return;
+        }
+        if (err == CB_ERR_NOMEM)
+            return;
+        if (err != CB_OK) {
+            ban_for(
+                p, i == 0 && err == CB_ERR_PREV_MISSING ? "presync chain broken" : "invalid header",
+                err);
+            return;
+        }
+    }
+    if (cb_presync_beats(p->presync, &cb_chain_tip(net->node->chain)->work)) {
+        /* Shown: fetch the same chain again from its fork, and keep it. */
+        cb_log(net->node, "peer %llu: a chain of %u headers beats our tip; fetching it again",
+               (unsigned long long)p->id, (unsigned)cb_presync_height(p->presync));
+        p->redownload = p->presync;
+        p->presync = NULL;
+        send_getheaders_from(p, cb_presync_fork(p->redownload), NULL);
+    } else if (n == CB_MAX_HEADERS) {
+        continue_presync(p);
+    } else {
+        cb_log_debug(net->node, "peer %llu: a low-work chain to height %u, not kept",
+                     (unsigned long long)p->id, (unsigned)cb_presync_height(p->presync));
+        cb_presync_free(p->presync);
+        p->presync = NULL;
+    }
+}
+
 static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
 {
     cb_net *net = p->net;
@@ -436,8 +506,13 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
             ban_for(p, "bad headers message", err);
         return;
     }
-    const cb_chain_entry *last = NULL;
     int64_t now = cb_node_now();
+    if (p->presync && n && memcmp(hs[0].prev, cb_presync_last_hash(p->presync), 32) == 0) {
+        presync_headers(p, hs, n, now);
+        goto done;
+    }
+    const cb_chain_entry *last = NULL;
+    const cb_chain_entry *tip = cb_chain_tip(net->node->chain);
     for (size_t i = 0; i < n; i++) {
         uint8_t hash[32];
         cb_header_hash(hash, &hs[i]);
@@ -445,7 +520,21 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
             cb_peer_ban(p, "non-continuous headers");
             goto done;
         }
-        const cb_chain_entry *e;
+        const cb_chain_entry *e = cb_chain_lookup(net->node->chain, hash);
+        const cb_chain_entry *prev = e ? NULL : cb_chain_lookup(net->node->chain, hs[i].prev);
+        if (prev && !p->redownload && deep_low_work(net, prev, hs + i, n - i)) {
+            /* A deep fork of less work: checked, not kept, unless it turns
+             * out to beat our tip (Core's headers presync). */
+            cb_presync_free(p->presync);
+            p->presync = cb_presync_new(net->node->chain, prev, net->seed ^ p->id ^ (uint64_t)now);
+            if (p->presync)
+                presync_headers(p, hs + i, n - i, now);
+            goto done;
+        }
+        if (prev && p->redownload && !cb_presync_matches(p->redownload, prev->height + 1, hash)) {
+            cb_peer_ban(p, "headers fetched again differ from those presynced");
+            goto done;
+        }
         err = cb_chain_accept_header(net->node->chain, &hs[i], now, &e);
         if (err == CB_ERR_PREV_MISSING && i == 0) {
             /* Our locator did not reach its chain, or it announced a
@@ -466,6 +555,11 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
             ban_for(p, "invalid header", err);
             goto done;
         }
+        if (prev && !p->redownload && cb_u256_cmp(&e->work, &tip->work) <= 0 &&
+            ++p->low_work_kept > CB_NET_LOW_WORK_QUOTA) {
+            cb_peer_discourage(p, "too many low-work headers");
+            goto done;
+        }
         cb_peer_mark_known(p, hash);
         last = e;
     }
@@ -475,6 +569,10 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
         p->unconnecting = 0;
         if (!p->best_known || cb_u256_cmp(&last->work, &p->best_known->work) > 0)
             p->best_known = last;
+        if (p->redownload && last->height >= cb_presync_height(p->redownload)) {
+            cb_presync_free(p->redownload);
+            p->redownload = NULL;
+        }
         if (n == CB_MAX_HEADERS)
             send_getheaders_from(p, last, NULL);
         /* Blocks waiting for one of these headers can go in now. */

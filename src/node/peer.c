@@ -294,6 +294,8 @@ void cb_peer_free(cb_peer *p)
         bufferevent_free(p->bev);
     cb_keymap_free(p->known);
     free(p->deferred_getheaders);
+    cb_presync_free(p->presync);
+    cb_presync_free(p->redownload);
     free(p->txq);
     free(p->gd);
     free(p);

@@ -56,6 +56,72 @@ def join_block(header, txs, count=None):
     return header + wire.compact(len(txs) if count is None else count) + b"".join(txs)
 
 
+def chain_from(prev_hex, height0, t0, n, tag):
+    """n coinbase-only regtest blocks on prev: [(raw, hash_hex)]."""
+    out = []
+    for i in range(n):
+        height = height0 + i + 1
+        subsidy = (20 * wire.COIN) >> (height // 150)  # regtest halves every 150
+        raw, h = wire.make_block(prev_hex, height, t0 + i, tag=b"%s%d" % (tag, i),
+                                 amount=subsidy)
+        out.append((raw, h))
+        prev_hex = h
+    return out
+
+
+class ServingPeer:
+    """A wire peer that answers getheaders and getdata from its chains:
+    `chains` is a list used in turn, one more each time the node asks from
+    genesis (so a liar can swap chains for the second download)."""
+
+    def __init__(self, peer, genesis_hex, chains):
+        self.p = peer
+        self.genesis = genesis_hex
+        self.chains = chains
+        self.from_genesis = 0
+        self.chain = chains[0]
+        self.index = {h: i for i, (_, h) in enumerate(self.chain)}
+
+    def use(self, k):
+        self.chain = self.chains[min(k, len(self.chains) - 1)]
+        self.index = {h: i for i, (_, h) in enumerate(self.chain)}
+
+    def serve(self, until, seconds=60):
+        deadline = time.time() + seconds
+        self.p.sock.settimeout(0.2)
+        while time.time() < deadline and not until():
+            m = self.p.recv_msg()
+            if m is None:
+                try:
+                    if self.p.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+                        return False  # closed by the node
+                except (BlockingIOError, socket.timeout):
+                    pass  # open, nothing to read
+                except OSError:
+                    return False
+                continue
+            cmd, payload = m
+            if cmd == "getheaders":
+                count = payload[4]
+                hashes = [payload[5 + 32 * k:37 + 32 * k][::-1].hex() for k in range(count)]
+                start = next((self.index[h] + 1 for h in hashes if h in self.index), None)
+                if start is None:
+                    self.use(self.from_genesis)
+                    self.from_genesis += 1
+                    start = 0
+                heads = [raw[:80] for raw, _ in self.chain[start:start + 2000]]
+                self.p.send("headers", headers_msg(heads))
+            elif cmd == "getdata":
+                n = payload[0]
+                for k in range(n):
+                    h = payload[1 + 36 * k + 4:1 + 36 * k + 36][::-1].hex()
+                    if h in self.index:
+                        self.p.send("block", self.chain[self.index[h]][0])
+            elif cmd == "ping":
+                self.p.send("pong", payload)
+        return until()
+
+
 class AttackTest(unittest.TestCase):
     def setUp(self):
         self.root = tempfile.mkdtemp(prefix="cb-attack-")
@@ -399,6 +465,49 @@ class AttackTest(unittest.TestCase):
         self.assertLess(answers, 70)
         honest.close()
         sock.close()
+
+    def test_header_floods_keep_nothing(self):
+        """Long header chains forking deep below the tip with less work are
+        checked and counted, not kept (Core's headers presync); a deep
+        fork that does beat the tip is fetched again and taken; a peer
+        that swaps chains between the two passes is caught."""
+        victim = self.node("victim", "-maxconnections=40")
+        addr = victim.rpc("createuser", "Vic", "v@example.org", "victim", "pw-victim")["address"]
+        for _ in range(3):
+            victim.rpc("generatetoaddress", 800, addr)  # 2,400: beyond one batch of 2,000
+        genesis = victim.rpc("getblockhash", 0)
+        t0 = victim.rpc("getblockheader", genesis)["time"] + 1
+        # Five low-work chains of 2,000 headers from genesis.
+        for k in range(5):
+            p, _ = self.attacker(victim, 0)
+            chain = chain_from(genesis, 0, t0, 2000, b"low%d-" % k)
+            p.send("headers", headers_msg([raw[:80] for raw, _ in chain]))
+            self.sync(p)
+            p.close()
+        tips = victim.rpc("getchaintips")
+        self.assertEqual(len(tips), 1, "low-work header chains were kept: %d tips" % len(tips))
+        self.assertEqual(victim.rpc("getblockchaininfo")["headers"], 2400)
+        # A liar: presyncs a heavier chain, then sends another one when asked
+        # again. Caught at the first checkpoint, with at most 256 kept.
+        heavy = chain_from(genesis, 0, t0, 2600, b"heavy-")
+        other = chain_from(genesis, 0, t0, 2600, b"other-")
+        liar, lsrc = self.attacker(victim, 2600)
+        ServingPeer(liar, genesis, [heavy, other]).serve(lambda: False, seconds=8)
+        self.assertIn(lsrc, {b["address"] for b in victim.rpc("listbanned")})
+        longest_side = max(t["branchlen"] for t in victim.rpc("getchaintips")
+                           if t["status"] != "active") if len(victim.rpc("getchaintips")) > 1 \
+            else 0
+        self.assertLessEqual(longest_side, 256)
+        self.assertEqual(victim.rpc("getblockcount"), 2400)
+        # An honest deep fork with more work: presynced, fetched again,
+        # kept, its blocks downloaded, and the node moves to it.
+        honest, hsrc = self.attacker(victim, 2600)
+        server = ServingPeer(honest, genesis, [heavy])
+        ok = server.serve(lambda: victim.rpc("getbestblockhash") == heavy[-1][1], seconds=120)
+        self.assertTrue(ok, "the heavier chain was not taken: at %d" % victim.rpc("getblockcount"))
+        self.assertEqual(victim.rpc("getblockcount"), 2600)
+        self.assertNotIn(hsrc, {b["address"] for b in victim.rpc("listbanned")})
+        honest.close()
 
 
 if __name__ == "__main__":

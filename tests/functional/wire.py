@@ -58,10 +58,11 @@ def coinbase(height, t, to=b"\x42" * 20, amount=20 * COIN, tag=b"wire"):
             tag.ljust(64, b"\0"))
 
 
-def make_block(prev_hash_hex, height, t, txs=(), valid_pow=True, tag=b"wire", to=b"\x42" * 20):
+def make_block(prev_hash_hex, height, t, txs=(), valid_pow=True, tag=b"wire", to=b"\x42" * 20,
+               amount=20 * COIN):
     """A regtest block on prev with a coinbase and txs (raw bytes). With
     valid_pow False the header misses the target (nonce chosen for that)."""
-    cb = coinbase(height, t, to=to, tag=tag)
+    cb = coinbase(height, t, to=to, amount=amount, tag=tag)
     body = [cb] + list(txs)
     root = merkle_root([sha256d(x) for x in body])
     prev = bytes.fromhex(prev_hash_hex)[::-1]
