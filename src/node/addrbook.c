@@ -56,6 +56,21 @@ cb_addr_entry *cb_addrbook_find(cb_addrbook *b, const char *host, uint16_t port)
     return NULL;
 }
 
+/* Whether host may have one more entry: its own and its group's share. */
+static bool room_for(const cb_addrbook *b, const char *host, const cb_netgroup *g)
+{
+    if (cb_netgroup_is_local(g))
+        return true;
+    size_t same_host = 0, same_group = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (!cb_netgroup_equal(g, &b->v[i].group))
+            continue;
+        same_group++;
+        same_host += strcmp(b->v[i].host, host) == 0;
+    }
+    return same_host < CB_ADDR_PER_HOST && same_group < CB_ADDR_PER_GROUP;
+}
+
 cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
                        cb_addr_entry **out)
 {
@@ -65,16 +80,24 @@ cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t 
         return CB_ERR_ARG;
     cb_addr_entry *e = cb_addrbook_find(b, host, port);
     if (!e) {
+        cb_netgroup g;
+        if (!cb_netgroup_of(host, &g))
+            memset(&g, 0, sizeof g); /* not numeric: the local group */
+        if (!room_for(b, host, &g))
+            return CB_ERR_TOO_LARGE;
         if (b->n < b->max) {
             e = &b->v[b->n++];
         } else {
-            /* Full: the stalest entry that is not in use makes room. */
+            /* Full: the stalest entry not in use makes room, one never
+             * tried before any that was. */
             for (size_t i = 0; i < b->n; i++) {
                 cb_addr_entry *c = &b->v[i];
                 if (c->connected)
                     continue;
-                if (!e || c->last_seen < e->last_seen ||
-                    (c->last_seen == e->last_seen && c->failures > e->failures))
+                if (!e || (e->tried && !c->tried) ||
+                    (e->tried == c->tried &&
+                     (c->last_seen < e->last_seen ||
+                      (c->last_seen == e->last_seen && c->failures > e->failures))))
                     e = c;
             }
             if (!e)
@@ -83,6 +106,7 @@ cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t 
         memset(e, 0, sizeof *e);
         memcpy(e->host, host, strlen(host) + 1);
         e->port = port;
+        e->group = g;
     }
     if (seen > e->last_seen)
         e->last_seen = seen;
@@ -108,6 +132,7 @@ void cb_addrbook_good(cb_addr_entry *e, int64_t now)
 {
     e->last_seen = now;
     e->failures = 0;
+    e->tried = true;
 }
 
 void cb_addrbook_failed(cb_addr_entry *e)
@@ -128,10 +153,10 @@ int64_t cb_addrbook_backoff(uint32_t failures)
 
 cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now, cb_addr_skip_fn skip, void *ctx)
 {
-    /* Pick among the due entries with the best last_seen, at random, so
-     * that nodes sharing a book do not all try the same address first. */
-    cb_addr_entry *best = NULL;
-    size_t ties = 0;
+    /* Reservoir sampling over the due entries of each table; then a coin
+     * picks the table (the other when one is empty). */
+    cb_addr_entry *pick[2] = {NULL, NULL};
+    size_t seen[2] = {0, 0};
     for (size_t i = 0; i < b->n; i++) {
         cb_addr_entry *e = &b->v[i];
         if (e->connected)
@@ -140,14 +165,13 @@ cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now, cb_addr_skip_fn s
             continue;
         if (skip && skip(ctx, e))
             continue;
-        if (!best || e->last_seen > best->last_seen) {
-            best = e;
-            ties = 1;
-        } else if (e->last_seen == best->last_seen && next_rand(b) % ++ties == 0) {
-            best = e;
-        }
+        int t = e->tried ? 1 : 0;
+        if (next_rand(b) % ++seen[t] == 0)
+            pick[t] = e;
     }
-    return best;
+    if (pick[0] && pick[1])
+        return pick[next_rand(b) & 1];
+    return pick[0] ? pick[0] : pick[1];
 }
 
 size_t cb_addrbook_sample(cb_addrbook *b, const cb_addr_entry **out, size_t max,

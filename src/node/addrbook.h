@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "node/netgroup.h"
 
 #define CB_ADDR_HOST_MAX 64
 
@@ -26,7 +27,14 @@ typedef struct {
     int64_t last_try;  /* last outbound attempt */
     uint32_t failures; /* failed attempts since the last success */
     bool connected;    /* an outbound connection to it is open (the node sets it) */
+    bool tried;        /* a handshake with it completed once (Core's tried table) */
+    cb_netgroup group; /* of host, worked out once */
 } cb_addr_entry;
+
+/* Book entries one routable IP may have (ports), and one network group
+ * (netgroup.h); loopback and private hosts, a local network's, have none. */
+#define CB_ADDR_PER_HOST 4
+#define CB_ADDR_PER_GROUP 64
 
 typedef struct cb_addrbook cb_addrbook;
 
@@ -35,10 +43,13 @@ cb_addrbook *cb_addrbook_new(size_t max, uint64_t seed);
 void cb_addrbook_free(cb_addrbook *b);
 
 /* Adds an address or refreshes it (last_seen only moves forward). When the
- * book is full, the entry seen longest ago (failures break ties) makes room.
+ * book is full, the never-tried entry seen longest ago makes room (a tried
+ * one only when all are tried), so gossip cannot push out peers that
+ * proved real.
  * Out: *out (may be NULL), the entry; valid until the next add or remove.
- * Returns: CB_OK, or CB_ERR_ARG for an empty host, a host that does not
- * fit, or port 0. */
+ * Returns: CB_OK; CB_ERR_ARG for an empty host, a host that does not fit,
+ * or port 0; CB_ERR_TOO_LARGE when its host or network group already has
+ * its share (CB_ADDR_PER_HOST, CB_ADDR_PER_GROUP) or nothing can go. */
 cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
                        cb_addr_entry **out) CB_WARN_UNUSED;
 
@@ -61,7 +72,8 @@ int64_t cb_addrbook_backoff(uint32_t failures);
 typedef bool (*cb_addr_skip_fn)(void *ctx, const cb_addr_entry *e);
 
 /* The address to try next: not connected, backoff elapsed, not refused by
- * skip (may be NULL); among those, a random one of the most recently seen.
+ * skip (may be NULL); as Core's addrman, half the time a random tried one,
+ * else a random one of the rest (so fresh gossip is no better than old).
  * Returns: the entry, or NULL when none is due. */
 cb_addr_entry *cb_addrbook_select(cb_addrbook *b, int64_t now, cb_addr_skip_fn skip, void *ctx);
 

@@ -281,20 +281,42 @@ static bool peer_connected_to(cb_net *net, const char *host, uint16_t port)
 }
 
 /* Addresses not to dial: connected already, banned, or discouraged. */
+/* True when an outbound peer we chose ourselves is in group g: each goes
+ * to another network group, so one operator cannot be all of them. */
+static bool outbound_in_group(cb_net *net, const cb_netgroup *g)
+{
+    cb_netgroup pg;
+    if (cb_netgroup_is_local(g))
+        return false; /* a local network shares one group */
+    for (cb_peer *p = net->peers; p; p = p->next)
+        if (!p->closing && !p->inbound && !p->manual && cb_netgroup_of(p->host, &pg) &&
+            cb_netgroup_equal(&pg, g))
+            return true;
+    return false;
+}
+
 static bool skip_addr(void *ctx, const cb_addr_entry *e)
 {
     cb_net *net = ctx;
     return peer_connected_to(net, e->host, e->port) ||
            cb_banlist_banned(net->bans, e->host, cb_node_now()) ||
-           cb_banlist_discouraged(net->bans, e->host);
+           cb_banlist_discouraged(net->bans, e->host) || outbound_in_group(net, &e->group);
 }
 
-/* Addresses not to pass on in gossip: banned or discouraged. */
+bool cb_net_gossip_local(const cb_net *net)
+{
+    /* Only the main network is on the open internet. */
+    return strcmp(net->node->cfg.params->name, "main") != 0;
+}
+
+/* Addresses not to pass on in gossip: banned, discouraged, or (on main)
+ * not routable. */
 bool cb_net_addr_withheld(void *ctx, const cb_addr_entry *e)
 {
     cb_net *net = ctx;
     return cb_banlist_banned(net->bans, e->host, cb_node_now()) ||
-           cb_banlist_discouraged(net->bans, e->host);
+           cb_banlist_discouraged(net->bans, e->host) ||
+           (!cb_net_gossip_local(net) && !cb_addr_routable(e->host));
 }
 
 void cb_net_ban_host(cb_net *net, const char *host, const char *why)
@@ -500,6 +522,22 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         evutil_closesocket(fd);
         return;
     }
+    /* One network group takes a few inbound slots at most (a local
+     * network's all share the local group, and are not limited). */
+    cb_netgroup g;
+    if (cb_netgroup_of(host, &g) && !cb_netgroup_is_local(&g)) {
+        size_t same = 0;
+        cb_netgroup pg;
+        for (cb_peer *p = net->peers; p; p = p->next)
+            same += !p->closing && p->inbound && cb_netgroup_of(p->host, &pg) &&
+                    cb_netgroup_equal(&pg, &g);
+        if (same >= CB_NET_INBOUND_PER_GROUP) {
+            cb_log_debug(net->node, "refusing %s: its network group has %zu inbound peers", host,
+                         same);
+            evutil_closesocket(fd);
+            return;
+        }
+    }
     if (in >= net->cfg.max_inbound) {
         cb_log_debug(net->node, "inbound slots full; refusing %s", host);
         evutil_closesocket(fd);
@@ -682,6 +720,7 @@ static cb_err load_book(cb_net *net)
             if (cb_addrbook_add(net->book, r->host, r->port, r->last_seen, &e) == CB_OK) {
                 e->last_try = 0; /* a restart may try everyone at once */
                 e->failures = r->failures > 3 ? 3 : r->failures;
+                e->tried = r->last_try > 0 && r->failures == 0;
             }
         }
     }

@@ -48,8 +48,9 @@ struct evconnlistener;
 #define CB_NET_ORPHAN_BLOCKS 64
 #define CB_NET_ORPHANS_PER_PEER 4
 #define CB_NET_ORPHAN_TXS 256
-#define CB_NET_FLOOD_WINDOW 10 /* seconds */
-#define CB_NET_FLOOD_MAX 50    /* inbound connections per host per window */
+#define CB_NET_FLOOD_WINDOW 10     /* seconds */
+#define CB_NET_FLOOD_MAX 50        /* inbound connections per host per window */
+#define CB_NET_INBOUND_PER_GROUP 8 /* inbound peers of one routable network group */
 
 typedef struct {
     uint8_t hash[32];
@@ -241,5 +242,8 @@ void cb_net_note_addr(cb_net *net, const char *host, uint16_t port, int64_t seen
 /* An address skip function (ctx: the net): true for banned or
  * discouraged addresses, which are not passed on. */
 bool cb_net_addr_withheld(void *ctx, const cb_addr_entry *e);
+/* True when loopback and private addresses may be gossiped (every network
+ * but main: a local network is made of them). */
+bool cb_net_gossip_local(const cb_net *net);
 
 #endif

@@ -178,9 +178,16 @@ static void on_addr(cb_peer *p, const uint8_t *payload, size_t len)
         } else if (!inet_ntop(AF_INET6, list[i].ip, host, sizeof host)) {
             continue;
         }
+        /* Not on the open internet: never ours to spread on main. */
+        if (!cb_net_gossip_local(net) && !cb_addr_routable(host))
+            continue;
+        /* A time ahead of ours is no fresher than now (outbound choice
+         * no longer prefers the newest, but relay still does). */
         int64_t seen = list[i].time;
-        if (seen > now + 600 || seen < 100000000)
+        if (seen < 100000000)
             seen = now - 5 * 86400;
+        if (seen > now)
+            seen = now;
         bool known = cb_addrbook_find(net->book, host, list[i].port) != NULL;
         cb_net_note_addr(net, host, list[i].port, seen);
         if (!known && n <= 10 && nfresh < 10 && seen > now - 600)

@@ -509,6 +509,61 @@ class AttackTest(unittest.TestCase):
         self.assertNotIn(hsrc, {b["address"] for b in victim.rpc("listbanned")})
         honest.close()
 
+    def test_addr_gossip_on_main(self):
+        """On main, loopback, private and reserved addresses are neither
+        kept nor passed on, and a time ahead of ours counts as now; one
+        public IP or /16 cannot fill the book. (-connect=0: the node dials
+        nobody, so no address here is ever contacted.)"""
+        main = Node(os.path.join(self.root, "main"), network="main", extra=["-connect=0"])
+        main.start()
+        self.nodes.append(main)
+        magic = bytes.fromhex("cbc01b01")
+
+        def peer(src):
+            p = wire.Peer(main.p2p_port, source=src)
+            p.send_raw(wire.frame("version", wire.version_payload(), magic=magic))
+            p.send_raw(wire.frame("verack", b"", magic=magic))
+            return p
+
+        def addr(entries):
+            out = wire.compact(len(entries))
+            for ip, port, t in entries:
+                out += struct.pack("<I", t) + wire.netaddr(ip, port)
+            return out
+
+        now = int(time.time())
+        gossip = [("127.0.0.5", 8833, now), ("10.1.2.3", 8833, now), ("192.168.0.9", 8833, now),
+                  ("100.64.1.1", 8833, now), ("8.8.8.8", 8833, now + 3000)]
+        gossip += [("8.8.8.8", 9000 + k, now) for k in range(10)]       # one IP, many ports
+        gossip += [("9.9.%d.%d" % (k // 250, k % 250), 8833, now) for k in range(100)]
+        teller = peer("127.0.0.20")
+        teller.send_raw(wire.frame("addr", addr(gossip), magic=magic))
+        time.sleep(0.5)
+        asker = peer("127.0.0.21")
+        asker.send_raw(wire.frame("getaddr", b"", magic=magic))
+        got = None
+        asker.sock.settimeout(10)
+        while got is None:
+            m = asker.recv_msg()
+            self.assertIsNotNone(m, "no addr reply")
+            if m[0] == "addr":
+                got = m[1]
+        n = got[0] if got[0] < 0xfd else struct.unpack("<H", got[1:3])[0]
+        body = got[1:] if got[0] < 0xfd else got[3:]
+        hosts, times = [], []
+        for k in range(n):
+            e = body[30 * k:30 * (k + 1)]
+            times.append(struct.unpack("<I", e[:4])[0])
+            hosts.append(socket.inet_ntoa(e[24:28]))
+        self.assertTrue(hosts, "nothing public was kept")
+        for h in hosts:
+            self.assertTrue(h.startswith("8.8.") or h.startswith("9.9."), h)
+        self.assertLessEqual(hosts.count("8.8.8.8"), 4)
+        self.assertLessEqual(sum(h.startswith("9.9.") for h in hosts), 64)
+        self.assertLessEqual(max(times), int(time.time()))
+        teller.close()
+        asker.close()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -56,9 +56,7 @@ static void test_backoff_and_select(void **state)
     assert_int_equal(cb_addrbook_add(b, "10.0.0.1", 1, 100, &x), CB_OK);
     assert_int_equal(cb_addrbook_add(b, "10.0.0.2", 1, 90, &y), CB_OK);
     int64_t now = 1000;
-    /* The most recently seen first. */
-    x = cb_addrbook_select(b, now, NULL, NULL);
-    assert_string_equal(x->host, "10.0.0.1");
+    assert_non_null(cb_addrbook_select(b, now, NULL, NULL));
     cb_addrbook_attempt(x, now);
     cb_addrbook_failed(x);
     cb_addrbook_failed(x);
@@ -111,12 +109,85 @@ static void test_sample(void **state)
     cb_addrbook_free(b);
 }
 
+static void test_gossip_cannot_crowd_out(void **state)
+{
+    (void)state;
+    cb_addrbook *b = cb_addrbook_new(300, 5);
+    /* One public IP gets CB_ADDR_PER_HOST ports, one /16 CB_ADDR_PER_GROUP. */
+    for (int port = 1; port <= 10; port++)
+        assert_int_equal(cb_addrbook_add(b, "8.8.8.8", (uint16_t)port, 1, NULL),
+                         port <= CB_ADDR_PER_HOST ? CB_OK : CB_ERR_TOO_LARGE);
+    size_t added = 0;
+    for (int i = 0; i < 200; i++) {
+        char host[32];
+        snprintf(host, sizeof host, "8.8.%d.%d", 1 + i / 200, i % 200);
+        added += cb_addrbook_add(b, host, 8833, 1, NULL) == CB_OK;
+    }
+    assert_int_equal(added + CB_ADDR_PER_HOST, CB_ADDR_PER_GROUP);
+    /* A local network's addresses (loopback) have no such limit. */
+    for (int port = 1; port <= 100; port++)
+        assert_int_equal(cb_addrbook_add(b, "127.0.0.1", (uint16_t)port, 1, NULL), CB_OK);
+    cb_addrbook_free(b);
+
+    /* A full book keeps the peers that proved real: fresh gossip pushes
+     * out entries never tried, even older-looking tried ones stay. */
+    b = cb_addrbook_new(4, 6);
+    cb_addr_entry *e;
+    const char *hosts[] = {"1.1.0.1", "2.2.0.1", "3.3.0.1", "4.4.0.1"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cb_addrbook_add(b, hosts[i], 8833, 10 + i, &e), CB_OK);
+    cb_addrbook_good(cb_addrbook_find(b, "1.1.0.1", 8833), 5); /* tried, seen at 5 */
+    for (int i = 0; i < 20; i++) {
+        char host[32];
+        snprintf(host, sizeof host, "9.%d.0.1", i);
+        assert_int_equal(cb_addrbook_add(b, host, 8833, 1000 + i, NULL), CB_OK);
+    }
+    assert_non_null(cb_addrbook_find(b, "1.1.0.1", 8833));
+    /* Selection: tried and new half the time each, whatever the times. */
+    int tried = 0;
+    for (int i = 0; i < 400; i++)
+        tried += cb_addrbook_select(b, 2000, NULL, NULL)->tried;
+    assert_true(tried > 120 && tried < 280);
+    cb_addrbook_free(b);
+}
+
+static void test_netgroups(void **state)
+{
+    (void)state;
+    cb_netgroup a, b, c;
+    assert_true(cb_netgroup_of("8.8.4.4", &a));
+    assert_true(cb_netgroup_of("8.8.200.1", &b));
+    assert_true(cb_netgroup_of("8.9.4.4", &c));
+    assert_true(cb_netgroup_equal(&a, &b));
+    assert_false(cb_netgroup_equal(&a, &c));
+    assert_true(cb_netgroup_of("::ffff:8.8.1.1", &c)); /* mapped: the IPv4 group */
+    assert_true(cb_netgroup_equal(&a, &c));
+    assert_true(cb_netgroup_of("2a01:4f8:1:2::1", &a));
+    assert_true(cb_netgroup_of("2a01:4f8:ffff::9", &b));
+    assert_true(cb_netgroup_equal(&a, &b));
+    assert_false(cb_netgroup_of("example.org", &a));
+    const char *local[] = {"127.0.0.1",   "10.1.2.3",        "172.16.0.1",  "172.31.255.255",
+                           "192.168.1.1", "169.254.1.1",     "100.64.0.1",  "0.1.2.3",
+                           "224.0.0.1",   "255.255.255.255", "192.0.2.1",   "::1",
+                           "fd00::1",     "fe80::1",         "2001:db8::1", "::"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
+        assert_true(cb_netgroup_of(local[i], &a));
+        assert_true(cb_netgroup_is_local(&a));
+        assert_false(cb_addr_routable(local[i]));
+    }
+    const char *public[] = {"8.8.8.8", "172.32.0.1", "100.128.0.1", "2a01:4f8::1", "1.1.1.1"};
+    for (size_t i = 0; i < sizeof public / sizeof public[0]; i++)
+        assert_true(cb_addr_routable(public[i]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_refresh_evict),
         cmocka_unit_test(test_backoff_and_select),
         cmocka_unit_test(test_sample),
+        cmocka_unit_test(test_gossip_cannot_crowd_out),
+        cmocka_unit_test(test_netgroups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
