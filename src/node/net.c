@@ -488,6 +488,134 @@ static bool accept_flood(cb_net *net, const char *host, int64_t now)
     return count + 1 > CB_NET_FLOOD_MAX;
 }
 
+/* A candidate for eviction and what protects it. */
+typedef struct {
+    cb_peer *p;
+    cb_netgroup group;
+    uint64_t group_key; /* a keyed hash of the group: unpredictable order */
+    bool keep;
+} evict_cand;
+
+static int by_group_key(const void *a, const void *b)
+{
+    const evict_cand *x = a, *y = b;
+    if (x->group_key != y->group_key)
+        return x->group_key < y->group_key ? -1 : 1;
+    return x->p->id < y->p->id ? -1 : x->p->id > y->p->id; /* the older first */
+}
+
+static int by_ping(const void *a, const void *b)
+{
+    const evict_cand *x = a, *y = b;
+    int64_t px = x->p->ping_ms < 0 ? INT64_MAX : x->p->ping_ms;
+    int64_t py = y->p->ping_ms < 0 ? INT64_MAX : y->p->ping_ms;
+    return px < py ? -1 : px > py;
+}
+
+static int by_age(const void *a, const void *b)
+{
+    const evict_cand *x = a, *y = b;
+    if (x->p->connected_at != y->p->connected_at)
+        return x->p->connected_at < y->p->connected_at ? -1 : 1;
+    return x->p->id < y->p->id ? -1 : x->p->id > y->p->id;
+}
+
+/* Protects the first `count` candidates not yet kept, in the order cmp
+ * gives (candidates are re-sorted); with `measured`, only peers whose ping
+ * was measured count. */
+static void protect(evict_cand *c, size_t n, int (*cmp)(const void *, const void *), size_t count,
+                    bool measured)
+{
+    qsort(c, n, sizeof *c, cmp);
+    for (size_t i = 0; i < n && count > 0; i++) {
+        if (measured && c[i].p->ping_ms < 0)
+            break;
+        if (!c[i].keep) {
+            c[i].keep = true;
+            count--;
+        }
+    }
+}
+
+/* Makes room for a new inbound peer when every slot is taken, as Core's
+ * AttemptToEvictConnection: peers that are hard for an attacker to fake
+ * are protected (4 from distinct network groups in an order nobody can
+ * predict, the 8 of lowest ping, the longest connected half of the rest);
+ * of those left, a discouraged one goes first, else the newest of the
+ * network group that holds the most.
+ * Returns: true when a peer was dropped. */
+static bool evict_inbound(cb_net *net)
+{
+    size_t n = 0;
+    for (cb_peer *p = net->peers; p; p = p->next)
+        n += p->inbound && !p->closing && !p->manual;
+    if (n == 0)
+        return false;
+    evict_cand *c = calloc(n, sizeof *c);
+    if (!c)
+        return false;
+    size_t k = 0;
+    for (cb_peer *p = net->peers; p && k < n; p = p->next) {
+        if (!p->inbound || p->closing || p->manual)
+            continue;
+        c[k].p = p;
+        if (!cb_netgroup_of(p->host, &c[k].group))
+            memset(&c[k].group, 0, sizeof c[k].group);
+        uint64_t h = net->seed;
+        for (size_t i = 0; i < sizeof c[k].group.b; i++)
+            h = (h ^ c[k].group.b[i]) * 0x100000001b3ull;
+        c[k].group_key = h;
+        k++;
+    }
+    /* Distinct groups: the first of each group in keyed order, 4 of them. */
+    qsort(c, n, sizeof *c, by_group_key);
+    size_t kept = 0;
+    for (size_t i = 0; i < n && kept < 4; i++) {
+        if (i > 0 && cb_netgroup_equal(&c[i].group, &c[i - 1].group))
+            continue;
+        c[i].keep = true;
+        kept++;
+    }
+    protect(c, n, by_ping, 8, true);
+    size_t left = 0;
+    for (size_t i = 0; i < n; i++)
+        left += !c[i].keep;
+    protect(c, n, by_age, left / 2, false);
+    cb_peer *victim = NULL;
+    for (size_t i = 0; i < n && !victim; i++)
+        if (!c[i].keep && cb_banlist_discouraged(net->bans, c[i].p->host))
+            victim = c[i].p;
+    if (!victim) {
+        /* The group with the most unprotected peers; its newest goes. */
+        size_t best = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (c[i].keep)
+                continue;
+            size_t same = 0;
+            cb_peer *newest = NULL;
+            for (size_t j = 0; j < n; j++) {
+                if (c[j].keep || !cb_netgroup_equal(&c[i].group, &c[j].group))
+                    continue;
+                same++;
+                if (!newest || c[j].p->connected_at > newest->connected_at ||
+                    (c[j].p->connected_at == newest->connected_at && c[j].p->id > newest->id))
+                    newest = c[j].p;
+            }
+            if (same > best) {
+                best = same;
+                victim = newest;
+            }
+        }
+    }
+    free(c);
+    if (!victim)
+        return false;
+    cb_log(net->node, "inbound slots full: evicting peer %llu (%s) for a newcomer",
+           (unsigned long long)victim->id, victim->host);
+    cb_peer_close(victim, "evicted for a new inbound peer");
+    return true;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
                       void *arg)
 {
@@ -538,7 +666,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
             return;
         }
     }
-    if (in >= net->cfg.max_inbound) {
+    if (in >= net->cfg.max_inbound && !evict_inbound(net)) {
         cb_log_debug(net->node, "inbound slots full; refusing %s", host);
         evutil_closesocket(fd);
         return;

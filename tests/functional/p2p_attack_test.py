@@ -564,6 +564,30 @@ class AttackTest(unittest.TestCase):
         teller.close()
         asker.close()
 
+    def test_full_inbound_slots_evict_the_newest(self):
+        """When every inbound slot is taken, a newcomer is still served: the
+        newest unprotected peer of the largest network group makes room
+        (Core's eviction), while the longest connected stay."""
+        victim = self.node("victim", "-maxconnections=20")  # 12 inbound
+        slots = victim.rpc("getnetworkinfo")
+        peers = []
+        for i in range(12):
+            p, _ = self.attacker(victim, 0)
+            peers.append(p)
+            time.sleep(0.1)
+        self.assertEqual(victim.rpc("getconnectioncount"), 12, slots)
+        newcomer, _ = self.attacker(victim, 0)  # handshakes: it was let in
+        self.sync(newcomer)
+        deadline = time.time() + 10
+        while time.time() < deadline and victim.rpc("getconnectioncount") != 12:
+            time.sleep(0.05)
+        self.assertEqual(victim.rpc("getconnectioncount"), 12)
+        for old in peers[:4]:
+            self.sync(old)  # the oldest are still served
+        newcomer.close()
+        for p in peers:
+            p.close()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
