@@ -8,6 +8,8 @@ struct cb_addrbook {
     cb_addr_entry *v;
     size_t n, max;
     uint64_t rng;
+    cb_addr_entry *gone; /* let go, not yet taken (at most max) */
+    size_t ngone;
 };
 
 /* xorshift64*: enough to spread choices, not a secret. */
@@ -25,7 +27,10 @@ cb_addrbook *cb_addrbook_new(size_t max, uint64_t seed)
     if (!b)
         return NULL;
     b->v = calloc(max ? max : 1, sizeof *b->v);
-    if (!b->v) {
+    b->gone = calloc(max ? max : 1, sizeof *b->gone);
+    if (!b->v || !b->gone) {
+        free(b->v);
+        free(b->gone);
         free(b);
         return NULL;
     }
@@ -39,6 +44,7 @@ void cb_addrbook_free(cb_addrbook *b)
     if (!b)
         return;
     free(b->v);
+    free(b->gone);
     free(b);
 }
 
@@ -54,6 +60,26 @@ cb_addr_entry *cb_addrbook_find(cb_addrbook *b, const char *host, uint16_t port)
         if (b->v[i].port == port && strcmp(b->v[i].host, host) == 0)
             return &b->v[i];
     return NULL;
+}
+
+/* Remembers an entry the book lets go (the oldest memory goes when full:
+ * that row then waits for the store's own bound, the next start). */
+static void note_gone(cb_addrbook *b, const cb_addr_entry *e)
+{
+    if (b->ngone == b->max) {
+        memmove(b->gone, b->gone + 1, (b->max - 1) * sizeof *b->gone);
+        b->ngone--;
+    }
+    b->gone[b->ngone++] = *e;
+}
+
+size_t cb_addrbook_take_gone(cb_addrbook *b, cb_addr_entry *out, size_t max)
+{
+    size_t n = b->ngone < max ? b->ngone : max;
+    memcpy(out, b->gone, n * sizeof *out);
+    memmove(b->gone, b->gone + n, (b->ngone - n) * sizeof *b->gone);
+    b->ngone -= n;
+    return n;
 }
 
 /* Whether host may have one more entry: its own and its group's share. */
@@ -102,6 +128,7 @@ cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t 
             }
             if (!e)
                 return CB_ERR_TOO_LARGE;
+            note_gone(b, e);
         }
         memset(e, 0, sizeof *e);
         memcpy(e->host, host, strlen(host) + 1);
@@ -120,6 +147,7 @@ void cb_addrbook_remove(cb_addrbook *b, const char *host, uint16_t port)
     cb_addr_entry *e = cb_addrbook_find(b, host, port);
     if (!e)
         return;
+    note_gone(b, e);
     *e = b->v[--b->n];
 }
 

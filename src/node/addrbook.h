@@ -53,6 +53,11 @@ void cb_addrbook_free(cb_addrbook *b);
 cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
                        cb_addr_entry **out) CB_WARN_UNUSED;
 
+/* The addresses the book let go since the last call (evicted when full, or
+ * removed), for the caller to forget in its store.
+ * Out: out[0..n). Returns: n; the rest wait for the next call. */
+size_t cb_addrbook_take_gone(cb_addrbook *b, cb_addr_entry *out, size_t max);
+
 /* Returns: the entry for host:port, or NULL. */
 cb_addr_entry *cb_addrbook_find(cb_addrbook *b, const char *host, uint16_t port);
 

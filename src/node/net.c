@@ -393,6 +393,15 @@ static void save_book(cb_net *net)
 {
     cb_store *s = net->node->store;
     int64_t now = cb_node_now();
+    /* What the book let go leaves the table too: it stays bounded. */
+    cb_addr_entry gone[256];
+    size_t ngone;
+    while ((ngone = cb_addrbook_take_gone(net->book, gone, 256)) > 0)
+        for (size_t i = 0; i < ngone; i++)
+            if (cb_store_forget_peer(s, gone[i].host, gone[i].port) != CB_OK) {
+                cb_log(net->node, "store: cannot forget a peer: %s", cb_store_last_error(s));
+                return;
+            }
     for (size_t i = 0; i < cb_addrbook_count(net->book); i++) {
         const cb_addr_entry *e = cb_addrbook_at(net->book, i);
         cb_peer_record r;
@@ -837,7 +846,13 @@ static cb_err load_book(cb_net *net)
             if (r->port == 0) {
                 cb_subnet sn;
                 r->host[sizeof r->host - 1] = '\0';
-                if (r->banned_until > now && cb_subnet_parse(&sn, r->host) == CB_OK &&
+                if (r->banned_until <= now) {
+                    /* An expired ban (or a lifted one) leaves the table. */
+                    if (cb_store_forget_peer(net->node->store, r->host, 0) != CB_OK)
+                        break;
+                    continue;
+                }
+                if (cb_subnet_parse(&sn, r->host) == CB_OK &&
                     cb_banlist_add(net->bans, &sn, now, r->banned_until, "stored ban") != CB_OK)
                     break;
                 continue;

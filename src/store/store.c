@@ -243,6 +243,11 @@ cb_err cb_store_replace_user_key(cb_store *s, const cb_user_record *u)
     return s->ops->replace_user_key(s->h, u);
 }
 
+cb_err cb_store_forget_peer(cb_store *s, const char *host, uint16_t port)
+{
+    return s->ops->forget_peer(s->h, host, port);
+}
+
 cb_err cb_store_put_peer(cb_store *s, const cb_peer_record *p)
 {
     return s->ops->put_peer(s->h, p);

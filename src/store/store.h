@@ -165,6 +165,10 @@ typedef struct {
 
 /* Inserts or updates a peer by host and port. Returns: CB_OK or CB_ERR_STORE. */
 cb_err cb_store_put_peer(cb_store *s, const cb_peer_record *p) CB_WARN_UNUSED;
+/* Removes the row of host:port (a ban is port 0), if there is one, so
+ * the table stays as bounded as the address book.
+ * Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_forget_peer(cb_store *s, const char *host, uint16_t port) CB_WARN_UNUSED;
 /* Up to max peers, most recently seen first. Returns: CB_OK or CB_ERR_STORE. */
 cb_err cb_store_list_peers(cb_store *s, cb_peer_record *out, size_t max, size_t *n) CB_WARN_UNUSED;
 

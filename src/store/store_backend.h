@@ -27,6 +27,7 @@ typedef struct cb_store_backend {
     cb_err (*replace_user_key)(void *h, const cb_user_record *u);
     cb_err (*put_peer)(void *h, const cb_peer_record *p);
     cb_err (*list_peers)(void *h, cb_peer_record *out, size_t max, size_t *n);
+    cb_err (*forget_peer)(void *h, const char *host, uint16_t port);
     cb_err (*foreach_user)(void *h, cb_store_user_fn fn, void *ctx);
     /* The meta table: network, schema version, tip. */
     cb_err (*get_meta)(void *h, const char *key, char *out, size_t cap, bool *found);

@@ -1252,6 +1252,29 @@ static cb_err mysql_put_peer(void *h, const cb_peer_record *p)
     return with_retry(h, op_put_peer, &a);
 }
 
+static cb_err op_forget_peer(engine *e, void *arg)
+{
+    const cb_peer_record *p = ((peer_arg *)arg)->in;
+    sqlbuf q = {0};
+    sb_add(&q, "DELETE FROM peers WHERE host = ");
+    sb_str(e, &q, p->host);
+    sb_add(&q, " AND port = ");
+    sb_u64(&q, p->port);
+    cb_err err = run(e, &q);
+    sb_free(&q);
+    return err;
+}
+
+static cb_err mysql_forget_peer(void *h, const char *host, uint16_t port)
+{
+    cb_peer_record r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.host, sizeof r.host, "%s", host);
+    r.port = port;
+    peer_arg a = {&r, NULL, 0, NULL};
+    return with_retry(h, op_forget_peer, &a);
+}
+
 static cb_err op_list_peers(engine *e, void *arg)
 {
     peer_arg *a = arg;
@@ -1324,6 +1347,7 @@ static const cb_store_backend MYSQL_OPS = {
     .get_user = mysql_get_user,
     .replace_user_key = mysql_replace_user_key,
     .put_peer = mysql_put_peer,
+    .forget_peer = mysql_forget_peer,
     .list_peers = mysql_list_peers,
     .foreach_user = mysql_foreach_user,
     .get_meta = mysql_get_meta,

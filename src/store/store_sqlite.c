@@ -731,6 +731,20 @@ static cb_err sqlite_put_peer(void *h, const cb_peer_record *p)
     return err;
 }
 
+static cb_err sqlite_forget_peer(void *h, const char *host, uint16_t port)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "DELETE FROM peers WHERE host = ? AND port = ?");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, port);
+    err = step_done(e, st);
+    sqlite3_finalize(st);
+    return err;
+}
+
 static cb_err sqlite_list_peers(void *h, cb_peer_record *out, size_t max, size_t *n)
 {
     engine *e = h;
@@ -809,6 +823,7 @@ static const cb_store_backend SQLITE_OPS = {
     .get_user = sqlite_get_user,
     .replace_user_key = sqlite_replace_user_key,
     .put_peer = sqlite_put_peer,
+    .forget_peer = sqlite_forget_peer,
     .list_peers = sqlite_list_peers,
     .foreach_user = sqlite_foreach_user,
     .get_meta = get_meta,

@@ -7,6 +7,7 @@ Python 3 standard library only."""
 import os
 import shutil
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -563,6 +564,23 @@ class AttackTest(unittest.TestCase):
         self.assertLessEqual(max(times), int(time.time()))
         teller.close()
         asker.close()
+        # 3,000 public addresses from three peers: the book keeps 2,000, and
+        # the peers table no more than the book.
+        for k in range(3):
+            t = peer("127.0.0.%d" % (30 + k))
+            batch = [("%d.%d.1.1" % (20 + (1000 * k + j) // 200, (1000 * k + j) % 200), 8833, now)
+                     for j in range(1000)]
+            t.send_raw(wire.frame("addr", addr(batch), magic=magic))
+            t.send_raw(wire.frame("ping", b"12345678", magic=magic))
+            while t.recv_msg()[0] != "pong":
+                pass
+            t.close()
+        main.stop()
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(main.netdir, "coinbit.db"), uri=True)
+        rows = db.execute("SELECT COUNT(*) FROM peers WHERE port != 0").fetchone()[0]
+        db.close()
+        self.assertLessEqual(rows, 2000)
+        self.assertGreater(rows, 1500)
 
     def test_full_inbound_slots_evict_the_newest(self):
         """When every inbound slot is taken, a newcomer is still served: the

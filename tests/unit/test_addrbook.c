@@ -34,6 +34,12 @@ static void test_add_refresh_evict(void **state)
     assert_int_equal(cb_addrbook_add(b, longhost, 1, 1, NULL), CB_ERR_ARG);
     cb_addrbook_remove(b, "10.0.0.3", 8833);
     assert_int_equal(cb_addrbook_count(b), 2);
+    /* What was let go is handed over once, for the store to forget. */
+    cb_addr_entry gone[4];
+    assert_int_equal(cb_addrbook_take_gone(b, gone, 4), 2);
+    assert_string_equal(gone[0].host, "10.0.0.2"); /* evicted */
+    assert_string_equal(gone[1].host, "10.0.0.3"); /* removed */
+    assert_int_equal(cb_addrbook_take_gone(b, gone, 4), 0);
     cb_addrbook_free(b);
 }
 

@@ -273,6 +273,12 @@ static void test_users_peers_pending(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(out[0].port, 18833);
     assert_int_equal(out[0].last_seen, 300);
+    /* A row let go is gone; forgetting what is not there is fine. */
+    assert_int_equal(cb_store_forget_peer(s, "127.0.0.1", 18833), CB_OK);
+    assert_int_equal(cb_store_forget_peer(s, "127.0.0.9", 1), CB_OK);
+    assert_int_equal(cb_store_list_peers(s, out, 4, &n), CB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].port, 18834);
 
     cb_tx tx;
     uint8_t txid[32];
