@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,24 +24,6 @@ int cb_rpc_client_cookie(cb_rpc_client *c, const char *datadir, char *msg, size_
     c->auth[n] = '\0';
     c->auth[strcspn(c->auth, "\r\n")] = '\0';
     return 0;
-}
-
-static void base64(char *out, size_t cap, const char *in)
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(in), k = 0;
-    for (size_t i = 0; i < n && k + 5 < cap; i += 3) {
-        unsigned v = (unsigned)(unsigned char)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)(unsigned char)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)in[i + 2];
-        out[k++] = abc[(v >> 18) & 63];
-        out[k++] = abc[(v >> 12) & 63];
-        out[k++] = i + 1 < n ? abc[(v >> 6) & 63] : '=';
-        out[k++] = i + 2 < n ? abc[v & 63] : '=';
-    }
-    out[k] = '\0';
 }
 
 static bool send_all(int fd, const char *p, size_t n)
@@ -88,8 +71,16 @@ int cb_rpc_call(const cb_rpc_client *c, const char *method, json_t *params, json
         return -1;
     }
     freeaddrinfo(ai);
+    /* libsodium's base64 (the original variant, padded), as the server's. */
     char b64[900], head[1400];
-    base64(b64, sizeof b64, c->auth);
+    size_t alen = strlen(c->auth);
+    if (sodium_base64_ENCODED_LEN(alen, sodium_base64_VARIANT_ORIGINAL) > sizeof b64) {
+        free(body);
+        close(fd);
+        return -1;
+    }
+    sodium_bin2base64(b64, sizeof b64, (const unsigned char *)c->auth, alen,
+                      sodium_base64_VARIANT_ORIGINAL);
     int hl = snprintf(head, sizeof head,
                       "POST / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
                       "Authorization: Basic %s\r\nContent-Type: application/json\r\n"

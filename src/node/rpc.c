@@ -6,6 +6,7 @@
 #include <event2/keyvalq_struct.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,28 +235,21 @@ static void request_release(rpc_request *r)
     free(r);
 }
 
-/* Decodes standard base64 into out (cap bytes, NUL added).
- * Returns: the length, or -1 for bad input. */
+/* Decodes the base64 of a Basic credential into out (cap bytes, NUL
+ * added), with libsodium's strict decoder (padding required, nothing
+ * after it). Returns: the length, or -1 for bad or oversize input. */
 static int base64_decode(char *out, size_t cap, const char *in)
 {
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    unsigned acc = 0;
-    int bits = 0;
     size_t n = 0;
-    for (; *in && *in != '='; in++) {
-        const char *p = strchr(abc, *in);
-        if (!p || !*in)
-            return -1;
-        acc = (acc << 6) | (unsigned)(p - abc);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n + 1 >= cap)
-                return -1;
-            out[n++] = (char)((acc >> bits) & 0xff);
-        }
-    }
+    const char *end = NULL;
+    if (sodium_base642bin((unsigned char *)out, cap - 1, in, strlen(in), NULL, &n, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        *end != '\0')
+        return -1;
     out[n] = '\0';
+    /* A credential is text: a NUL inside would cut the comparison short. */
+    if (memchr(out, '\0', n))
+        return -1;
     return (int)n;
 }
 
