@@ -37,6 +37,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("CB_BIN", os.path.join(HERE, "..", "build"))
 
 
+def tool(*args, network="regtest"):
+    """coinbit-tool's output (it signs payments offline, makes keys)."""
+    net = ["-regtest"] if network == "regtest" else []
+    return subprocess.run([os.path.join(BIN, "coinbit-tool")] + net + list(args),
+                          capture_output=True, text=True, check=True).stdout
+
+
+def newkey():
+    """A fresh regtest key: {"address", "public", "private"}."""
+    out = {}
+    for line in tool("newkey").splitlines():
+        k, v = line.split(":", 1)
+        out[k.split()[0]] = v.strip()
+    return out
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -9,7 +9,6 @@ import shutil
 import socket
 import sqlite3
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,23 +16,10 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-from localnet import BIN, Node, RpcError  # noqa: E402
+from localnet import Node, RpcError, newkey, tool  # noqa: E402
 import wire  # noqa: E402
 
 TX = 153
-
-
-def tool(*args):
-    return subprocess.run([os.path.join(BIN, "coinbit-tool"), "-regtest"] + list(args),
-                          capture_output=True, text=True, check=True).stdout
-
-
-def newkey():
-    out = {}
-    for line in tool("newkey").splitlines():
-        k, v = line.split(":", 1)
-        out[k.split()[0]] = v.strip()
-    return out  # address, public, private
 
 
 def signed(key, nonce, to, amount="1", fee="0.0001"):

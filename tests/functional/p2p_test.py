@@ -14,7 +14,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-from localnet import BIN, LocalNet, Node, RpcError  # noqa: E402
+from localnet import BIN, LocalNet, Node, RpcError, newkey, tool  # noqa: E402
 import wire  # noqa: E402
 
 COIN = 100_000_000
@@ -23,19 +23,6 @@ COIN = 100_000_000
 def subsidy(height):
     """Regtest: 20 CB, halving every 150 blocks."""
     return 0 if height == 0 else (20 * COIN) >> (height // 150)
-
-
-def tool(*args):
-    return subprocess.run([os.path.join(BIN, "coinbit-tool"), "-regtest"] + list(args),
-                          capture_output=True, text=True, check=True).stdout
-
-
-def newkey():
-    out = {}
-    for line in tool("newkey").splitlines():
-        k, v = line.split(":", 1)
-        out[k.split()[0]] = v.strip()
-    return out  # address, public, private
 
 
 def wallet_rows(node):

@@ -64,6 +64,18 @@ void cbt_mine(const cb_params *p, cb_header *h)
     }
 }
 
+void cbt_header_on(const cb_params *p, cb_header *h, const uint8_t parent[32], uint32_t t,
+                   uint32_t tag)
+{
+    memset(h, 0, sizeof *h);
+    h->version = 1;
+    memcpy(h->prev, parent, 32);
+    memcpy(h->merkle, &tag, sizeof tag);
+    h->time = t;
+    h->bits = p->pow_limit_bits;
+    cbt_mine(p, h);
+}
+
 void cbt_make_block(const cb_params *p, cb_block *b, const uint8_t prev[32], uint32_t height,
                     uint32_t time, const uint8_t miner[20], const cb_tx *txs, size_t n,
                     uint32_t tag)

@@ -28,6 +28,11 @@ size_t cbt_unhex(uint8_t *out, size_t cap, const char *hex);
 /* Increments the header nonce until the proof of work passes. */
 void cbt_mine(const cb_params *p, cb_header *h);
 
+/* A mined header at the pow limit on parent, at time t; tag (in the
+ * merkle field) makes siblings differ. */
+void cbt_header_on(const cb_params *p, cb_header *h, const uint8_t parent[32], uint32_t t,
+                   uint32_t tag);
+
 /* Builds and mines a block on prev: a coinbase paying subsidy + fees to
  * miner, then txs. tag goes in the coinbase's free data so that blocks on
  * different branches differ. The caller clears b. */

@@ -374,18 +374,6 @@ static void test_long_chain_with_halving(void **state)
     cb_chain_free(c);
 }
 
-/* A mined header on parent at time t; tag makes siblings differ. */
-static void header_on(cb_header *h, const uint8_t parent[32], uint32_t t, uint32_t tag)
-{
-    memset(h, 0, sizeof *h);
-    h->version = 1;
-    memcpy(h->prev, parent, 32);
-    memcpy(h->merkle, &tag, sizeof tag);
-    h->time = t;
-    h->bits = P->pow_limit_bits;
-    cbt_mine(P, h);
-}
-
 /* The ancestor by walking parents one at a time, to check the skips. */
 static const cb_chain_entry *slow_ancestor(const cb_chain_entry *e, uint32_t height)
 {
@@ -402,7 +390,7 @@ static void test_skip_pointers_find_every_ancestor(void **state)
     const cb_chain_entry *e = cb_chain_tip(c);
     for (uint32_t h = 1; h <= LEN; h++) {
         cb_header hd;
-        header_on(&hd, e->hash, T0 + h, 0);
+        cbt_header_on(P, &hd, e->hash, T0 + h, 0);
         assert_int_equal(cb_chain_accept_header(c, &hd, NOW, &e), CB_OK);
         assert_int_equal(e->height, h);
         /* Each skip reaches back, never forward, and onto this chain. */
@@ -453,7 +441,7 @@ static void test_failed_subtree_is_marked_whole(void **state)
         memcpy(parent, bad_hash, 32);
         for (uint32_t h = 4; h <= 6; h++) {
             cb_header hd;
-            header_on(&hd, parent, T0 + 500000 + h, branch);
+            cbt_header_on(P, &hd, parent, T0 + 500000 + h, branch);
             assert_int_equal(cb_chain_accept_header(c, &hd, NOW, &e), CB_OK);
             under[nunder++] = e;
             memcpy(parent, e->hash, 32);
@@ -461,10 +449,10 @@ static void test_failed_subtree_is_marked_whole(void **state)
     }
     /* A branch off the middle of the second one. */
     cb_header hd;
-    header_on(&hd, under[3]->hash, T0 + 500200, 9);
+    cbt_header_on(P, &hd, under[3]->hash, T0 + 500200, 9);
     assert_int_equal(cb_chain_accept_header(c, &hd, NOW, &e), CB_OK);
     under[nunder++] = e;
-    header_on(&hd, h2, T0 + 500300, 5);
+    cbt_header_on(P, &hd, h2, T0 + 500300, 5);
     const cb_chain_entry *sibling;
     assert_int_equal(cb_chain_accept_header(c, &hd, NOW, &sibling), CB_OK);
     size_t badtx;
@@ -478,7 +466,7 @@ static void test_failed_subtree_is_marked_whole(void **state)
     assert_int_equal(cb_chain_best_header(c)->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD),
                      0);
     /* Headers on the failed subtree are refused from now on. */
-    header_on(&hd, under[8]->hash, T0 + 500400, 1);
+    cbt_header_on(P, &hd, under[8]->hash, T0 + 500400, 1);
     assert_int_equal(cb_chain_accept_header(c, &hd, NOW, NULL), CB_ERR_PREV_INVALID);
     for (int h = 1; h <= 3; h++)
         cb_block_clear(&b[h]);

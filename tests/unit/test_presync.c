@@ -15,17 +15,6 @@
 
 static const cb_params *P;
 
-static void header_on(cb_header *h, const uint8_t parent[32], uint32_t t, uint32_t tag)
-{
-    memset(h, 0, sizeof *h);
-    h->version = 1;
-    memcpy(h->prev, parent, 32);
-    memcpy(h->merkle, &tag, sizeof tag);
-    h->time = t;
-    h->bits = P->pow_limit_bits;
-    cbt_mine(P, h);
-}
-
 /* n headers on parent, tagged, into out[0..n). */
 static void make_chain(cb_header *out, const uint8_t parent[32], uint32_t t0, size_t n,
                        uint32_t tag)
@@ -33,7 +22,7 @@ static void make_chain(cb_header *out, const uint8_t parent[32], uint32_t t0, si
     uint8_t prev[32];
     memcpy(prev, parent, 32);
     for (size_t i = 0; i < n; i++) {
-        header_on(&out[i], prev, t0 + (uint32_t)i, tag);
+        cbt_header_on(P, &out[i], prev, t0 + (uint32_t)i, tag);
         cb_header_hash(prev, &out[i]);
     }
 }
