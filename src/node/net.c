@@ -285,12 +285,10 @@ static bool peer_connected_to(cb_net *net, const char *host, uint16_t port)
  * to another network group, so one operator cannot be all of them. */
 static bool outbound_in_group(cb_net *net, const cb_netgroup *g)
 {
-    cb_netgroup pg;
     if (cb_netgroup_is_local(g))
         return false; /* a local network shares one group */
     for (cb_peer *p = net->peers; p; p = p->next)
-        if (!p->closing && !p->inbound && !p->manual && cb_netgroup_of(p->host, &pg) &&
-            cb_netgroup_equal(&pg, g))
+        if (!p->closing && !p->inbound && !p->manual && cb_netgroup_equal(&p->group, g))
             return true;
     return false;
 }
@@ -568,8 +566,7 @@ static bool evict_inbound(cb_net *net)
         if (!p->inbound || p->closing || p->manual)
             continue;
         c[k].p = p;
-        if (!cb_netgroup_of(p->host, &c[k].group))
-            memset(&c[k].group, 0, sizeof c[k].group);
+        c[k].group = p->group;
         uint64_t h = net->seed;
         for (size_t i = 0; i < sizeof c[k].group.b; i++)
             h = (h ^ c[k].group.b[i]) * 0x100000001b3ull;
@@ -664,10 +661,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     cb_netgroup g;
     if (cb_netgroup_of(host, &g) && !cb_netgroup_is_local(&g)) {
         size_t same = 0;
-        cb_netgroup pg;
         for (cb_peer *p = net->peers; p; p = p->next)
-            same += !p->closing && p->inbound && cb_netgroup_of(p->host, &pg) &&
-                    cb_netgroup_equal(&pg, &g);
+            same += !p->closing && p->inbound && cb_netgroup_equal(&p->group, &g);
         if (same >= CB_NET_INBOUND_PER_GROUP) {
             cb_log_debug(net->node, "refusing %s: its network group has %zu inbound peers", host,
                          same);

@@ -63,6 +63,7 @@ typedef struct cb_peer {
     struct bufferevent *bev;
     char host[CB_ADDR_HOST_MAX];
     uint16_t port;
+    cb_netgroup group; /* of host, worked out once */
     char local[CB_NET_ADDR_MAX];
     bool inbound, manual, onetry;
     bool tcp_up;       /* outbound: the connect completed */

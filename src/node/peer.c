@@ -261,6 +261,8 @@ cb_peer *cb_peer_new(cb_net *net, struct bufferevent *bev, const char *host, uin
     p->bev = bev;
     snprintf(p->host, sizeof p->host, "%s", host);
     p->port = port;
+    if (!cb_netgroup_of(p->host, &p->group))
+        memset(&p->group, 0, sizeof p->group); /* not numeric: the local group */
     p->inbound = inbound;
     p->tcp_up = inbound;
     p->connected_at = cb_node_now();
