@@ -15,7 +15,7 @@
 #include "core/hex.h"
 #include "crypto/random.h"
 #include "node/pow_search.h"
-#include "node/rpc.h"
+#include "rpc/rpc.h"
 #include "node/template.h"
 
 int64_t cb_node_now(void)

@@ -19,7 +19,7 @@
 #include "node/chainstore.h"
 #include "node/jobs.h"
 #include "node/mempool.h"
-#include "node/net.h"
+#include "net/net.h"
 #include "node/users.h"
 #include "node/verify_pool.h"
 #include "store/store.h"

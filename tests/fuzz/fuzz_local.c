@@ -15,8 +15,8 @@
 
 #include "app/options.h"
 #include "core/amount.h"
-#include "node/banlist.h"
-#include "node/netgroup.h"
+#include "net/banlist.h"
+#include "net/netgroup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "node/net_internal.h"
+#include "net/net_internal.h"
 #include "node/node.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

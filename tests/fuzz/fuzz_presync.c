@@ -9,7 +9,7 @@
 
 #include "core/block.h"
 #include "core/chain.h"
-#include "node/presync.h"
+#include "net/presync.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/addrbook.h"
-#include "node/banlist.h"
+#include "net/addrbook.h"
+#include "net/banlist.h"
 
 static void test_add_refresh_evict(void **state)
 {

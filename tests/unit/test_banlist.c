@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/banlist.h"
+#include "net/banlist.h"
 
 static cb_subnet net_of(const char *text)
 {

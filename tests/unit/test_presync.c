@@ -8,7 +8,7 @@
 
 #include "core/chain.h"
 #include "core/pow.h"
-#include "node/presync.h"
+#include "net/presync.h"
 
 #define T0 1795392000u
 #define NOW ((int64_t)T0 + 10000000)

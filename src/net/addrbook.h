@@ -8,15 +8,15 @@
  * its peers keeps trying without hammering them.
  *
  * Time is an argument; nothing here does I/O. */
-#ifndef CB_NODE_ADDRBOOK_H
-#define CB_NODE_ADDRBOOK_H
+#ifndef CB_NET_ADDRBOOK_H
+#define CB_NET_ADDRBOOK_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
-#include "node/netgroup.h"
+#include "net/netgroup.h"
 
 #define CB_ADDR_HOST_MAX 64
 

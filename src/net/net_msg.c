@@ -7,7 +7,7 @@
 
 #include "core/hex.h"
 #include "core/pow.h"
-#include "node/net_internal.h"
+#include "net/net_internal.h"
 
 #define GETDATA_QUEUE_MAX 100000
 #define TX_REREQUEST_AFTER 30 /* seconds before a tx is asked of another peer */

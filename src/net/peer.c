@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "node/net_internal.h"
+#include "net/net_internal.h"
 
 int64_t cb_net_now_ms(void)
 {

@@ -1,4 +1,4 @@
-#include "node/rpc.h"
+#include "rpc/rpc.h"
 
 #include <errno.h>
 #include <event2/buffer.h>

@@ -7,8 +7,8 @@
  * the protocol or send invalid data while serving every other peer.
  *
  * Every function here runs on the loop thread. */
-#ifndef CB_NODE_NET_H
-#define CB_NODE_NET_H
+#ifndef CB_NET_NET_H
+#define CB_NET_NET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,8 +16,8 @@
 
 #include "core/chain.h"
 #include "core/err.h"
-#include "node/addrbook.h"
-#include "node/banlist.h"
+#include "net/addrbook.h"
+#include "net/banlist.h"
 
 #define CB_NET_MAX_MANUAL 32
 #define CB_NET_ADDR_MAX 96 /* "host:port" text */

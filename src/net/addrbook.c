@@ -1,4 +1,4 @@
-#include "node/addrbook.h"
+#include "net/addrbook.h"
 
 #include <stdio.h>
 #include <stdlib.h>

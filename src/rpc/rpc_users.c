@@ -10,7 +10,7 @@
 #include "core/amount.h"
 #include "core/hex.h"
 #include "crypto/hash.h"
-#include "node/rpc.h"
+#include "rpc/rpc.h"
 
 #define DEFAULT_FEE 10000u /* 0.0001 CB */
 

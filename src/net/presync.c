@@ -1,4 +1,4 @@
-#include "node/presync.h"
+#include "net/presync.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,8 +16,8 @@
  * not saved.
  *
  * Time is an argument; nothing here does I/O. */
-#ifndef CB_NODE_BANLIST_H
-#define CB_NODE_BANLIST_H
+#ifndef CB_NET_BANLIST_H
+#define CB_NET_BANLIST_H
 
 #include <stdbool.h>
 #include <stddef.h>

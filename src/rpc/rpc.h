@@ -3,8 +3,8 @@
  * batch), Basic authentication with the cookie in <datadir>/.cookie
  * ("__cookie__:<hex>", made anew at every start, readable by the owner
  * only) or -rpcuser/-rpcpassword; Core's error codes. */
-#ifndef CB_NODE_RPC_H
-#define CB_NODE_RPC_H
+#ifndef CB_RPC_RPC_H
+#define CB_RPC_RPC_H
 
 #include <jansson.h>
 

@@ -1,6 +1,6 @@
 /* The connection manager: listening, outbound slots, the timer that keeps
  * connections healthy, bans, and the known-peer table in the store. */
-#include "node/net.h"
+#include "net/net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "crypto/random.h"
-#include "node/net_internal.h"
+#include "net/net_internal.h"
 
 #define TICK_MS 100
 #define SAVE_EVERY 60

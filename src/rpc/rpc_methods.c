@@ -9,7 +9,7 @@
 #include "core/amount.h"
 #include "core/hex.h"
 #include "core/pow.h"
-#include "node/rpc.h"
+#include "rpc/rpc.h"
 
 json_t *cb_rpc_fail(cb_rpc_error *e, int code, const char *fmt, ...)
 {

@@ -10,7 +10,7 @@
 
 #include "core/hex.h"
 #include "core/pow.h"
-#include "node/net_internal.h"
+#include "net/net_internal.h"
 
 #define STALLS_BEFORE_DROP 3
 

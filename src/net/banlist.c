@@ -1,4 +1,4 @@
-#include "node/banlist.h"
+#include "net/banlist.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

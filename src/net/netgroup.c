@@ -1,4 +1,4 @@
-#include "node/netgroup.h"
+#include "net/netgroup.h"
 
 #include <arpa/inet.h>
 #include <string.h>

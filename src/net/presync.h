@@ -9,8 +9,8 @@
  *
  * A peer feeding long low-work chains therefore costs its checks, never
  * memory in the chain index. Pure: no I/O, time is an argument. */
-#ifndef CB_NODE_PRESYNC_H
-#define CB_NODE_PRESYNC_H
+#ifndef CB_NET_PRESYNC_H
+#define CB_NET_PRESYNC_H
 
 #include <stdbool.h>
 #include <stdint.h>

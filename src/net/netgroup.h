@@ -2,8 +2,8 @@
  * and netgroup manager do: its network group (IPv4 /16, IPv6 /32), so
  * that one operator with many addresses counts as one, and whether it is
  * routable on the open internet (not loopback, private or reserved). */
-#ifndef CB_NODE_NETGROUP_H
-#define CB_NODE_NETGROUP_H
+#ifndef CB_NET_NETGROUP_H
+#define CB_NET_NETGROUP_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "net/protocol.h"
-#include "node/rpc.h"
+#include "rpc/rpc.h"
 
 static bool have_net(cb_node *n, cb_rpc_error *e)
 {

@@ -1,8 +1,8 @@
 /* Shared between the network's files (net.c: connections and timers;
  * peer.c: framing on one connection; net_msg.c: what each message does;
  * net_sync.c: block download and announcements). Not for outside use. */
-#ifndef CB_NODE_NET_INTERNAL_H
-#define CB_NODE_NET_INTERNAL_H
+#ifndef CB_NET_NET_INTERNAL_H
+#define CB_NET_NET_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,10 +10,10 @@
 #include "core/keymap.h"
 #include "core/tx.h"
 #include "net/protocol.h"
-#include "node/addrbook.h"
-#include "node/net.h"
+#include "net/addrbook.h"
+#include "net/net.h"
 #include "node/node.h"
-#include "node/presync.h"
+#include "net/presync.h"
 
 struct bufferevent;
 struct evconnlistener;
