@@ -9,6 +9,7 @@
  * like a number ('"12345678"'). Results print as text (strings bare, the
  * rest as indented JSON); errors go to stderr as Core's "error code: /
  * error message:" lines, with exit status 1. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,11 @@ int main(int argc, char **argv)
         return 1;
     }
     const cb_params *p = regtest ? cb_params_regtest() : cb_params_main();
-    char base[4096], datadir[4200];
-    const char *dd = cb_options_get(&o, "datadir");
-    if (dd)
-        snprintf(base, sizeof base, "%s", dd);
-    else
-        cb_default_datadir(base, sizeof base);
-    snprintf(datadir, sizeof datadir, regtest ? "%s/regtest" : "%s", base);
+    char datadir[PATH_MAX];
+    if (cb_options_datadir(&o, regtest, NULL, 0, datadir, sizeof datadir, msg, sizeof msg) != 0) {
+        fprintf(stderr, "error: %s\n", msg);
+        return 1;
+    }
     const char *user = cb_options_get(&o, "rpcuser"), *pass = cb_options_get(&o, "rpcpassword");
     if (user && pass) {
         snprintf(c.auth, sizeof c.auth, "%s:%s", user, pass);
@@ -58,8 +57,13 @@ int main(int argc, char **argv)
     const char *host = cb_options_get(&o, "rpcconnect");
     snprintf(c.host, sizeof c.host, "%s", host ? host : "127.0.0.1");
     const char *port = cb_options_get(&o, "rpcport");
+    uint16_t portnum;
+    if (port && cb_parse_port(port, &portnum) != 0) {
+        fprintf(stderr, "error: -rpcport=%s is not a port number (1-65535)\n", port);
+        return 1;
+    }
     if (port)
-        snprintf(c.port, sizeof c.port, "%s", port);
+        snprintf(c.port, sizeof c.port, "%u", (unsigned)portnum);
     else
         snprintf(c.port, sizeof c.port, "%u", p->rpc_port);
 
@@ -71,7 +75,7 @@ int main(int argc, char **argv)
     }
     json_t *result = NULL;
     int code = 0;
-    if (cb_rpc_call(&c, argv[first], params, &result, &code, msg, sizeof msg) != 0) {
+    if (cb_rpc_client_call(&c, argv[first], params, &result, &code, msg, sizeof msg) != 0) {
         if (code)
             fprintf(stderr, "error code: %d\nerror message:\n%s\n", code, msg);
         else

@@ -10,21 +10,23 @@
  * goes through the node's JSON-RPC, the same path coinbit-cli takes.
  * Passwords are not echoed on a terminal; piped input works too, so a
  * session can be scripted. */
+#include <limits.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "app/daemon.h"
 #include "app/options.h"
 #include "app/rpc_client.h"
 #include "core/amount.h"
-#include "node/node.h"
 
 typedef struct {
     cb_rpc_client rpc;
-    cb_node *node; /* when running in this process */
+    cb_daemon *node; /* when running in this process */
     pthread_t loop;
     char user[64];
     char address[64];
@@ -33,9 +35,8 @@ typedef struct {
 /* A whole number in [min, max] from text, or -1. */
 static long number(const char *text, long min, long max)
 {
-    char *end = NULL;
-    long v = strtol(text, &end, 10);
-    return (end == text || *end || v < min || v > max) ? -1 : v;
+    long v;
+    return cb_parse_long(text, min, max, &v) == 0 ? v : -1;
 }
 
 /* Reads one line; false at end of input. */
@@ -78,7 +79,7 @@ static json_t *call(session *s, const char *method, json_t *params)
     json_t *r = NULL;
     int code;
     char msg[512];
-    if (cb_rpc_call(&s->rpc, method, params, &r, &code, msg, sizeof msg) != 0) {
+    if (cb_rpc_client_call(&s->rpc, method, params, &r, &code, msg, sizeof msg) != 0) {
         printf("  ! %s\n", msg);
         return NULL;
     }
@@ -306,7 +307,7 @@ static void peers(session *s)
 
 static void *run_loop(void *arg)
 {
-    cb_node_run(arg);
+    cb_daemon_run(arg);
     return NULL;
 }
 
@@ -314,7 +315,7 @@ int main(int argc, char **argv)
 {
     cb_options o = {.n = 0};
     session s;
-    char msg[512], base[4096], datadir[4200];
+    char msg[512], datadir[PATH_MAX];
     int first = 0;
     memset(&s, 0, sizeof s);
     if (cb_options_from_argv(&o, argc, argv, &first, msg, sizeof msg) != 0 || first < argc) {
@@ -328,57 +329,45 @@ int main(int argc, char **argv)
         return 1;
     }
     const cb_params *p = regtest ? cb_params_regtest() : cb_params_main();
-    const char *dd = cb_options_get(&o, "datadir");
-    if (dd)
-        snprintf(base, sizeof base, "%s", dd);
-    else
-        cb_default_datadir(base, sizeof base);
-    snprintf(datadir, sizeof datadir, regtest ? "%s/regtest" : "%s", base);
+    if (cb_options_datadir(&o, regtest, NULL, 0, datadir, sizeof datadir, msg, sizeof msg) != 0) {
+        fprintf(stderr, "Error: %s\n", msg);
+        return 1;
+    }
+    uint16_t rpcport = p->rpc_port;
     const char *port = cb_options_get(&o, "rpcport");
+    if (port && cb_parse_port(port, &rpcport) != 0) {
+        fprintf(stderr, "Error: -rpcport=%s is not a port number (1-65535)\n", port);
+        return 1;
+    }
     snprintf(s.rpc.host, sizeof s.rpc.host, "127.0.0.1");
-    if (port)
-        snprintf(s.rpc.port, sizeof s.rpc.port, "%s", port);
-    else
-        snprintf(s.rpc.port, sizeof s.rpc.port, "%u", p->rpc_port);
+    snprintf(s.rpc.port, sizeof s.rpc.port, "%u", (unsigned)rpcport);
 
     /* A node already serving this datadir? Else start one here. */
     json_t *r = NULL;
     int code;
     bool running =
         cb_rpc_client_cookie(&s.rpc, datadir, msg, sizeof msg) == 0 &&
-        cb_rpc_call(&s.rpc, "getblockcount", json_array(), &r, &code, msg, sizeof msg) == 0;
+        cb_rpc_client_call(&s.rpc, "getblockcount", json_array(), &r, &code, msg, sizeof msg) == 0;
     json_decref(r);
     if (!running) {
-        cb_node_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.params = p;
-        snprintf(cfg.datadir, sizeof cfg.datadir, "%.*s", (int)(sizeof cfg.datadir - 1), datadir);
-        snprintf(cfg.rpcbind, sizeof cfg.rpcbind, "127.0.0.1");
-        cfg.rpcport = (uint16_t)strtoul(s.rpc.port, NULL, 10);
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg.minethreads = cores > 0 ? (unsigned)cores : 1;
-        const char *mt = cb_options_get(&o, "minethreads");
-        if (mt && number(mt, 1, 64) > 0)
-            cfg.minethreads = (unsigned)number(mt, 1, 64);
-        cfg.pwcost = cb_pwcost_default();
-        cfg.network = true;
-        cb_net_config_default(&cfg.net);
-        const char *pp = cb_options_get(&o, "port");
-        if (pp && number(pp, 1, 65535) > 0)
-            cfg.net.port = (uint16_t)number(pp, 1, 65535);
-        for (size_t i = 0; i < o.n && cfg.net.naddnode < CB_NET_MAX_MANUAL; i++)
-            if ((strcmp(o.items[i].key, "addnode") == 0 ||
-                 strcmp(o.items[i].key, "connect") == 0) &&
-                strlen(o.items[i].value) < CB_NET_ADDR_MAX)
-                memcpy(cfg.net.addnode[cfg.net.naddnode++], o.items[i].value,
-                       strlen(o.items[i].value) + 1);
-        cb_err err = cb_node_start(&s.node, &cfg, msg, sizeof msg);
-        if (err != CB_OK && strstr(msg, "cannot listen")) {
-            /* Another program holds the P2P port: run without accepting peers. */
-            fprintf(stderr, "Note: %s; this node will not accept peers.\n", msg);
-            cfg.net.listen = false;
-            err = cb_node_start(&s.node, &cfg, msg, sizeof msg);
+        cb_daemon_config cfg;
+        if (cb_daemon_config_from_options(&cfg, &o, msg, sizeof msg) != 0) {
+            fprintf(stderr, "Error: %s\n", msg);
+            return 1;
         }
+        cb_err err = cb_daemon_start(&s.node, &cfg, msg, sizeof msg);
+        if (err == CB_ERR_ADDR_IN_USE && cfg.net.listen) {
+            /* Another program holds the P2P port: run without accepting
+             * peers (the RPC port taken means a node we could not reach,
+             * which this would not mend). */
+            cfg.net.listen = false;
+            char again[512];
+            if (cb_daemon_start(&s.node, &cfg, again, sizeof again) == CB_OK) {
+                fprintf(stderr, "Note: %s; this node will not accept peers.\n", msg);
+                err = CB_OK;
+            }
+        }
+        sodium_memzero(&cfg, sizeof cfg);
         if (err != CB_OK) {
             fprintf(stderr, "Error: cannot start a node: %s\n", msg);
             return 1;
@@ -386,7 +375,7 @@ int main(int argc, char **argv)
         if (pthread_create(&s.loop, NULL, run_loop, s.node) != 0 ||
             cb_rpc_client_cookie(&s.rpc, datadir, msg, sizeof msg) != 0) {
             fprintf(stderr, "Error: %s\n", msg);
-            cb_node_free(s.node);
+            cb_daemon_free(s.node);
             return 1;
         }
     }
@@ -439,9 +428,9 @@ int main(int argc, char **argv)
     }
     printf("Goodbye.\n");
     if (s.node) {
-        cb_node_stop(s.node);
+        cb_daemon_stop(s.node);
         pthread_join(s.loop, NULL);
-        cb_node_free(s.node);
+        cb_daemon_free(s.node);
     }
     return 0;
 }

@@ -139,3 +139,44 @@ void cb_default_datadir(char *out, size_t cap)
     const char *home = getenv("HOME");
     snprintf(out, cap, "%s/.coinbit", home && *home ? home : ".");
 }
+
+int cb_options_datadir(const cb_options *o, bool regtest, char *base, size_t basecap, char *datadir,
+                       size_t cap, char *msg, size_t msglen)
+{
+    char dflt[4096];
+    const char *dd = cb_options_get(o, "datadir");
+    if (!dd || !*dd) {
+        cb_default_datadir(dflt, sizeof dflt);
+        dd = dflt;
+    }
+    int n = snprintf(datadir, cap, regtest ? "%s/regtest" : "%s", dd);
+    if (n < 0 || (size_t)n >= cap || (base && strlen(dd) >= basecap)) {
+        snprintf(msg, msglen, "the data directory path is too long");
+        return -1;
+    }
+    if (base)
+        snprintf(base, basecap, "%s", dd);
+    return 0;
+}
+
+int cb_parse_long(const char *text, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (!text || !*text || (text[0] != '-' && (text[0] < '0' || text[0] > '9')))
+        return -1;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cb_parse_port(const char *text, uint16_t *out)
+{
+    long v;
+    if (!text || text[0] == '-' || cb_parse_long(text, 1, 65535, &v) != 0)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
+}

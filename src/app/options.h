@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Options from the command line and the file together: more is an error. */
 #define CB_MAX_OPTIONS 256
@@ -44,5 +45,18 @@ int cb_options_bool(const cb_options *o, const char *key, bool dflt, bool *out);
 
 /* The default data directory: $HOME/.coinbit. */
 void cb_default_datadir(char *out, size_t cap);
+
+/* The data directory the options name: -datadir or the default, with
+ * "/regtest" after it on regtest (as Core's network subdirectories).
+ * Out: base (the directory holding coinbit.conf; may be NULL), datadir.
+ * Returns: 0, or -1 with msg when a path does not fit. */
+int cb_options_datadir(const cb_options *o, bool regtest, char *base, size_t basecap, char *datadir,
+                       size_t cap, char *msg, size_t msglen);
+
+/* A TCP port: 1 to 65535, decimal digits only. Returns: 0 or -1. */
+int cb_parse_port(const char *text, uint16_t *out);
+
+/* A whole number in [lo, hi], decimal, nothing after it. Returns: 0 or -1. */
+int cb_parse_long(const char *text, long lo, long hi, long *out);
 
 #endif

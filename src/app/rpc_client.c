@@ -41,8 +41,8 @@ static bool send_all(int fd, const char *p, size_t n)
     return true;
 }
 
-int cb_rpc_call(const cb_rpc_client *c, const char *method, json_t *params, json_t **result,
-                int *code, char *msg, size_t msglen)
+int cb_rpc_client_call(const cb_rpc_client *c, const char *method, json_t *params, json_t **result,
+                       int *code, char *msg, size_t msglen)
 {
     *result = NULL;
     *code = 0;

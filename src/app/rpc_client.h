@@ -22,7 +22,7 @@ int cb_rpc_client_cookie(cb_rpc_client *c, const char *datadir, char *msg, size_
  * Out: *result (new reference) on success; on an RPC error *code and msg;
  * on a transport failure *code = 0 and msg.
  * Returns: 0 on success, -1 on any failure. */
-int cb_rpc_call(const cb_rpc_client *c, const char *method, json_t *params, json_t **result,
-                int *code, char *msg, size_t msglen);
+int cb_rpc_client_call(const cb_rpc_client *c, const char *method, json_t *params, json_t **result,
+                       int *code, char *msg, size_t msglen);
 
 #endif

@@ -37,6 +37,7 @@
     X(CB_ERR_STORE, 22, "store-error", "the database failed or holds data it should not")          \
     X(CB_ERR_BAD_PASSWORD, 23, "bad-password", "wrong username or password")                       \
     X(CB_ERR_BUSY, 24, "busy", "too much work is already waiting: try again later")                \
+    X(CB_ERR_ADDR_IN_USE, 25, "address-in-use", "the address is in use by another program")        \
     /* Transaction rules (SPEC section 3). */                                                      \
     X(CB_ERR_TX_VERSION, 40, "bad-txns-version", "transaction version is not 1")                   \
     X(CB_ERR_TX_AMOUNT, 41, "bad-txns-amount", "transaction amount must be positive")              \

@@ -2,6 +2,7 @@
  * connections healthy, bans, and the known-peer table in the store. */
 #include "net/net.h"
 
+#include <stdio.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/bufferevent.h>
@@ -208,15 +209,15 @@ void cb_net_established(cb_peer *p)
     char addr[CB_NET_ADDR_MAX];
     p->established = true;
     cb_peer_addr_text(p, addr, sizeof addr);
-    cb_log(net->node, "peer %llu %s %s (%s, height %d)", (unsigned long long)p->id,
+    cb_log(net->host.log, "peer %llu %s %s (%s, height %d)", (unsigned long long)p->id,
            p->inbound ? "from" : "to", addr, p->ver.user_agent, p->ver.start_height);
     if (!p->inbound) {
         /* Where we reached it is where others can: into the book (a
          * -connect address too, so a restart without it finds it again). */
-        cb_net_note_addr(net, p->host, p->port, cb_node_now());
+        cb_net_note_addr(net, p->host, p->port, cb_net_now(net));
         cb_addr_entry *e = cb_addrbook_find(net->book, p->host, p->port);
         if (e) {
-            cb_addrbook_good(e, cb_node_now());
+            cb_addrbook_good(e, cb_net_now(net));
             e->connected = true;
         }
         net->book_dirty = true;
@@ -239,7 +240,7 @@ void cb_net_established(cb_peer *p)
                 cb_netaddr a;
                 uint8_t buf[64];
                 memset(&a, 0, sizeof a);
-                a.time = (uint32_t)cb_node_now();
+                a.time = (uint32_t)cb_net_now(net);
                 a.services = CB_NODE_NETWORK;
                 cb_netaddr_set_ipv4(&a, (const uint8_t *)&a4, net->port);
                 size_t len = cb_addr_serialize(buf, sizeof buf, &a, 1);
@@ -258,7 +259,7 @@ static cb_peer *connect_to(cb_net *net, const char *host, uint16_t port)
     socklen_t sl = make_sockaddr(&ss, host, port);
     if (!sl)
         return NULL;
-    struct bufferevent *bev = bufferevent_socket_new(net->node->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev = bufferevent_socket_new(net->host.base, -1, BEV_OPT_CLOSE_ON_FREE);
     if (!bev)
         return NULL;
     cb_peer *p = cb_peer_new(net, bev, host, port, false);
@@ -266,7 +267,7 @@ static cb_peer *connect_to(cb_net *net, const char *host, uint16_t port)
         bufferevent_free(bev);
         return NULL;
     }
-    cb_log_debug(net->node, "connecting to %s:%u", host, (unsigned)port);
+    cb_log_debug(net->host.log, "connecting to %s:%u", host, (unsigned)port);
     if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, (int)sl) != 0)
         cb_peer_close(p, "connect failed at once");
     return p;
@@ -297,14 +298,14 @@ static bool skip_addr(void *ctx, const cb_addr_entry *e)
 {
     cb_net *net = ctx;
     return peer_connected_to(net, e->host, e->port) ||
-           cb_banlist_banned(net->bans, e->host, cb_node_now()) ||
+           cb_banlist_banned(net->bans, e->host, cb_net_now(net)) ||
            cb_banlist_discouraged(net->bans, e->host) || outbound_in_group(net, &e->group);
 }
 
 bool cb_net_gossip_local(const cb_net *net)
 {
     /* Only the main network is on the open internet. */
-    return strcmp(net->node->cfg.params->name, "main") != 0;
+    return strcmp(net->host.params->name, "main") != 0;
 }
 
 /* Addresses not to pass on in gossip: banned, discouraged, or (on main)
@@ -312,7 +313,7 @@ bool cb_net_gossip_local(const cb_net *net)
 bool cb_net_addr_withheld(void *ctx, const cb_addr_entry *e)
 {
     cb_net *net = ctx;
-    return cb_banlist_banned(net->bans, e->host, cb_node_now()) ||
+    return cb_banlist_banned(net->bans, e->host, cb_net_now(net)) ||
            cb_banlist_discouraged(net->bans, e->host) ||
            (!cb_net_gossip_local(net) && !cb_addr_routable(e->host));
 }
@@ -322,10 +323,10 @@ void cb_net_ban_host(cb_net *net, const char *host, const char *why)
     cb_subnet one;
     if (cb_subnet_parse(&one, host) != CB_OK)
         return;
-    int64_t now = cb_node_now(), until = now + cb_net_bantime(net);
-    cb_log(net->node, "banning %s until %lld: %s", host, (long long)until, why);
+    int64_t now = cb_net_now(net), until = now + cb_net_bantime(net);
+    cb_log(net->host.log, "banning %s until %lld: %s", host, (long long)until, why);
     if (cb_banlist_add(net->bans, &one, now, until, why) != CB_OK) {
-        cb_log(net->node, "out of memory: %s only disconnected", host);
+        cb_log(net->host.log, "out of memory: %s only disconnected", host);
     } else {
         net->book_dirty = true;
     }
@@ -389,15 +390,15 @@ static void open_connections(cb_net *net, int64_t now)
 
 static void save_book(cb_net *net)
 {
-    cb_store *s = net->node->store;
-    int64_t now = cb_node_now();
+    cb_store *s = net->host.store;
+    int64_t now = cb_net_now(net);
     /* What the book let go leaves the table too: it stays bounded. */
     cb_addr_entry gone[256];
     size_t ngone;
     while ((ngone = cb_addrbook_take_gone(net->book, gone, 256)) > 0)
         for (size_t i = 0; i < ngone; i++)
             if (cb_store_forget_peer(s, gone[i].host, gone[i].port) != CB_OK) {
-                cb_log(net->node, "store: cannot forget a peer: %s", cb_store_last_error(s));
+                cb_log(net->host.log, "store: cannot forget a peer: %s", cb_store_last_error(s));
                 return;
             }
     for (size_t i = 0; i < cb_addrbook_count(net->book); i++) {
@@ -410,7 +411,7 @@ static void save_book(cb_net *net)
         r.last_try = e->last_try;
         r.failures = e->failures;
         if (cb_store_put_peer(s, &r) != CB_OK) {
-            cb_log(net->node, "store: cannot save a peer: %s", cb_store_last_error(s));
+            cb_log(net->host.log, "store: cannot save a peer: %s", cb_store_last_error(s));
             return;
         }
     }
@@ -468,7 +469,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
     cb_net *net = arg;
     (void)fd;
     (void)what;
-    int64_t now = cb_node_now(), now_ms = cb_net_now_ms();
+    int64_t now = cb_net_now(net), now_ms = cb_net_now_ms();
     for (cb_peer *p = net->peers; p; p = p->next)
         if (!p->closing)
             check_peer_timers(net, p, now, now_ms);
@@ -616,7 +617,7 @@ static bool evict_inbound(cb_net *net)
     free(c);
     if (!victim)
         return false;
-    cb_log(net->node, "inbound slots full: evicting peer %llu (%s) for a newcomer",
+    cb_log(net->host.log, "inbound slots full: evicting peer %llu (%s) for a newcomer",
            (unsigned long long)victim->id, victim->host);
     cb_peer_close(victim, "evicted for a new inbound peer");
     return true;
@@ -628,7 +629,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     cb_net *net = arg;
     char host[CB_ADDR_HOST_MAX];
     uint16_t port;
-    int64_t now = cb_node_now();
+    int64_t now = cb_net_now(net);
     (void)l;
     (void)salen;
     sockaddr_host(sa, host, sizeof host, &port);
@@ -641,7 +642,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
          * flood discourages it, and does not lock it out. */
         evutil_closesocket(fd);
         if (!cb_banlist_discouraged(net->bans, host))
-            cb_log(net->node, "discouraging %s: connection flood", host);
+            cb_log(net->host.log, "discouraging %s: connection flood", host);
         cb_banlist_discourage(net->bans, host);
         for (cb_peer *p = net->peers; p; p = p->next)
             if (!p->closing && strcmp(p->host, host) == 0)
@@ -652,7 +653,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     cb_net_counts(net, &in, &out);
     /* A discouraged address gets a slot only while others are free. */
     if (cb_banlist_discouraged(net->bans, host) && in + 1 >= net->cfg.max_inbound) {
-        cb_log_debug(net->node, "inbound slots nearly full; refusing discouraged %s", host);
+        cb_log_debug(net->host.log, "inbound slots nearly full; refusing discouraged %s", host);
         evutil_closesocket(fd);
         return;
     }
@@ -664,20 +665,20 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         for (cb_peer *p = net->peers; p; p = p->next)
             same += !p->closing && p->inbound && cb_netgroup_equal(&p->group, &g);
         if (same >= CB_NET_INBOUND_PER_GROUP) {
-            cb_log_debug(net->node, "refusing %s: its network group has %zu inbound peers", host,
-                         same);
+            cb_log_debug(net->host.log, "refusing %s: its network group has %zu inbound peers",
+                         host, same);
             evutil_closesocket(fd);
             return;
         }
     }
     if (in >= net->cfg.max_inbound && !evict_inbound(net)) {
-        cb_log_debug(net->node, "inbound slots full; refusing %s", host);
+        cb_log_debug(net->host.log, "inbound slots full; refusing %s", host);
         evutil_closesocket(fd);
         return;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct bufferevent *bev = bufferevent_socket_new(net->node->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev = bufferevent_socket_new(net->host.base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!bev) {
         evutil_closesocket(fd);
         return;
@@ -690,7 +691,7 @@ static cb_err add_manual(cb_net *net, const char *text, bool onetry)
 {
     char host[CB_ADDR_HOST_MAX];
     uint16_t port;
-    if (parse_hostport(text, net->node->cfg.params->p2p_port, host, sizeof host, &port) != CB_OK)
+    if (parse_hostport(text, net->host.params->p2p_port, host, sizeof host, &port) != CB_OK)
         return CB_ERR_ARG;
     for (size_t i = 0; i < net->nmanual; i++)
         if (net->manual[i].port == port && strcmp(net->manual[i].host, host) == 0)
@@ -713,7 +714,7 @@ cb_err cb_net_addnode(cb_net *net, const char *addr, const char *mode)
         return CB_ERR_ARG;
     char host[CB_ADDR_HOST_MAX];
     uint16_t port;
-    if (parse_hostport(addr, net->node->cfg.params->p2p_port, host, sizeof host, &port) != CB_OK)
+    if (parse_hostport(addr, net->host.params->p2p_port, host, sizeof host, &port) != CB_OK)
         return CB_ERR_ARG;
     for (size_t i = 0; i < net->nmanual; i++) {
         if (net->manual[i].port == port && strcmp(net->manual[i].host, host) == 0) {
@@ -744,15 +745,15 @@ cb_err cb_net_setban(cb_net *net, const char *subnet, bool add, int64_t until)
     cb_subnet sn;
     if (cb_subnet_parse(&sn, subnet) != CB_OK)
         return CB_ERR_ARG;
-    int64_t now = cb_node_now();
+    int64_t now = cb_net_now(net);
     cb_peer_record r;
     memset(&r, 0, sizeof r);
     cb_subnet_format(r.host, &sn);
     if (!add) {
         if (!cb_banlist_remove(net->bans, &sn))
             return CB_ERR_NOT_FOUND;
-        if (cb_store_put_peer(net->node->store, &r) != CB_OK)
-            cb_log(net->node, "store: cannot lift a ban");
+        if (cb_store_put_peer(net->host.store, &r) != CB_OK)
+            cb_log(net->host.log, "store: cannot lift a ban");
         return CB_OK;
     }
     if (cb_banlist_has(net->bans, &sn, now))
@@ -762,8 +763,8 @@ cb_err cb_net_setban(cb_net *net, const char *subnet, bool add, int64_t until)
         return err;
     /* Saved at once, on its own row: a ban outlives a crash. */
     r.banned_until = until;
-    if (cb_store_put_peer(net->node->store, &r) != CB_OK)
-        cb_log(net->node, "store: cannot save a ban: %s", cb_store_last_error(net->node->store));
+    if (cb_store_put_peer(net->host.store, &r) != CB_OK)
+        cb_log(net->host.log, "store: cannot save a ban: %s", cb_store_last_error(net->host.store));
     for (cb_peer *p = net->peers; p; p = p->next)
         if (!p->closing && cb_subnet_contains(&sn, p->host))
             cb_peer_close(p, "banned by setban");
@@ -772,12 +773,12 @@ cb_err cb_net_setban(cb_net *net, const char *subnet, bool add, int64_t until)
 
 void cb_net_clearbans(cb_net *net)
 {
-    size_t n = cb_banlist_prune(net->bans, cb_node_now());
+    size_t n = cb_banlist_prune(net->bans, cb_net_now(net));
     for (size_t i = 0; i < n; i++) {
         cb_peer_record r;
         memset(&r, 0, sizeof r);
         cb_subnet_format(r.host, &cb_banlist_at(net->bans, i)->subnet);
-        if (cb_store_put_peer(net->node->store, &r) != CB_OK)
+        if (cb_store_put_peer(net->host.store, &r) != CB_OK)
             break;
     }
     cb_banlist_clear(net->bans);
@@ -785,7 +786,7 @@ void cb_net_clearbans(cb_net *net)
 
 cb_banlist *cb_net_banlist(cb_net *net)
 {
-    cb_banlist_prune(net->bans, cb_node_now());
+    cb_banlist_prune(net->bans, cb_net_now(net));
     return net->bans;
 }
 
@@ -809,7 +810,7 @@ size_t cb_net_peers(cb_net *net, cb_peer_info *out, size_t max)
             i->start_height = p->ver.start_height;
             i->synced_headers = p->best_known ? (int64_t)p->best_known->height : -1;
             const cb_chain_entry *common =
-                p->best_known ? cb_chain_common(p->best_known, cb_chain_tip(net->node->chain))
+                p->best_known ? cb_chain_common(p->best_known, cb_chain_tip(net->host.chain))
                               : NULL;
             i->synced_blocks = common ? (int64_t)common->height : -1;
             i->conn_time = p->connected_at;
@@ -832,9 +833,9 @@ static cb_err load_book(cb_net *net)
     cb_peer_record *rows = calloc(cap, sizeof *rows);
     if (!rows)
         return CB_ERR_NOMEM;
-    cb_err err = cb_store_list_peers(net->node->store, rows, cap, &n);
+    cb_err err = cb_store_list_peers(net->host.store, rows, cap, &n);
     if (err == CB_OK) {
-        int64_t now = cb_node_now();
+        int64_t now = cb_net_now(net);
         for (size_t i = 0; i < n; i++) {
             cb_peer_record *r = &rows[i];
             struct sockaddr_storage ss;
@@ -843,7 +844,7 @@ static cb_err load_book(cb_net *net)
                 r->host[sizeof r->host - 1] = '\0';
                 if (r->banned_until <= now) {
                     /* An expired ban (or a lifted one) leaves the table. */
-                    if (cb_store_forget_peer(net->node->store, r->host, 0) != CB_OK)
+                    if (cb_store_forget_peer(net->host.store, r->host, 0) != CB_OK)
                         break;
                     continue;
                 }
@@ -875,7 +876,8 @@ void cb_net_config_default(cb_net_config *cfg)
     cfg->bantime = 86400;
 }
 
-cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char *msg, size_t msglen)
+cb_err cb_net_start(cb_net **out, const cb_net_host *host, const cb_net_config *cfg, char *msg,
+                    size_t msglen)
 {
     cb_err err = CB_ERR_NOMEM;
     *out = NULL;
@@ -884,10 +886,10 @@ cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char 
         snprintf(msg, msglen, "out of memory starting the network");
         return CB_ERR_NOMEM;
     }
-    net->node = node;
+    net->host = *host;
     net->cfg = *cfg;
     if (!net->cfg.port)
-        net->cfg.port = node->cfg.params->p2p_port;
+        net->cfg.port = host->params->p2p_port;
     if (net->cfg.bantime <= 0)
         net->cfg.bantime = 86400;
     if (cb_random_bytes((uint8_t *)&net->nonce, 8) != CB_OK ||
@@ -901,15 +903,15 @@ cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char 
     net->requested = cb_keymap_new(32, net->seed ^ 1);
     net->tx_requested = cb_keymap_new(32, net->seed ^ 2);
     net->rejected = cb_keymap_new(32, net->seed ^ 3);
-    net->tick_ev = event_new(node->base, -1, EV_PERSIST, tick, net);
-    net->reap_ev = event_new(node->base, -1, 0, reap, net);
+    net->tick_ev = event_new(host->base, -1, EV_PERSIST, tick, net);
+    net->reap_ev = event_new(host->base, -1, 0, reap, net);
     if (!net->book || !net->bans || !net->requested || !net->tx_requested || !net->rejected ||
         !net->tick_ev || !net->reap_ev) {
         snprintf(msg, msglen, "out of memory starting the network");
         goto fail;
     }
     if (load_book(net) != CB_OK)
-        cb_log(node, "store: cannot read known peers: %s", cb_store_last_error(node->store));
+        cb_log(host->log, "store: cannot read known peers: %s", cb_store_last_error(host->store));
     for (size_t i = 0; i < cfg->nconnect; i++) {
         err = add_manual(net, cfg->connect[i], false);
         if (err != CB_OK && err != CB_ERR_DUPLICATE) {
@@ -936,25 +938,26 @@ cb_err cb_net_start(cb_net **out, cb_node *node, const cb_net_config *cfg, char 
             err = CB_ERR_ARG;
             goto fail;
         }
-        net->listener = evconnlistener_new_bind(node->base, on_accept, net,
+        net->listener = evconnlistener_new_bind(host->base, on_accept, net,
                                                 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
                                                     LEV_OPT_CLOSE_ON_EXEC,
                                                 64, (struct sockaddr *)&ss, (int)sl);
         if (!net->listener) {
+            int why = errno;
             snprintf(msg, msglen, "cannot listen for peers on %s port %u: %s", bind,
-                     (unsigned)net->cfg.port, strerror(errno));
-            err = CB_ERR_ARG;
+                     (unsigned)net->cfg.port, strerror(why));
+            err = why == EADDRINUSE ? CB_ERR_ADDR_IN_USE : CB_ERR_ARG;
             goto fail;
         }
         net->port = net->cfg.port;
-        cb_log(node, "listening for peers on %s port %u", bind, (unsigned)net->port);
+        cb_log(host->log, "listening for peers on %s port %u", bind, (unsigned)net->port);
     }
     struct timeval tv = {0, TICK_MS * 1000};
     if (event_add(net->tick_ev, &tv) != 0) {
         snprintf(msg, msglen, "cannot start the network timer");
         goto fail;
     }
-    net->last_save = cb_node_now();
+    net->last_save = cb_net_now(net);
     *out = net;
     return CB_OK;
 fail:
@@ -968,7 +971,7 @@ void cb_net_free(cb_net *net)
         return;
     if (net->listener)
         evconnlistener_free(net->listener);
-    if (net->book && net->node->store)
+    if (net->book && net->host.store)
         save_book(net);
     while (net->peers) {
         cb_peer *p = net->peers;

@@ -18,6 +18,9 @@
 #include "core/err.h"
 #include "net/addrbook.h"
 #include "net/banlist.h"
+#include "node/log.h"
+#include "node/mempool.h"
+#include "store/store.h"
 
 #define CB_NET_MAX_MANUAL 32
 #define CB_NET_ADDR_MAX 96 /* "host:port" text */
@@ -41,7 +44,26 @@ typedef struct {
 void cb_net_config_default(cb_net_config *cfg);
 
 typedef struct cb_net cb_net;
-struct cb_node;
+struct event_base;
+
+/* What the network needs of the node it serves, given at start: it reads
+ * the chain and the mempool and changes them only through the two submit
+ * calls; it never sees the node itself. Every pointer must outlive the
+ * network. */
+typedef struct {
+    const cb_params *params;
+    struct event_base *base; /* the loop everything here runs on */
+    cb_chain *chain;
+    cb_mempool *mempool;
+    cb_store *store; /* known peers and bans */
+    cb_logger *log;
+    int64_t (*now)(void); /* unix time */
+    void *ctx;            /* for the two calls below */
+    /* A block from a peer. Returns: as cb_node_submit_block. */
+    cb_err (*submit_block)(void *ctx, const cb_block *b, size_t *bad_tx);
+    /* A payment from a peer. Returns: as cb_node_submit_tx. */
+    cb_err (*submit_tx)(void *ctx, const cb_tx *tx, uint8_t txid[32]);
+} cb_net_host;
 
 /* A snapshot of one peer for getpeerinfo and the menu. */
 typedef struct {
@@ -61,10 +83,12 @@ typedef struct {
 
 /* Starts the network: loads known peers and bans from the store, listens
  * (unless cfg->listen is false), and begins connecting.
+ * In: host (copied).
  * Out: *out (cb_net_free), msg says why on failure.
- * Returns: CB_OK, CB_ERR_ARG (a bad address in the config, a port in use)
- * or CB_ERR_NOMEM. */
-cb_err cb_net_start(cb_net **out, struct cb_node *node, const cb_net_config *cfg, char *msg,
+ * Returns: CB_OK, CB_ERR_ARG (a bad address in the config),
+ * CB_ERR_ADDR_IN_USE (another program holds the port), CB_ERR_RANDOM or
+ * CB_ERR_NOMEM. */
+cb_err cb_net_start(cb_net **out, const cb_net_host *host, const cb_net_config *cfg, char *msg,
                     size_t msglen) CB_WARN_UNUSED;
 
 /* Closes every connection, saves the known peers, frees everything. */
@@ -73,11 +97,13 @@ void cb_net_free(cb_net *net);
 /* The port it listens on (0 when not listening). */
 uint16_t cb_net_port(const cb_net *net);
 
-/* The node calls these after its chain or mempool changed. */
+/* What the node tells the network (wired as its listener by whoever
+ * starts both). */
 /* The active tip moved from old_tip: announce the new blocks, re-request. */
 void cb_net_tip_changed(cb_net *net, const cb_chain_entry *old_tip);
-/* A transaction entered the mempool (from us or from peer `from`, 0 = us). */
-void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32], uint64_t from);
+/* A transaction entered the mempool (from us or from a peer): announced
+ * to every peer that does not have it. */
+void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32]);
 /* A transaction of a disconnected block is back in the mempool: announced
  * to every peer again. */
 void cb_net_tx_returned(cb_net *net, const uint8_t txid[32]);

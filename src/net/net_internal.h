@@ -12,7 +12,6 @@
 #include "net/protocol.h"
 #include "net/addrbook.h"
 #include "net/net.h"
-#include "node/node.h"
 #include "net/presync.h"
 
 struct bufferevent;
@@ -133,7 +132,7 @@ typedef struct {
 } cb_manual_peer;
 
 struct cb_net {
-    cb_node *node;
+    cb_net_host host;
     cb_net_config cfg;
     struct evconnlistener *listener;
     uint16_t port;
@@ -177,6 +176,8 @@ struct cb_net {
 
 /* peer.c */
 int64_t cb_net_now_ms(void);
+/* The host's unix time. */
+int64_t cb_net_now(const cb_net *net);
 cb_peer *cb_peer_new(cb_net *net, struct bufferevent *bev, const char *host, uint16_t port,
                      bool inbound);
 void cb_peer_free(cb_peer *p);

@@ -1,6 +1,7 @@
 /* What each message does. Every payload is parsed in full (limits first)
  * before anything acts on it; a peer whose message breaks the SPEC is
  * banned, and nothing it sent is used. */
+#include <stdio.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ void cb_net_send_getheaders(cb_peer *p, const uint8_t stop[32])
      * best header then answers with at least that one, and so tells us it
      * has the block (we may know the header only from someone who never
      * delivered its body). */
-    const cb_chain_entry *from = cb_chain_best_header(p->net->node->chain);
+    const cb_chain_entry *from = cb_chain_best_header(p->net->host.chain);
     if (from->prev)
         from = from->prev;
     send_getheaders_from(p, from, stop);
@@ -56,7 +57,7 @@ static void on_version(cb_peer *p, const uint8_t *payload, size_t len)
         return;
     }
     if (v.nonce == net->nonce) {
-        cb_log(net->node, "connected to ourselves at %s:%u; dropping it", p->host,
+        cb_log(net->host.log, "connected to ourselves at %s:%u; dropping it", p->host,
                (unsigned)p->port);
         if (p->inbound) {
             /* Our version goes back so the other end (us) learns it too. */
@@ -155,7 +156,7 @@ static void on_addr(cb_peer *p, const uint8_t *payload, size_t len)
         ban_for(p, "bad addr message", err);
         return;
     }
-    int64_t now = cb_node_now();
+    int64_t now = cb_net_now(net);
     /* Token bucket: a peer may tell us of one address per 10 s on
      * average, 1000 at once. More is dropped, not punished. */
     p->addr_tokens += (double)(now - p->addr_refill) / 10.0;
@@ -223,15 +224,15 @@ static void on_inv(cb_peer *p, const uint8_t *payload, size_t len)
     cb_inv *want = calloc(n ? n : 1, sizeof *want);
     size_t nwant = 0;
     bool need_headers = false;
-    uint32_t now = (uint32_t)cb_node_now();
+    uint32_t now = (uint32_t)cb_net_now(net);
     for (size_t i = 0; want && i < n; i++) {
         cb_peer_mark_known(p, inv[i].hash);
         if (inv[i].type == CB_INV_BLOCK) {
-            if (!cb_chain_lookup(net->node->chain, inv[i].hash))
+            if (!cb_chain_lookup(net->host.chain, inv[i].hash))
                 need_headers = true;
         } else if (inv[i].type == CB_INV_TX) {
             uint32_t at;
-            if (cb_mempool_get(net->node->mempool, inv[i].hash, NULL) ||
+            if (cb_mempool_get(net->host.mempool, inv[i].hash, NULL) ||
                 cb_keymap_get(net->rejected, inv[i].hash, &at))
                 continue;
             if (cb_keymap_get(net->tx_requested, inv[i].hash, &at) && now - at < TX_REREQUEST_AFTER)
@@ -271,7 +272,7 @@ void cb_net_serve_getdata(cb_peer *p)
         const cb_inv *it = &p->gd[p->gdpos++];
         bool found = false;
         if (it->type == CB_INV_BLOCK) {
-            const cb_chain_entry *e = cb_chain_lookup(net->node->chain, it->hash);
+            const cb_chain_entry *e = cb_chain_lookup(net->host.chain, it->hash);
             if (e && e->block) {
                 size_t size = cb_block_size(e->block);
                 uint8_t *buf = malloc(size);
@@ -284,7 +285,7 @@ void cb_net_serve_getdata(cb_peer *p)
             }
         } else if (it->type == CB_INV_TX) {
             cb_tx tx;
-            if (cb_mempool_get(net->node->mempool, it->hash, &tx)) {
+            if (cb_mempool_get(net->host.mempool, it->hash, &tx)) {
                 uint8_t buf[CB_TX_SIZE];
                 cb_tx_serialize(buf, &tx);
                 cb_peer_send(p, "tx", buf, sizeof buf);
@@ -350,7 +351,7 @@ static void on_getdata(cb_peer *p, const uint8_t *payload, size_t len)
 static void answer_getheaders(cb_peer *p, const cb_getheaders_msg *g)
 {
     cb_net *net = p->net;
-    const cb_chain *c = net->node->chain;
+    const cb_chain *c = net->host.chain;
     const cb_chain_entry *fork = cb_chain_find_fork(c, (const uint8_t(*)[32])g->hashes, g->count);
     const cb_chain_entry *tip = cb_chain_tip(c);
     static const uint8_t zero[32];
@@ -438,7 +439,7 @@ void cb_net_serve_deferred(cb_peer *p, int64_t now_ms)
  * these would not bring it to our tip's work. */
 static bool deep_low_work(cb_net *net, const cb_chain_entry *prev, const cb_header *hs, size_t n)
 {
-    const cb_chain *c = net->node->chain;
+    const cb_chain *c = net->host.chain;
     const cb_chain_entry *tip = cb_chain_tip(c);
     const cb_chain_entry *fork = cb_chain_common(prev, tip);
     if (tip->height - fork->height <= CB_NET_SHALLOW_FORK)
@@ -485,9 +486,9 @@ static void presync_headers(cb_peer *p, const cb_header *hs, size_t n, int64_t n
             return;
         }
     }
-    if (cb_presync_beats(p->presync, &cb_chain_tip(net->node->chain)->work)) {
+    if (cb_presync_beats(p->presync, &cb_chain_tip(net->host.chain)->work)) {
         /* Shown: fetch the same chain again from its fork, and keep it. */
-        cb_log(net->node, "peer %llu: a chain of %u headers beats our tip; fetching it again",
+        cb_log(net->host.log, "peer %llu: a chain of %u headers beats our tip; fetching it again",
                (unsigned long long)p->id, (unsigned)cb_presync_height(p->presync));
         p->redownload = p->presync;
         p->presync = NULL;
@@ -495,7 +496,7 @@ static void presync_headers(cb_peer *p, const cb_header *hs, size_t n, int64_t n
     } else if (n == CB_MAX_HEADERS) {
         continue_presync(p);
     } else {
-        cb_log_debug(net->node, "peer %llu: a low-work chain to height %u, not kept",
+        cb_log_debug(net->host.log, "peer %llu: a low-work chain to height %u, not kept",
                      (unsigned long long)p->id, (unsigned)cb_presync_height(p->presync));
         cb_presync_free(p->presync);
         p->presync = NULL;
@@ -513,13 +514,13 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
             ban_for(p, "bad headers message", err);
         return;
     }
-    int64_t now = cb_node_now();
+    int64_t now = cb_net_now(net);
     if (p->presync && n && memcmp(hs[0].prev, cb_presync_last_hash(p->presync), 32) == 0) {
         presync_headers(p, hs, n, now);
         goto done;
     }
     const cb_chain_entry *last = NULL;
-    const cb_chain_entry *tip = cb_chain_tip(net->node->chain);
+    const cb_chain_entry *tip = cb_chain_tip(net->host.chain);
     for (size_t i = 0; i < n; i++) {
         uint8_t hash[32];
         cb_header_hash(hash, &hs[i]);
@@ -527,13 +528,13 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
             cb_peer_ban(p, "non-continuous headers");
             goto done;
         }
-        const cb_chain_entry *e = cb_chain_lookup(net->node->chain, hash);
-        const cb_chain_entry *prev = e ? NULL : cb_chain_lookup(net->node->chain, hs[i].prev);
+        const cb_chain_entry *e = cb_chain_lookup(net->host.chain, hash);
+        const cb_chain_entry *prev = e ? NULL : cb_chain_lookup(net->host.chain, hs[i].prev);
         if (prev && !p->redownload && deep_low_work(net, prev, hs + i, n - i)) {
             /* A deep fork of less work: checked, not kept, unless it turns
              * out to beat our tip (Core's headers presync). */
             cb_presync_free(p->presync);
-            p->presync = cb_presync_new(net->node->chain, prev, net->seed ^ p->id ^ (uint64_t)now);
+            p->presync = cb_presync_new(net->host.chain, prev, net->seed ^ p->id ^ (uint64_t)now);
             if (p->presync)
                 presync_headers(p, hs + i, n - i, now);
             goto done;
@@ -542,7 +543,7 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
             cb_peer_ban(p, "headers fetched again differ from those presynced");
             goto done;
         }
-        err = cb_chain_accept_header(net->node->chain, &hs[i], now, &e);
+        err = cb_chain_accept_header(net->host.chain, &hs[i], now, &e);
         if (err == CB_ERR_PREV_MISSING && i == 0) {
             /* Our locator did not reach its chain, or it announced a
              * block on a branch we lack: ask from our best header. */
@@ -654,21 +655,21 @@ static void on_mempool(cb_peer *p)
 {
     cb_net *net = p->net;
     /* An answer can be 50,000 entries: once a minute per peer. */
-    int64_t now = cb_node_now();
+    int64_t now = cb_net_now(net);
     if (p->last_mempool_reply && now - p->last_mempool_reply < CB_NET_MEMPOOL_EVERY) {
-        cb_log_debug(net->node, "peer %llu: mempool asked again too soon; ignored",
+        cb_log_debug(net->host.log, "peer %llu: mempool asked again too soon; ignored",
                      (unsigned long long)p->id);
         return;
     }
     p->last_mempool_reply = now;
-    size_t count = cb_mempool_count(net->node->mempool);
+    size_t count = cb_mempool_count(net->host.mempool);
     if (count > CB_MAX_INV)
         count = CB_MAX_INV;
     uint8_t(*ids)[32] = malloc((count ? count : 1) * 32);
     cb_inv *inv = malloc((count ? count : 1) * sizeof *inv);
     uint8_t *buf = malloc(9 + count * 36);
     if (ids && inv && buf) {
-        size_t n = cb_mempool_txids(net->node->mempool, ids, count);
+        size_t n = cb_mempool_txids(net->host.mempool, ids, count);
         for (size_t i = 0; i < n; i++) {
             inv[i].type = CB_INV_TX;
             memcpy(inv[i].hash, ids[i], 32);
@@ -767,6 +768,6 @@ void cb_net_handle_message(cb_peer *p, const char *command, const uint8_t *paylo
     else if (strcmp(command, "mempool") == 0)
         on_mempool(p);
     else
-        cb_log_debug(p->net->node, "peer %llu: ignoring unknown message '%s'",
+        cb_log_debug(p->net->host.log, "peer %llu: ignoring unknown message '%s'",
                      (unsigned long long)p->id, command);
 }

@@ -5,6 +5,7 @@
  * A block request lives in the peer's in-flight list and in net->requested
  * (so two peers are never asked for the same block); a request that takes
  * too long is dropped and the block asked of someone else. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +51,7 @@ void cb_net_forget_peer(cb_net *net, cb_peer *p)
 void cb_net_request_blocks(cb_peer *p)
 {
     cb_net *net = p->net;
-    const cb_chain *c = net->node->chain;
+    const cb_chain *c = net->host.chain;
     if (p->closing || !p->established || !p->best_known || p->ninflight >= CB_NET_MAX_INFLIGHT)
         return;
     const cb_chain_entry *tip = cb_chain_tip(c);
@@ -135,7 +136,7 @@ static bool would_be_tip(const cb_net *net, const cb_chain_entry *prev, const cb
     cb_u256 proof, work;
     cb_pow_work(&proof, h->bits);
     cb_u256_add(&work, &prev->work, &proof);
-    return cb_u256_cmp(&work, &cb_chain_tip(net->node->chain)->work) > 0;
+    return cb_u256_cmp(&work, &cb_chain_tip(net->host.chain)->work) > 0;
 }
 
 /* Punishes whoever sent a block that turned out invalid: the peer when
@@ -165,19 +166,19 @@ void cb_net_adopt_orphans(cb_net *net)
         progress = false;
         for (size_t i = 0; i < net->norphans; i++) {
             cb_orphan_block *o = &net->orphans[i];
-            const cb_chain_entry *prev = cb_chain_lookup(net->node->chain, o->block.header.prev);
+            const cb_chain_entry *prev = cb_chain_lookup(net->host.chain, o->block.header.prev);
             if (!prev)
                 continue;
             cb_orphan_block taken = *o;
             *o = net->orphans[--net->norphans];
             progress = true;
             if (!would_be_tip(net, prev, &taken.block.header)) {
-                cb_log_debug(net->node, "orphan block dropped: not more work than our tip");
+                cb_log_debug(net->host.log, "orphan block dropped: not more work than our tip");
                 cb_block_clear(&taken.block);
                 break;
             }
             size_t bad;
-            cb_err err = cb_node_submit_block(net->node, &taken.block, &bad);
+            cb_err err = net->host.submit_block(net->host.ctx, &taken.block, &bad);
             if (err_is_blame(err)) {
                 char why[128], hex[65];
                 uint8_t hash[32];
@@ -187,7 +188,7 @@ void cb_net_adopt_orphans(cb_net *net)
                          cb_err_reason(err));
                 punish_source(net, taken.from, taken.host, why);
             } else if (err != CB_OK && err != CB_ERR_DUPLICATE) {
-                cb_log_debug(net->node, "orphan block refused: %s", cb_err_reason(err));
+                cb_log_debug(net->host.log, "orphan block refused: %s", cb_err_reason(err));
             }
             cb_block_clear(&taken.block);
             break;
@@ -204,7 +205,7 @@ static bool keep_orphan(cb_net *net, cb_peer *p, const cb_block *b, cb_err *why)
 {
     uint8_t hash[32];
     cb_header_hash(hash, &b->header);
-    *why = cb_pow_check(net->node->cfg.params, hash, b->header.bits);
+    *why = cb_pow_check(net->host.params, hash, b->header.bits);
     if (*why == CB_OK)
         *why = cb_block_check_commitment(b);
     if (*why == CB_ERR_NOMEM)
@@ -267,23 +268,23 @@ bool cb_net_process_block(cb_peer *p, const cb_block *b)
     uint32_t asked_of;
     bool requested = cb_keymap_get(net->requested, hash, &asked_of) && asked_of == (uint32_t)p->id;
     cb_net_block_received(net, hash);
-    const cb_chain_entry *e = cb_chain_lookup(net->node->chain, hash);
+    const cb_chain_entry *e = cb_chain_lookup(net->host.chain, hash);
     if (e && (e->status & CB_ENTRY_HAVE_DATA))
         return true; /* a copy we already hold */
     /* A block nobody asked for is stored only if it would be our new tip
      * (as Core): else a peer could fill the store with cheap side blocks. */
-    const cb_chain_entry *prev = cb_chain_lookup(net->node->chain, b->header.prev);
+    const cb_chain_entry *prev = cb_chain_lookup(net->host.chain, b->header.prev);
     if (!requested && prev) {
         cb_u256 proof, work;
         cb_pow_work(&proof, b->header.bits);
         cb_u256_add(&work, &prev->work, &proof);
-        if (cb_u256_cmp(&work, &cb_chain_tip(net->node->chain)->work) <= 0)
+        if (cb_u256_cmp(&work, &cb_chain_tip(net->host.chain)->work) <= 0)
             return true;
     }
     size_t bad = CB_NO_TX;
-    cb_err err = cb_node_submit_block(net->node, b, &bad);
+    cb_err err = net->host.submit_block(net->host.ctx, b, &bad);
     if (err == CB_OK) {
-        e = cb_chain_lookup(net->node->chain, hash);
+        e = cb_chain_lookup(net->host.chain, hash);
         if (e && (!p->best_known || cb_u256_cmp(&e->work, &p->best_known->work) > 0))
             p->best_known = e;
         cb_net_adopt_orphans(net);
@@ -305,7 +306,7 @@ bool cb_net_process_block(cb_peer *p, const cb_block *b)
         cb_peer_ban(p, why);
         return false;
     } else if (err != CB_ERR_DUPLICATE && err != CB_ERR_TIME_NEW) {
-        cb_log(net->node, "block from peer %llu not taken: %s", (unsigned long long)p->id,
+        cb_log(net->host.log, "block from peer %llu not taken: %s", (unsigned long long)p->id,
                cb_strerror(err));
     }
     for (cb_peer *q = net->peers; q; q = q->next)
@@ -334,8 +335,8 @@ static bool nonce_ahead(cb_net *net, const cb_tx *tx)
     size_t pending;
     uint64_t spending;
     cb_tx_sender_id(id, tx);
-    cb_accounts_get(cb_chain_state(net->node->chain), id, &acct);
-    cb_mempool_pending(net->node->mempool, id, &pending, &spending);
+    cb_accounts_get(cb_chain_state(net->host.chain), id, &acct);
+    cb_mempool_pending(net->host.mempool, id, &pending, &spending);
     return tx->nonce > acct.nonce + pending;
 }
 
@@ -353,7 +354,7 @@ bool cb_net_process_tx(cb_peer *p, const cb_tx *tx)
     if (cb_keymap_get(net->rejected, txid, &at))
         return true;
     uint8_t got[32];
-    cb_err err = cb_node_submit_tx(net->node, tx, got);
+    cb_err err = net->host.submit_tx(net->host.ctx, tx, got);
     if (err == CB_OK || err == CB_ERR_IN_MEMPOOL) {
         if (err == CB_OK)
             retry_orphan_txs(net);
@@ -369,7 +370,7 @@ bool cb_net_process_tx(cb_peer *p, const cb_tx *tx)
     if (err == CB_ERR_TX_NONCE && nonce_ahead(net, tx)) {
         /* The mempool judged the nonce before the signature; an orphan is
          * kept only when signed, or the pool would hold unsigned junk. */
-        cb_err sig = cb_tx_verify(tx, net->node->cfg.params->magic);
+        cb_err sig = cb_tx_verify(tx, net->host.params->magic);
         if (sig != CB_OK) {
             char why[128], hex[65];
             cb_hash_to_hex(hex, txid);
@@ -387,7 +388,7 @@ bool cb_net_process_tx(cb_peer *p, const cb_tx *tx)
         net->orphan_txs[slot].from = p->id;
         return true;
     }
-    cb_log_debug(net->node, "tx from peer %llu refused: %s", (unsigned long long)p->id,
+    cb_log_debug(net->host.log, "tx from peer %llu refused: %s", (unsigned long long)p->id,
                  cb_err_reason(err));
     reject(net, txid);
     return true;
@@ -411,7 +412,7 @@ static void retry_orphan_txs(cb_net *net)
             }
             net->orphan_txs[i] = net->orphan_txs[--net->norphan_txs];
             uint8_t txid[32];
-            if (cb_node_submit_tx(net->node, &tx, txid) == CB_OK)
+            if (net->host.submit_tx(net->host.ctx, &tx, txid) == CB_OK)
                 progress = true;
         }
     }
@@ -439,9 +440,8 @@ static void announce_tx(cb_net *net, const uint8_t txid[32], bool force)
     }
 }
 
-void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32], uint64_t from)
+void cb_net_tx_accepted(cb_net *net, const uint8_t txid[32])
 {
-    (void)from;
     if (net)
         announce_tx(net, txid, false);
 }
@@ -479,7 +479,7 @@ void cb_net_tip_changed(cb_net *net, const cb_chain_entry *old_tip)
 {
     if (!net)
         return;
-    const cb_chain *c = net->node->chain;
+    const cb_chain *c = net->host.chain;
     const cb_chain_entry *tip = cb_chain_tip(c);
     const cb_chain_entry *fork = cb_chain_common(old_tip, tip);
     /* A new state may make a refused payment valid (a balance arrived):

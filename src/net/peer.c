@@ -1,5 +1,6 @@
 /* One connection: reads whole messages off the socket, checks their
  * framing before anything acts on them, and queues messages to send. */
+#include <stdio.h>
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -11,6 +12,11 @@
 #include <time.h>
 
 #include "net/net_internal.h"
+
+int64_t cb_net_now(const cb_net *net)
+{
+    return net->host.now();
+}
 
 int64_t cb_net_now_ms(void)
 {
@@ -33,8 +39,8 @@ void cb_peer_close(cb_peer *p, const char *reason)
         return;
     char addr[CB_NET_ADDR_MAX];
     cb_peer_addr_text(p, addr, sizeof addr);
-    cb_log_debug(p->net->node, "peer %llu (%s) disconnected: %s", (unsigned long long)p->id, addr,
-                 reason);
+    cb_log_debug(p->net->host.log, "peer %llu (%s) disconnected: %s", (unsigned long long)p->id,
+                 addr, reason);
     p->closing = true;
     if (p->bev)
         bufferevent_disable(p->bev, EV_READ | EV_WRITE);
@@ -50,7 +56,7 @@ void cb_peer_ban(cb_peer *p, const char *why)
     if (p->manual) {
         /* An address the user asked for is never banned, only dropped
          * (Core's noban for manual peers would go further). */
-        cb_log(net->node, "peer %s misbehaved (%s); disconnecting", addr, why);
+        cb_log(net->host.log, "peer %s misbehaved (%s); disconnecting", addr, why);
         cb_peer_close(p, why);
         return;
     }
@@ -62,7 +68,7 @@ void cb_peer_discourage(cb_peer *p, const char *why)
 {
     cb_net *net = p->net;
     if (!p->manual) {
-        cb_log(net->node, "discouraging %s: %s", p->host, why);
+        cb_log(net->host.log, "discouraging %s: %s", p->host, why);
         cb_banlist_discourage(net->bans, p->host);
     }
     cb_peer_close(p, why);
@@ -101,14 +107,14 @@ void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_
         cb_peer_close(p, "peer does not read what we send");
         return;
     }
-    cb_msg_header_build(hdr, p->net->node->cfg.params->magic, command, payload, len);
+    cb_msg_header_build(hdr, p->net->host.params->magic, command, payload, len);
     struct evbuffer *out = bufferevent_get_output(p->bev);
     if (evbuffer_add(out, hdr, sizeof hdr) != 0 || (len && evbuffer_add(out, payload, len) != 0)) {
         cb_peer_close(p, "out of memory queueing a message");
         return;
     }
     p->bytes_sent += sizeof hdr + len;
-    p->last_send = cb_node_now();
+    p->last_send = cb_net_now(p->net);
 }
 
 void cb_peer_send_version(cb_peer *p)
@@ -119,7 +125,7 @@ void cb_peer_send_version(cb_peer *p)
     memset(&v, 0, sizeof v);
     v.version = CB_PROTOCOL_VERSION;
     v.services = CB_NODE_NETWORK;
-    v.timestamp = cb_node_now();
+    v.timestamp = cb_net_now(p->net);
     v.recv.services = CB_NODE_NETWORK;
     struct in_addr a4;
     if (inet_pton(AF_INET, p->host, &a4) == 1)
@@ -130,7 +136,7 @@ void cb_peer_send_version(cb_peer *p)
     v.from.services = CB_NODE_NETWORK;
     v.nonce = net->nonce;
     snprintf(v.user_agent, sizeof v.user_agent, "/CoinBit:%s/", CB_VERSION_STRING);
-    v.start_height = (int32_t)cb_chain_tip(net->node->chain)->height;
+    v.start_height = (int32_t)cb_chain_tip(net->host.chain)->height;
     v.relay = true;
     size_t len = cb_version_serialize(buf, sizeof buf, &v);
     cb_peer_send(p, "version", buf, len);
@@ -158,7 +164,7 @@ static void on_read(struct bufferevent *bev, void *arg)
             return;
         if (evbuffer_copyout(in, raw, sizeof raw) != (ev_ssize_t)sizeof raw)
             return;
-        cb_err err = cb_msg_header_parse(&h, raw, net->node->cfg.params->magic);
+        cb_err err = cb_msg_header_parse(&h, raw, net->host.params->magic);
         if (err != CB_OK) {
             char why[96];
             snprintf(why, sizeof why, "bad message header: %s", cb_strerror(err));
@@ -181,7 +187,7 @@ static void on_read(struct bufferevent *bev, void *arg)
         }
         const uint8_t *payload = msg + CB_MSG_HEADER_SIZE;
         p->bytes_recv += CB_MSG_HEADER_SIZE + h.length;
-        p->last_recv = cb_node_now();
+        p->last_recv = cb_net_now(p->net);
         if (!cb_msg_checksum_ok(&h, payload, h.length)) {
             cb_peer_ban(p, "bad message checksum");
             return;
@@ -265,7 +271,7 @@ cb_peer *cb_peer_new(cb_net *net, struct bufferevent *bev, const char *host, uin
         memset(&p->group, 0, sizeof p->group); /* not numeric: the local group */
     p->inbound = inbound;
     p->tcp_up = inbound;
-    p->connected_at = cb_node_now();
+    p->connected_at = cb_net_now(p->net);
     p->ping_ms = -1;
     p->next_ping = p->connected_at + CB_NET_PING_INTERVAL;
     p->addr_tokens = 1000;

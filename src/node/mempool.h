@@ -56,12 +56,16 @@ cb_err cb_mempool_add(cb_mempool *m, const cb_accounts *state, const cb_tx *tx,
 typedef void (*cb_mempool_drop_fn)(void *ctx, const cb_tx *tx, cb_err why);
 void cb_mempool_set_drop_fn(cb_mempool *m, cb_mempool_drop_fn fn, void *ctx);
 
-/* After b was connected; `state` is the state with it. */
+/* After b was connected; `state` is the state with it. Payments of its
+ * senders that no longer fit are dropped (and reported to the drop hook).
+ * Returns: CB_OK, or CB_ERR_NOMEM (payments it had taken out to check
+ * again may be gone from the pool, unreported; the rest are kept). */
 cb_err cb_mempool_block_connected(cb_mempool *m, const cb_accounts *state,
                                   const cb_block *b) CB_WARN_UNUSED;
 
 /* After b was disconnected; `state` is the state without it. Its
- * transactions are offered back first. */
+ * transactions are offered back first.
+ * Returns: CB_OK, or CB_ERR_NOMEM (as above). */
 cb_err cb_mempool_block_disconnected(cb_mempool *m, const cb_accounts *state,
                                      const cb_block *b) CB_WARN_UNUSED;
 

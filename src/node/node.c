@@ -1,5 +1,3 @@
-#include "node/node.h"
-
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -14,51 +12,11 @@
 
 #include "core/hex.h"
 #include "crypto/random.h"
-#include "node/pow_search.h"
-#include "rpc/rpc.h"
-#include "node/template.h"
+#include "node/node_internal.h"
 
 int64_t cb_node_now(void)
 {
     return (int64_t)time(NULL);
-}
-
-static void vlog(cb_node *n, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-
-static void vlog(cb_node *n, const char *fmt, va_list ap)
-{
-    char line[2048], secs[24], stamp[64];
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(secs, sizeof secs, "%Y-%m-%dT%H:%M:%S", &tm);
-    /* Milliseconds: blocks cross a local network in less than a second. */
-    snprintf(stamp, sizeof stamp, "%s.%03uZ", secs, (unsigned)(ts.tv_nsec / 1000000) % 1000u);
-    vsnprintf(line, sizeof line, fmt, ap);
-    fprintf(stderr, "%s %s\n", stamp, line);
-    if (n && n->log) {
-        fprintf(n->log, "%s %s\n", stamp, line);
-        fflush(n->log);
-    }
-}
-
-void cb_log(cb_node *n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog(n, fmt, ap);
-    va_end(ap);
-}
-
-void cb_log_debug(cb_node *n, const char *fmt, ...)
-{
-    if (!n || !n->cfg.debug)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vlog(n, fmt, ap);
-    va_end(ap);
 }
 
 /* What the chain did during one accept, for the mempool afterwards. One
@@ -105,27 +63,6 @@ static cb_err note_disconnected(void *ctx, const cb_chain_entry *e)
     return note_event(ctx, e->block, false);
 }
 
-/* Hands a fresh template to the miner thread (and stops the old search). */
-static void give_work(cb_node *n)
-{
-    if (!n->generating || !n->miner_started)
-        return;
-    cb_block b;
-    if (cb_template_build(n->chain, n->mempool, n->cfg.mineto, cb_node_now(), ++n->extra_nonce,
-                          CB_MAX_BLOCK_TXS, &b) != CB_OK) {
-        cb_log(n, "miner: cannot build a template (out of memory)");
-        return;
-    }
-    pthread_mutex_lock(&n->mu);
-    cb_block_clear(&n->work);
-    n->work = b;
-    n->have_work = true;
-    n->work_threads = n->cfg.minethreads;
-    atomic_store(&n->stale, 1);
-    pthread_cond_signal(&n->cv);
-    pthread_mutex_unlock(&n->mu);
-}
-
 /* A payment the mempool let go after a block came or went: its row in the
  * transactions table says so (a row the new branch confirmed stays
  * confirmed: only pending rows change). */
@@ -135,7 +72,7 @@ static void tx_dropped(void *ctx, const cb_tx *tx, cb_err why)
     uint8_t txid[32];
     cb_tx_txid(txid, tx);
     if (cb_store_reject_tx(n->store, txid, cb_err_reason(why)) != CB_OK)
-        cb_log(n, "store: cannot mark a dropped payment: %s", cb_store_last_error(n->store));
+        cb_log(n->log, "store: cannot mark a dropped payment: %s", cb_store_last_error(n->store));
 }
 
 cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
@@ -155,10 +92,10 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
     for (size_t i = ev.n; i-- > 0;)
         if (!ev.connected[i] &&
             cb_mempool_block_disconnected(n->mempool, state, ev.blocks[i]) != CB_OK)
-            cb_log(n, "mempool: out of memory re-adding a disconnected block");
+            cb_log(n->log, "mempool: out of memory re-adding a disconnected block");
     for (size_t i = 0; i < ev.n; i++)
         if (ev.connected[i] && cb_mempool_block_connected(n->mempool, state, ev.blocks[i]) != CB_OK)
-            cb_log(n, "mempool: out of memory updating after a block");
+            cb_log(n->log, "mempool: out of memory updating after a block");
     /* Payments of blocks we left that are pending again go out anew. */
     for (size_t i = 0; i < ev.n; i++) {
         if (ev.connected[i])
@@ -167,28 +104,32 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
             uint8_t txid[32];
             cb_tx_txid(txid, &ev.blocks[i]->txs[k]);
             if (cb_mempool_get(n->mempool, txid, NULL))
-                cb_net_tx_returned(n->net, txid);
+                for (size_t li = 0; li < n->nlisteners; li++)
+                    if (n->listeners[li].tx_returned)
+                        n->listeners[li].tx_returned(n->listeners[li].ctx, txid);
         }
     }
     if (err == CB_ERR_STORE) {
         /* The store could not record the block (its engine has already
          * retried a lost server): the chain took the block back, but
          * running on would drift from the database. Stop cleanly. */
-        cb_log(n, "store failed: %s; stopping so nothing is half-written",
+        cb_log(n->log, "store failed: %s; stopping so nothing is half-written",
                cb_store_last_error(n->store));
         cb_node_stop(n);
     }
     if (ev.overflow)
-        cb_log(n, "mempool: out of memory following the chain; some payments may not return");
+        cb_log(n->log, "mempool: out of memory following the chain; some payments may not return");
     free(ev.blocks);
     free(ev.connected);
     const cb_chain_entry *tip = cb_chain_tip(n->chain);
     if (tip != before) {
         char hex[65];
         cb_hash_to_hex(hex, tip->hash);
-        cb_log(n, "new tip %s height %u (%zu tx)", hex, tip->height, tip->block->ntx);
-        give_work(n);
-        cb_net_tip_changed(n->net, before);
+        cb_log(n->log, "new tip %s height %u (%zu tx)", hex, tip->height, tip->block->ntx);
+        cb_miner_new_work(n, false);
+        for (size_t li = 0; li < n->nlisteners; li++)
+            if (n->listeners[li].tip_changed)
+                n->listeners[li].tip_changed(n->listeners[li].ctx, before);
     }
     return err;
 }
@@ -199,256 +140,14 @@ cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32])
     if (err != CB_OK)
         return err;
     if (cb_store_put_pending_tx(n->store, tx, cb_node_now()) != CB_OK)
-        cb_log(n, "store: cannot record a pending transaction: %s", cb_store_last_error(n->store));
+        cb_log(n->log, "store: cannot record a pending transaction: %s",
+               cb_store_last_error(n->store));
     /* One new template for all the payments this turn of the loop brings
      * (a relayed burst is many), not one per payment. */
-    if (n->generating)
-        event_active(n->work_ev, 0, 0);
-    cb_net_tx_accepted(n->net, txid, 0);
-    return CB_OK;
-}
-
-/* generatetoaddress as a chain of jobs: each block's template is built on
- * the loop, its nonces are searched on a worker, and the found block is
- * submitted back on the loop, so peers and RPC clients are served between
- * blocks and during each search. */
-typedef struct {
-    cb_node *n;
-    uint8_t to[20];
-    unsigned count, made;
-    uint8_t (*hashes)[32];
-    cb_block b;        /* the block being searched (owned by the job) */
-    uint8_t prev[32];  /* the tip it was built on */
-    cb_err search_err; /* the worker's verdict */
-    uint64_t extra;    /* the worker's own extra nonces */
-    cb_generate_done_fn done;
-    void *ctx;
-} generate_job;
-
-static void generate_work(void *arg)
-{
-    generate_job *g = arg;
-    cb_search_opts opts = {g->n->cfg.minerimpl, g->n->cfg.minethreads, &g->n->jobs_stop};
-    uint64_t hashes = 0;
-    cb_err err;
-    while ((err = cb_pow_search(g->n->cfg.params, &g->b.header, &opts, &hashes)) ==
-           CB_ERR_NOT_FOUND) {
-        /* 2^32 nonces spent: another extra nonce, another merkle root.
-         * The top bits keep these apart from the loop's extra nonces. */
-        err = cb_template_set_extra_nonce(&g->b, (3ull << 62) | ++g->extra);
-        if (err != CB_OK)
-            break;
-    }
-    g->search_err = err;
-}
-
-static void generate_end(generate_job *g, cb_err err)
-{
-    g->done(g->ctx, err, g->hashes, g->made);
-    cb_block_clear(&g->b);
-    free(g->hashes);
-    free(g);
-}
-
-static void generate_done(void *arg, bool cancelled);
-
-/* Builds the next block on the current tip and hands it to a worker.
- * Returns: CB_OK, or the error of the template or the queue. */
-static cb_err generate_start(generate_job *g)
-{
-    cb_node *n = g->n;
-    cb_block_clear(&g->b);
-    cb_err err = cb_template_build(n->chain, n->mempool, g->to, cb_node_now(), ++n->extra_nonce,
-                                   CB_MAX_BLOCK_TXS, &g->b);
-    if (err != CB_OK)
-        return err;
-    memcpy(g->prev, cb_chain_tip(n->chain)->hash, 32);
-    return cb_jobs_submit(n->jobs, generate_work, generate_done, g);
-}
-
-static void generate_next(generate_job *g)
-{
-    cb_err err = g->made == g->count ? CB_OK : generate_start(g);
-    if (g->made == g->count || err != CB_OK)
-        generate_end(g, err);
-}
-
-static void generate_done(void *arg, bool cancelled)
-{
-    generate_job *g = arg;
-    cb_node *n = g->n;
-    if (cancelled) {
-        generate_end(g, CB_ERR_CANCELLED);
-        return;
-    }
-    if (g->search_err != CB_OK) {
-        generate_end(g, g->search_err);
-        return;
-    }
-    if (memcmp(g->prev, cb_chain_tip(n->chain)->hash, 32) != 0) {
-        /* Another block came first (a peer's, the miner's, another
-         * generate call's): this one would only start a side branch. */
-        generate_next(g);
-        return;
-    }
-    size_t bad;
-    cb_err err = cb_node_submit_block(n, &g->b, &bad);
-    if (err != CB_OK) {
-        generate_end(g, err);
-        return;
-    }
-    cb_header_hash(g->hashes[g->made++], &g->b.header);
-    generate_next(g);
-}
-
-cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count, cb_generate_done_fn done,
-                        void *ctx)
-{
-    if (count == 0)
-        return CB_ERR_ARG;
-    generate_job *g = calloc(1, sizeof *g);
-    if (!g)
-        return CB_ERR_NOMEM;
-    g->hashes = malloc((count ? count : 1) * sizeof *g->hashes);
-    if (!g->hashes) {
-        free(g);
-        return CB_ERR_NOMEM;
-    }
-    g->n = n;
-    memcpy(g->to, to, 20);
-    g->count = count;
-    g->done = done;
-    g->ctx = ctx;
-    cb_block_init(&g->b);
-    cb_err err = generate_start(g);
-    if (err != CB_OK) {
-        cb_block_clear(&g->b);
-        free(g->hashes);
-        free(g);
-    }
-    return err;
-}
-
-static void *miner_main(void *arg)
-{
-    cb_node *n = arg;
-    cb_search_opts opts = {n->cfg.minerimpl, 1, &n->stale};
-    for (;;) {
-        cb_block b;
-        pthread_mutex_lock(&n->mu);
-        while (!n->quit && !n->have_work)
-            pthread_cond_wait(&n->cv, &n->mu);
-        if (n->quit) {
-            pthread_mutex_unlock(&n->mu);
-            return NULL;
-        }
-        if (cb_block_copy(&b, &n->work) != CB_OK) {
-            pthread_mutex_unlock(&n->mu);
-            continue;
-        }
-        n->have_work = false;
-        /* Under mu, as every store of stale: a stop (setgenerate false,
-         * a new template) cannot fall between taking the work and this. */
-        atomic_store(&n->stale, 0);
-        opts.threads = n->work_threads; /* setgenerate's count, per template */
-        pthread_mutex_unlock(&n->mu);
-        uint64_t extra = 0;
-        for (;;) {
-            uint64_t done = 0;
-            struct timespec t0, t1;
-            clock_gettime(CLOCK_MONOTONIC, &t0);
-            cb_err err = cb_pow_search(n->cfg.params, &b.header, &opts, &done);
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-            pthread_mutex_lock(&n->mu);
-            n->hashes_done += done;
-            if (dt > 0.01)
-                n->hashrate = (double)done / dt;
-            pthread_mutex_unlock(&n->mu);
-            if (err == CB_ERR_NOT_FOUND) {
-                /* 2^32 nonces spent: a new extra nonce, a new merkle root. */
-                if (cb_template_set_extra_nonce(&b, (1ull << 63) | ++extra) != CB_OK)
-                    break;
-                continue;
-            }
-            if (err == CB_OK) {
-                pthread_mutex_lock(&n->mu);
-                if (n->have_found)
-                    cb_block_clear(&n->found);
-                n->found = b;
-                n->have_found = true;
-                pthread_mutex_unlock(&n->mu);
-                event_active(n->found_ev, EV_READ, 0);
-                cb_block_init(&b); /* ownership moved */
-            }
-            break; /* found, stale or stopped: wait for the next template */
-        }
-        cb_block_clear(&b);
-    }
-}
-
-static void on_new_work(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    give_work(arg);
-}
-
-static void on_found(evutil_socket_t fd, short what, void *arg)
-{
-    cb_node *n = arg;
-    cb_block b;
-    bool have;
-    (void)fd;
-    (void)what;
-    pthread_mutex_lock(&n->mu);
-    have = n->have_found;
-    b = n->found;
-    n->have_found = false;
-    cb_block_init(&n->found);
-    pthread_mutex_unlock(&n->mu);
-    if (!have)
-        return;
-    if (!n->generating) {
-        /* Mining was switched off after this search began: honour the
-         * switch, so no block of ours lands after setgenerate false. */
-        cb_block_clear(&b);
-        return;
-    }
-    size_t bad;
-    cb_err err = cb_node_submit_block(n, &b, &bad);
-    if (err != CB_OK)
-        cb_log(n, "miner: our block was refused: %s", cb_err_reason(err));
-    cb_block_clear(&b);
-    /* A refused or stale find still needs new work. */
-    give_work(n);
-}
-
-cb_err cb_node_set_generate(cb_node *n, bool on, unsigned threads)
-{
-    if (on && !n->cfg.have_mineto)
-        return CB_ERR_ARG;
-    if (threads)
-        n->cfg.minethreads = threads;
-    if (on && !n->miner_started) {
-        if (pthread_create(&n->miner, NULL, miner_main, n) != 0)
-            return CB_ERR_THREAD;
-        n->miner_started = true;
-    }
-    n->generating = on;
-    if (on) {
-        cb_log(n, "mining on %u thread%s with the %s kernel", n->cfg.minethreads,
-               n->cfg.minethreads == 1 ? "" : "s", n->cfg.minerimpl->name);
-        give_work(n);
-    } else {
-        /* Under the miner's lock: a template it has not taken yet is
-         * withdrawn, and a search it has begun is stopped, either way. */
-        pthread_mutex_lock(&n->mu);
-        n->have_work = false;
-        atomic_store(&n->stale, 1);
-        pthread_mutex_unlock(&n->mu);
-        cb_log(n, "mining off");
-    }
+    cb_miner_new_work(n, true);
+    for (size_t li = 0; li < n->nlisteners; li++)
+        if (n->listeners[li].tx_accepted)
+            n->listeners[li].tx_accepted(n->listeners[li].ctx, txid);
     return CB_OK;
 }
 
@@ -456,7 +155,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     cb_node *n = arg;
     (void)what;
-    cb_log(n, "signal %d: shutting down", (int)sig);
+    cb_log(n->log, "signal %d: shutting down", (int)sig);
     event_base_loopbreak(n->base);
 }
 
@@ -529,13 +228,13 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     cb_block_init(&n->work);
     cb_block_init(&n->found);
     snprintf(path, sizeof path, "%s/debug.log", cfg->datadir);
-    n->log = fopen(path, "a");
-    if (!n->log) {
-        snprintf(msg, msglen, "cannot open %s: %s", path, strerror(errno));
-        err = CB_ERR_ARG;
+    err = cb_logger_new(&n->log, path, cfg->debug, true, NULL);
+    if (err != CB_OK) {
+        snprintf(msg, msglen, "cannot open %s: %s", path,
+                 err == CB_ERR_ARG ? strerror(errno) : cb_strerror(err));
         goto fail;
     }
-    cb_log(n, "CoinBit %s starting on %s, data in %s", CB_VERSION_STRING, cfg->params->name,
+    cb_log(n->log, "CoinBit %s starting on %s, data in %s", CB_VERSION_STRING, cfg->params->name,
            cfg->datadir);
     if (!n->cfg.db[0]) {
         if (strlen(cfg->datadir) + sizeof "/coinbit.db" > sizeof n->cfg.db) {
@@ -579,11 +278,11 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
                  cb_store_last_error(n->store));
         goto fail;
     }
-    cb_log(n, "loaded %zu stored blocks%s; tip height %u", report.blocks,
+    cb_log(n->log, "loaded %zu stored blocks%s; tip height %u", report.blocks,
            report.wallet_repaired ? " (wallet table rebuilt from the blocks)" : "",
            cb_chain_tip(n->chain)->height);
     if (report.refused)
-        cb_log(n, "%zu stored blocks were refused by the rules and left out", report.refused);
+        cb_log(n->log, "%zu stored blocks were refused by the rules and left out", report.refused);
 
     evthread_use_pthreads();
     n->base = event_base_new();
@@ -599,23 +298,13 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
         err = CB_ERR_THREAD;
         goto fail;
     }
-    n->found_ev = event_new(n->base, -1, 0, on_found, n);
-    n->work_ev = event_new(n->base, -1, 0, on_new_work, n);
     n->sig_int = evsignal_new(n->base, SIGINT, on_signal, n);
     n->sig_term = evsignal_new(n->base, SIGTERM, on_signal, n);
-    if (!n->found_ev || !n->work_ev || !n->sig_int || !n->sig_term ||
+    if (cb_miner_init(n) != CB_OK || !n->sig_int || !n->sig_term ||
         event_add(n->sig_int, NULL) != 0 || event_add(n->sig_term, NULL) != 0) {
         snprintf(msg, msglen, "cannot set up events");
         err = CB_ERR_NOMEM;
         goto fail;
-    }
-    err = cb_rpc_start(&n->rpc, n, msg, msglen);
-    if (err != CB_OK)
-        goto fail;
-    if (cfg->network) {
-        err = cb_net_start(&n->net, n, &cfg->net, msg, msglen);
-        if (err != CB_OK)
-            goto fail;
     }
     if (cfg->mine) {
         err = cb_node_set_generate(n, true, 0);
@@ -628,7 +317,7 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     return CB_OK;
 fail:
     if (msg[0])
-        cb_log(n, "error: %s", msg);
+        cb_log(n->log, "error: %s", msg);
     cb_node_free(n);
     return err;
 }
@@ -645,28 +334,25 @@ void cb_node_stop(cb_node *n)
     event_base_loopexit(n->base, &grace);
 }
 
-void cb_node_free(cb_node *n)
+void cb_node_shutdown(cb_node *n)
 {
-    if (!n)
+    if (!n || n->shut_down)
         return;
-    if (n->miner_started) {
-        pthread_mutex_lock(&n->mu);
-        n->quit = true;
-        atomic_store(&n->stale, 1);
-        pthread_cond_signal(&n->cv);
-        pthread_mutex_unlock(&n->mu);
-        pthread_join(n->miner, NULL);
-    }
+    n->shut_down = true;
+    cb_miner_free(n);
     /* Jobs end before the state they finish on goes: a running search is
      * stopped, and each unfinished job is let go. */
     atomic_store(&n->jobs_stop, 1);
     cb_jobs_free(n->jobs);
-    cb_net_free(n->net);
-    cb_rpc_stop(n->rpc);
-    if (n->found_ev)
-        event_free(n->found_ev);
-    if (n->work_ev)
-        event_free(n->work_ev);
+    n->jobs = NULL;
+    n->nlisteners = 0;
+}
+
+void cb_node_free(cb_node *n)
+{
+    if (!n)
+        return;
+    cb_node_shutdown(n);
     if (n->sig_int)
         event_free(n->sig_int);
     if (n->sig_term)
@@ -679,13 +365,79 @@ void cb_node_free(cb_node *n)
     cb_verify_pool_free(n->pool);
     cb_keyctx_free(n->keys);
     if (n->store)
-        cb_log(n, "CoinBit stopped");
+        cb_log(n->log, "CoinBit stopped");
     cb_store_close(n->store);
     cb_block_clear(&n->work);
     cb_block_clear(&n->found);
-    if (n->log)
-        fclose(n->log);
+    cb_logger_free(n->log);
     pthread_mutex_destroy(&n->mu);
     pthread_cond_destroy(&n->cv);
     free(n);
+}
+
+const cb_node_config *cb_node_cfg(const cb_node *n)
+{
+    return &n->cfg;
+}
+
+const cb_params *cb_node_params(const cb_node *n)
+{
+    return n->cfg.params;
+}
+
+cb_chain *cb_node_chain(cb_node *n)
+{
+    return n->chain;
+}
+
+cb_mempool *cb_node_mempool(cb_node *n)
+{
+    return n->mempool;
+}
+
+cb_store *cb_node_store(cb_node *n)
+{
+    return n->store;
+}
+
+cb_keyctx *cb_node_keys(cb_node *n)
+{
+    return n->keys;
+}
+
+cb_jobs *cb_node_jobs(cb_node *n)
+{
+    return n->jobs;
+}
+
+cb_logger *cb_node_logger(cb_node *n)
+{
+    return n->log;
+}
+
+struct event_base *cb_node_base(cb_node *n)
+{
+    return n->base;
+}
+
+cb_login_throttle *cb_node_logins(cb_node *n)
+{
+    return &n->logins;
+}
+
+cb_err cb_node_add_listener(cb_node *n, const cb_node_listener *l)
+{
+    if (n->nlisteners == CB_NODE_MAX_LISTENERS)
+        return CB_ERR_TOO_LARGE;
+    n->listeners[n->nlisteners++] = *l;
+    return CB_OK;
+}
+
+void cb_node_remove_listener(cb_node *n, void *ctx)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n->nlisteners; i++)
+        if (n->listeners[i].ctx != ctx)
+            n->listeners[k++] = n->listeners[i];
+    n->nlisteners = k;
 }

@@ -1,43 +1,37 @@
 /* The node: one event loop (libevent) owns the chain, the store, the
- * mempool and the users; the JSON-RPC server and the miner talk to it
- * there. Miner threads only search nonces and hand a found header back to
- * the loop (through an event made active from their thread). */
+ * mempool and the users; the faces above it (the network, the RPC server,
+ * the web view) run on that loop and reach the node through the functions
+ * here. Miner threads only search nonces and hand a found header back to
+ * the loop (through an event made active from their thread).
+ *
+ * The node never sees those faces: it tells them what changed through the
+ * listeners they register (cb_node_add_listener), and each is handed the
+ * parts it needs (chain, mempool, store, loop, log) at start. */
 #ifndef CB_NODE_NODE_H
 #define CB_NODE_NODE_H
 
 #include <limits.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdbool.h>
-#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "core/chain.h"
 #include "core/params.h"
 #include "crypto/key.h"
 #include "crypto/sha256d_scan.h"
-#include "node/chainstore.h"
 #include "node/jobs.h"
+#include "node/log.h"
 #include "node/mempool.h"
-#include "net/net.h"
 #include "node/users.h"
-#include "node/verify_pool.h"
 #include "store/store.h"
 
-#define CB_VERSION_STRING "0.1.0"
-
 struct event_base;
-struct event;
 
 typedef struct {
     const cb_params *params;
     char datadir[PATH_MAX];
     char db[PATH_MAX];    /* store uri; default <datadir>/coinbit.db */
     char dbpassword[256]; /* MySQL password apart from the uri (wiped once used) */
-    char rpcbind[64];
-    uint16_t rpcport;
-    char rpcuser[128];
-    char rpcpassword[256];
     bool mine;
     unsigned minethreads;
     uint8_t mineto[20];
@@ -45,64 +39,17 @@ typedef struct {
     const cb_scan_impl *minerimpl;
     bool debug;
     cb_pwcost pwcost;
-    bool network; /* run the P2P network (off for a menu's private node) */
-    cb_net_config net;
 } cb_node_config;
 
 typedef struct cb_node cb_node;
-typedef struct cb_rpc_server cb_rpc_server;
 
-struct cb_node {
-    cb_node_config cfg;
-    struct event_base *base;
-    FILE *log;
-    cb_store *store;
-    cb_chain *chain;
-    cb_chainstore *cs;
-    cb_mempool *mempool;
-    cb_verify_pool *pool;
-    cb_keyctx *keys;
-    cb_rpc_server *rpc;
-    cb_net *net; /* NULL when the network is off */
-    struct event *sig_int, *sig_term;
-    /* Continuous mining: the loop hands templates to the miner thread. */
-    pthread_t miner;
-    bool miner_started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    cb_block work;          /* the template being searched (under mu) */
-    bool have_work;         /* a new template is waiting (under mu) */
-    unsigned work_threads;  /* search threads for it (under mu) */
-    bool quit;              /* the miner thread should end (under mu) */
-    bool generating;        /* setgenerate / -mine is on (loop thread) */
-    atomic_int stale;       /* set to stop the current search */
-    cb_block found;         /* a solved block for the loop (under mu) */
-    bool have_found;        /* (under mu) */
-    struct event *found_ev; /* made active by the miner thread */
-    struct event *work_ev;  /* a new template is due (payments arrived) */
-    /* Failed logins per username, to slow down guessing. */
-    struct {
-        char user[33];
-        unsigned fails;
-        int64_t until;
-    } login_fail[64];
-    /* Work off the loop (password hashes, generatetoaddress searches). */
-    cb_jobs *jobs;
-    atomic_int jobs_stop; /* set at shutdown: running searches end */
-    uint64_t extra_nonce;
-    uint64_t hashes_done;
-    double hashrate;
-};
-
-/* Logs a line to <datadir>/debug.log and stderr, with a timestamp.
- * Debug lines only with -debug. */
-void cb_log(cb_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void cb_log_debug(cb_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Starts a node: datadir, log, store (schema and genesis on first start),
- * chain rebuilt from the store, mempool, RPC server, miner.
- * Out: msg (msglen) says why it could not start.
- * Returns: CB_OK or the error; on error nothing is left running. */
+/* Starts a node: datadir (made, and refused when others may write to
+ * it), log, store (schema and genesis on first start), chain rebuilt from
+ * the store, mempool, workers, and the miner when cfg->mine.
+ * Out: *out (cb_node_free); msg (msglen) says why it could not start.
+ * Returns: CB_OK, CB_ERR_ARG (a bad datadir, an unreadable store),
+ * CB_ERR_STORE, CB_ERR_NOMEM, CB_ERR_RANDOM or CB_ERR_THREAD; on error
+ * nothing is left running. */
 cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg,
                      size_t msglen) CB_WARN_UNUSED;
 
@@ -112,15 +59,61 @@ void cb_node_run(cb_node *n);
 /* Asks the loop to end (from the loop thread: an RPC "stop"). */
 void cb_node_stop(cb_node *n);
 
-/* Stops the miner, closes the RPC server and store, frees everything. */
+/* Ends the miner and every job (each unfinished one is cancelled, so its
+ * completion runs now), after which no listener is called again. The
+ * faces can then be freed before the node. Idempotent. */
+void cb_node_shutdown(cb_node *n);
+
+/* Shuts down (as above), closes the store, frees everything; NULL is fine. */
 void cb_node_free(cb_node *n);
 
-/* Accepts a block from any source (RPC, miner), keeps the mempool and the
- * miner's template in step. Out: *bad_tx. Returns: as cb_chain_accept_block. */
+/* The parts of a node, for the faces above it. Each is the node's own:
+ * valid until cb_node_free, used on the loop thread only. */
+const cb_node_config *cb_node_cfg(const cb_node *n); /* dbpassword wiped */
+const cb_params *cb_node_params(const cb_node *n);
+cb_chain *cb_node_chain(cb_node *n);
+cb_mempool *cb_node_mempool(cb_node *n);
+cb_store *cb_node_store(cb_node *n);
+cb_keyctx *cb_node_keys(cb_node *n);
+cb_jobs *cb_node_jobs(cb_node *n);
+cb_logger *cb_node_logger(cb_node *n);
+struct event_base *cb_node_base(cb_node *n);
+/* The failed-login counts every face checking passwords shares. */
+cb_login_throttle *cb_node_logins(cb_node *n);
+
+/* What changes in a node, for those who follow it. Any hook may be NULL.
+ * Hooks run on the loop thread, after the change, and must not free the
+ * node or remove listeners. */
+typedef struct {
+    void *ctx;
+    /* The active tip moved away from old_tip (the chain's entry, valid
+     * until cb_node_free). */
+    void (*tip_changed)(void *ctx, const cb_chain_entry *old_tip);
+    /* A payment entered the mempool (from any source). */
+    void (*tx_accepted)(void *ctx, const uint8_t txid[32]);
+    /* A payment of a disconnected block is back in the mempool. */
+    void (*tx_returned)(void *ctx, const uint8_t txid[32]);
+} cb_node_listener;
+
+#define CB_NODE_MAX_LISTENERS 8
+
+/* Registers a listener (copied).
+ * Returns: CB_OK or CB_ERR_TOO_LARGE (CB_NODE_MAX_LISTENERS already). */
+cb_err cb_node_add_listener(cb_node *n, const cb_node_listener *l) CB_WARN_UNUSED;
+
+/* Removes every listener with this ctx (none is fine). */
+void cb_node_remove_listener(cb_node *n, void *ctx);
+
+/* Accepts a block from any source (RPC, miner, a peer), keeps the mempool
+ * and the miner's template in step, and tells the listeners.
+ * Out: *bad_tx. Returns: as cb_chain_accept_block; on CB_ERR_STORE the
+ * node also stops its loop (running on would drift from the database). */
 cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WARN_UNUSED;
 
-/* Admits a transaction to the mempool and records it as pending.
- * Out: txid. Returns: as cb_mempool_add, or CB_ERR_STORE. */
+/* Admits a transaction to the mempool, records it as pending (a store
+ * failure there is logged: the payment stays in the mempool) and tells
+ * the listeners.
+ * Out: txid. Returns: as cb_mempool_add. */
 cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32]) CB_WARN_UNUSED;
 
 /* The end of a cb_node_generate: err is CB_OK when all `count` blocks
@@ -139,9 +132,20 @@ typedef void (*cb_generate_done_fn)(void *ctx, cb_err err, const uint8_t (*hashe
 cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count, cb_generate_done_fn done,
                         void *ctx) CB_WARN_UNUSED;
 
-/* Turns continuous mining on (to the configured address) or off.
+/* Turns continuous mining on (to the configured address) or off; threads
+ * (when not 0) becomes the thread count from the next template on.
  * Returns: CB_OK, CB_ERR_ARG (no address to mine to) or CB_ERR_THREAD. */
 cb_err cb_node_set_generate(cb_node *n, bool on, unsigned threads) CB_WARN_UNUSED;
+
+/* The miner as getmininginfo shows it. */
+typedef struct {
+    bool generating;
+    double hashrate; /* hashes a second of the last search; 0 when off */
+    unsigned threads;
+    const char *impl; /* the kernel's name (static) */
+} cb_mining_info;
+
+void cb_node_mining_info(cb_node *n, cb_mining_info *out);
 
 /* The current unix time (the node's one clock). */
 int64_t cb_node_now(void);

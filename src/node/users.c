@@ -256,3 +256,44 @@ cb_err cb_user_set_key(const cb_keyctx *ctx, const cb_pwcost *cost, cb_user_reco
     sodium_memzero(&next, sizeof next);
     return err;
 }
+
+/* The slot that counts a username's failures (reusing the oldest). */
+static size_t throttle_slot(cb_login_throttle *t, const char *user)
+{
+    size_t oldest = 0;
+    for (size_t i = 0; i < CB_LOGIN_SLOTS; i++) {
+        /* Names past 32 characters (never a real username) share the
+         * slot of their first 32. */
+        if (strncmp(t->slot[i].user, user, sizeof t->slot[i].user - 1) == 0)
+            return i;
+        if (t->slot[i].until < t->slot[oldest].until)
+            oldest = i;
+    }
+    memset(&t->slot[oldest], 0, sizeof t->slot[oldest]);
+    snprintf(t->slot[oldest].user, sizeof t->slot[oldest].user, "%s", user);
+    return oldest;
+}
+
+int64_t cb_login_throttle_wait(cb_login_throttle *t, const char *user, int64_t now)
+{
+    size_t i = throttle_slot(t, user);
+    return t->slot[i].until > now ? t->slot[i].until - now : 0;
+}
+
+unsigned cb_login_throttle_failed(cb_login_throttle *t, const char *user, int64_t now)
+{
+    size_t i = throttle_slot(t, user);
+    unsigned f = ++t->slot[i].fails;
+    if (f >= 3) {
+        int64_t wait = f - 3 < 6 ? (int64_t)1 << (f - 3) : 60;
+        t->slot[i].until = now + (wait > 60 ? 60 : wait);
+    }
+    return f;
+}
+
+void cb_login_throttle_passed(cb_login_throttle *t, const char *user)
+{
+    size_t i = throttle_slot(t, user);
+    t->slot[i].fails = 0;
+    t->slot[i].until = 0;
+}

@@ -64,4 +64,27 @@ cb_err cb_user_unlock(const cb_user_record *u, const char *password,
 cb_err cb_user_set_key(const cb_keyctx *ctx, const cb_pwcost *cost, cb_user_record *u,
                        const char *password, const uint8_t priv[CB_PRIVKEY_LEN]) CB_WARN_UNUSED;
 
+/* Failed logins per username, to slow down guessing: after 3 in a row,
+ * each try of that username waits 2^(failures-3) seconds, at most 60. The
+ * table is fixed (CB_LOGIN_SLOTS usernames; the one whose wait ended
+ * longest ago makes room), so no flood of names grows it. Zero it to
+ * start. */
+#define CB_LOGIN_SLOTS 64
+typedef struct {
+    struct {
+        char user[33];
+        unsigned fails;
+        int64_t until;
+    } slot[CB_LOGIN_SLOTS];
+} cb_login_throttle;
+
+/* Returns: the seconds `user` must still wait before a try (0: it may try now). */
+int64_t cb_login_throttle_wait(cb_login_throttle *t, const char *user, int64_t now);
+
+/* Counts a failed login. Returns: the failures of `user` in a row. */
+unsigned cb_login_throttle_failed(cb_login_throttle *t, const char *user, int64_t now);
+
+/* A login succeeded: the user's count starts again. */
+void cb_login_throttle_passed(cb_login_throttle *t, const char *user);
+
 #endif

@@ -23,7 +23,8 @@
 #define MAX_BATCH 1000
 
 struct cb_rpc_server {
-    cb_node *node;
+    cb_rpc_ctx ctx;
+    cb_logger *log;
     struct evhttp *http;
     char cookie_path[PATH_MAX + 16];
     char auth[512]; /* "user:password" expected */
@@ -118,7 +119,7 @@ static void request_put(rpc_request *r, size_t index, json_t *resp, int status)
  * put in r (now, or when an asynchronous method finishes). */
 static void dispatch(rpc_request *r, size_t index, json_t *request)
 {
-    cb_node *n = r->server->node;
+    const cb_rpc_ctx *rc = &r->server->ctx;
     if (!json_is_object(request)) {
         request_put(r, index,
                     response(NULL, false, NULL,
@@ -179,13 +180,13 @@ static void dispatch(rpc_request *r, size_t index, json_t *request)
         call->id = json_incref(id ? id : json_null());
         call->v2 = v2;
         r->waiting++;
-        bool started = m->afn(n, args, call, &err);
+        bool started = m->afn(rc, args, call, &err);
         json_decref(args);
         if (!started)
             cb_rpc_call_finish(call, NULL, &err);
         return;
     }
-    json_t *result = m->fn(n, args, &err);
+    json_t *result = m->fn(rc, args, &err);
     json_decref(args);
     if (!result) {
         /* Core answers errors with HTTP 500 in 1.0, 200 in 2.0. */
@@ -221,8 +222,7 @@ static void request_release(rpc_request *r)
         return;
     if (r->server) {
         if (!r->batch)
-            cb_log_debug(r->server->node, "RPC %s -> %d", r->method[0] ? r->method : "?",
-                         r->status);
+            cb_log_debug(r->server->log, "RPC %s -> %d", r->method[0] ? r->method : "?", r->status);
         reply(r->http, r->status, r->out);
         if (r->prev)
             r->prev->next = r->next;
@@ -284,10 +284,10 @@ static void on_request(struct evhttp_request *req, void *arg)
         int64_t now = cb_node_now();
         if (now != s->last_refusal_log) {
             if (s->refusals_unlogged)
-                cb_log(s->node, "RPC: refused a request with wrong credentials (and %u more)",
+                cb_log(s->log, "RPC: refused a request with wrong credentials (and %u more)",
                        s->refusals_unlogged);
             else
-                cb_log(s->node, "RPC: refused a request with wrong credentials");
+                cb_log(s->log, "RPC: refused a request with wrong credentials");
             s->last_refusal_log = now;
             s->refusals_unlogged = 0;
         } else {
@@ -349,7 +349,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     request_release(r);
 }
 
-static cb_err write_cookie(cb_rpc_server *s, char *msg, size_t msglen)
+static cb_err write_cookie(cb_rpc_server *s, const char *dir, char *msg, size_t msglen)
 {
     uint8_t secret[32];
     char hex[65];
@@ -360,7 +360,7 @@ static cb_err write_cookie(cb_rpc_server *s, char *msg, size_t msglen)
     cb_hex_encode(hex, secret, sizeof secret);
     OPENSSL_cleanse(secret, sizeof secret);
     snprintf(s->auth, sizeof s->auth, "__cookie__:%s", hex);
-    snprintf(s->cookie_path, sizeof s->cookie_path, "%s/.cookie", s->node->cfg.datadir);
+    snprintf(s->cookie_path, sizeof s->cookie_path, "%s/.cookie", dir);
     /* Readable by the owner only, and written whole before anyone looks.
      * A fresh file, never through a link someone left there: whatever is
      * at the temporary name goes first (unlink removes a link, not what
@@ -387,21 +387,23 @@ static cb_err write_cookie(cb_rpc_server *s, char *msg, size_t msglen)
     return CB_OK;
 }
 
-cb_err cb_rpc_start(cb_rpc_server **out, cb_node *n, char *msg, size_t msglen)
+cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_config *cfg, char *msg,
+                    size_t msglen)
 {
     cb_rpc_server *s = calloc(1, sizeof *s);
     *out = NULL;
     if (!s)
         return CB_ERR_NOMEM;
-    s->node = n;
-    cb_err err = write_cookie(s, msg, msglen);
+    s->ctx = *ctx;
+    s->log = cb_node_logger(ctx->node);
+    cb_err err = write_cookie(s, cfg->cookie_dir, msg, msglen);
     if (err != CB_OK) {
         free(s);
         return err;
     }
-    if (n->cfg.rpcuser[0])
-        snprintf(s->auth2, sizeof s->auth2, "%s:%s", n->cfg.rpcuser, n->cfg.rpcpassword);
-    s->http = evhttp_new(n->base);
+    if (cfg->user[0])
+        snprintf(s->auth2, sizeof s->auth2, "%s:%s", cfg->user, cfg->password);
+    s->http = evhttp_new(cb_node_base(ctx->node));
     if (!s->http) {
         cb_rpc_stop(s);
         return CB_ERR_NOMEM;
@@ -411,13 +413,17 @@ cb_err cb_rpc_start(cb_rpc_server **out, cb_node *n, char *msg, size_t msglen)
     evhttp_set_timeout(s->http, 30);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
     evhttp_set_gencb(s->http, on_request, s);
-    if (evhttp_bind_socket(s->http, n->cfg.rpcbind, n->cfg.rpcport) != 0) {
-        snprintf(msg, msglen, "cannot listen for RPC on %s:%u (is another node running?)",
-                 n->cfg.rpcbind, n->cfg.rpcport);
+    errno = 0;
+    if (evhttp_bind_socket(s->http, cfg->bind, cfg->port) != 0) {
+        int why = errno;
+        snprintf(msg, msglen, "cannot listen for RPC on %s:%u (%s)", cfg->bind, cfg->port,
+                 why == EADDRINUSE ? "is another node running?"
+                 : why             ? strerror(why)
+                                   : "not an address to listen on");
         cb_rpc_stop(s);
-        return CB_ERR_ARG;
+        return why == EADDRINUSE ? CB_ERR_ADDR_IN_USE : CB_ERR_ARG;
     }
-    cb_log(n, "RPC listening on %s:%u", n->cfg.rpcbind, n->cfg.rpcport);
+    cb_log(s->log, "RPC listening on %s:%u", cfg->bind, cfg->port);
     *out = s;
     return CB_OK;
 }

@@ -7,7 +7,9 @@
 #define CB_RPC_RPC_H
 
 #include <jansson.h>
+#include <limits.h>
 
+#include "net/net.h"
 #include "node/node.h"
 
 /* Core's JSON-RPC error codes. */
@@ -40,9 +42,24 @@ typedef struct {
     char message[256];
 } cb_rpc_error;
 
+/* What the methods work on, given at start and the same for every call. */
+typedef struct {
+    cb_node *node;
+    cb_net *net; /* NULL when the network is off */
+} cb_rpc_ctx;
+
+/* Where the server listens and whom it lets in. */
+typedef struct {
+    char bind[64];
+    uint16_t port;
+    char user[128]; /* -rpcuser (empty: the cookie only) */
+    char password[256];
+    char cookie_dir[PATH_MAX]; /* where .cookie is written (the datadir) */
+} cb_rpc_config;
+
 /* A method: params is the request's array (never NULL). Returns the result
  * (a new reference), or NULL with *err set. */
-typedef json_t *(*cb_rpc_fn)(cb_node *n, json_t *params, cb_rpc_error *err);
+typedef json_t *(*cb_rpc_fn)(const cb_rpc_ctx *rc, json_t *params, cb_rpc_error *err);
 
 /* A call whose reply comes later, from the loop thread. */
 typedef struct cb_rpc_call cb_rpc_call;
@@ -52,7 +69,8 @@ typedef struct cb_rpc_call cb_rpc_call;
  * Returns: true when started (the method then owns `call` and ends it
  * with exactly one cb_rpc_call_finish), or false with *err set (the
  * server answers with it; `call` is not the method's). */
-typedef bool (*cb_rpc_async_fn)(cb_node *n, json_t *params, cb_rpc_call *call, cb_rpc_error *err);
+typedef bool (*cb_rpc_async_fn)(const cb_rpc_ctx *rc, json_t *params, cb_rpc_call *call,
+                                cb_rpc_error *err);
 
 /* Ends a call: result (a new reference, taken over) or, when NULL, *err.
  * Frees `call`; the HTTP reply goes out with the last call of its request
@@ -82,31 +100,38 @@ bool cb_rpc_arg_string(json_t *p, size_t i, const char **out, cb_rpc_error *e);
 bool cb_rpc_arg_uint(json_t *p, size_t i, uint64_t max, uint64_t *out, cb_rpc_error *e);
 
 /* The network methods (rpc_net.c). */
-json_t *cb_rpc_getpeerinfo(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_getconnectioncount(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_getnetworkinfo(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_addnode(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_disconnectnode(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_setban(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_listbanned(cb_node *n, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_clearbanned(cb_node *n, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_getpeerinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_getconnectioncount(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_getnetworkinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_addnode(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_disconnectnode(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_setban(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_listbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_clearbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 
 /* The user methods (rpc_users.c), for the method table. Those that check
  * a password hash it on a worker thread. */
-bool cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-bool cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e);
-bool cb_rpc_send(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e);
-bool cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-bool cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
+bool cb_rpc_createuser(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
+bool cb_rpc_checklogin(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
+json_t *cb_rpc_getwalletinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+bool cb_rpc_send(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
+json_t *cb_rpc_listtransactions(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+bool cb_rpc_exportkey(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
+bool cb_rpc_importkey(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
 
 /* The method table, ending with a NULL name. */
 const cb_rpc_method *cb_rpc_methods(void);
 
-/* Starts listening on the node's -rpcbind:-rpcport and writes the cookie.
- * Returns: CB_OK or CB_ERR_ARG (with msg) when the port cannot be bound. */
-cb_err cb_rpc_start(cb_rpc_server **out, cb_node *n, char *msg, size_t msglen) CB_WARN_UNUSED;
+typedef struct cb_rpc_server cb_rpc_server;
+
+/* Starts listening on cfg->bind:cfg->port, on the node's loop, and writes
+ * the cookie.
+ * In: ctx (copied), cfg (read during the call).
+ * Returns: CB_OK, CB_ERR_ADDR_IN_USE (another program holds the port),
+ * CB_ERR_ARG (with msg: the address cannot be bound, the cookie cannot be
+ * written), CB_ERR_RANDOM (no cookie secret) or CB_ERR_NOMEM. */
+cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_config *cfg, char *msg,
+                    size_t msglen) CB_WARN_UNUSED;
 
 /* Stops listening and removes the cookie; NULL is fine. Calls still
  * running finish later without a reply. */

@@ -107,7 +107,7 @@ static bool arg_address(cb_node *n, json_t *p, size_t i, uint8_t id[20], cb_rpc_
     const char *s;
     if (!cb_rpc_arg_string(p, i, &s, e))
         return false;
-    cb_err err = cb_address_decode(n->cfg.params, id, s);
+    cb_err err = cb_address_decode(cb_node_params(n), id, s);
     if (err != CB_OK) {
         cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "invalid address '%s': %s", s,
                     cb_strerror(err));
@@ -131,7 +131,7 @@ static json_t *amount_json(uint64_t units)
 static json_t *address_json(cb_node *n, const uint8_t id[20])
 {
     char a[CB_ADDRESS_MAX];
-    if (cb_address_encode(n->cfg.params, a, id) != CB_OK)
+    if (cb_address_encode(cb_node_params(n), a, id) != CB_OK)
         return json_string("?");
     return json_string(a);
 }
@@ -177,8 +177,8 @@ static json_t *tx_json(cb_node *n, const cb_tx *tx)
 static json_t *header_json(cb_node *n, const cb_chain_entry *e)
 {
     json_t *o = json_object();
-    const cb_chain_entry *tip = cb_chain_tip(n->chain);
-    bool active = cb_chain_is_active(n->chain, e);
+    const cb_chain_entry *tip = cb_chain_tip(cb_node_chain(n));
+    bool active = cb_chain_is_active(cb_node_chain(n), e);
     char hex[65], bits[9], work[80];
     json_object_set_new(o, "hash", hash_json(e->hash));
     json_object_set_new(o, "confirmations",
@@ -191,7 +191,7 @@ static json_t *header_json(cb_node *n, const cb_chain_entry *e)
     json_object_set_new(o, "nonce", json_integer(e->header.nonce));
     snprintf(bits, sizeof bits, "%08x", e->header.bits);
     json_object_set_new(o, "bits", json_string(bits));
-    json_object_set_new(o, "difficulty", json_real(difficulty(n->cfg.params, e->header.bits)));
+    json_object_set_new(o, "difficulty", json_real(difficulty(cb_node_params(n), e->header.bits)));
     uint8_t w[32];
     cb_u256_to_le(w, &e->work);
     cb_hash_to_hex(work, w);
@@ -200,7 +200,7 @@ static json_t *header_json(cb_node *n, const cb_chain_entry *e)
         json_object_set_new(o, "nTx", json_integer((json_int_t)e->block->ntx));
     if (e->prev)
         json_object_set_new(o, "previousblockhash", hash_json(e->prev->hash));
-    const cb_chain_entry *next = active ? cb_chain_at(n->chain, e->height + 1) : NULL;
+    const cb_chain_entry *next = active ? cb_chain_at(cb_node_chain(n), e->height + 1) : NULL;
     if (next)
         json_object_set_new(o, "nextblockhash", hash_json(next->hash));
     (void)hex;
@@ -212,7 +212,7 @@ static const cb_chain_entry *find_block(cb_node *n, json_t *p, size_t i, cb_rpc_
     uint8_t hash[32];
     if (!arg_hash(p, i, hash, e))
         return NULL;
-    const cb_chain_entry *x = cb_chain_lookup(n->chain, hash);
+    const cb_chain_entry *x = cb_chain_lookup(cb_node_chain(n), hash);
     if (!x)
         cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
     return x;
@@ -220,33 +220,37 @@ static const cb_chain_entry *find_block(cb_node *n, json_t *p, size_t i, cb_rpc_
 
 /* ---- chain ---- */
 
-static json_t *m_getblockcount(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getblockcount(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    return json_integer(cb_chain_tip(n->chain)->height);
+    return json_integer(cb_chain_tip(cb_node_chain(n))->height);
 }
 
-static json_t *m_getbestblockhash(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getbestblockhash(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    return hash_json(cb_chain_tip(n->chain)->hash);
+    return hash_json(cb_chain_tip(cb_node_chain(n))->hash);
 }
 
-static json_t *m_getblockhash(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getblockhash(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     uint64_t h;
     if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_uint(p, 0, UINT32_MAX, &h, e))
         return NULL;
-    const cb_chain_entry *x = cb_chain_at(n->chain, (uint32_t)h);
+    const cb_chain_entry *x = cb_chain_at(cb_node_chain(n), (uint32_t)h);
     if (!x)
         return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "Block height out of range");
     return hash_json(x->hash);
 }
 
-static json_t *m_getblockheader(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getblockheader(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 1, 2, e))
         return NULL;
     const cb_chain_entry *x = find_block(n, p, 0, e);
@@ -265,8 +269,9 @@ static json_t *m_getblockheader(cb_node *n, json_t *p, cb_rpc_error *e)
     return header_json(n, x);
 }
 
-static json_t *m_getblock(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getblock(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     uint64_t verbosity = 1;
     if (!cb_rpc_arg_count(p, 1, 2, e))
         return NULL;
@@ -309,40 +314,43 @@ static json_t *m_getblock(cb_node *n, json_t *p, cb_rpc_error *e)
     return o;
 }
 
-static json_t *m_getblockchaininfo(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getblockchaininfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    const cb_chain_entry *tip = cb_chain_tip(n->chain);
+    const cb_chain_entry *tip = cb_chain_tip(cb_node_chain(n));
     char work[65];
     uint8_t w[32];
     cb_u256_to_le(w, &tip->work);
     cb_hash_to_hex(work, w);
-    return json_pack(
-        "{s:s,s:i,s:i,s:o,s:f,s:i,s:s,s:i}", "chain", n->cfg.params->name, "blocks",
-        (json_int_t)tip->height, "headers", (json_int_t)cb_chain_best_header(n->chain)->height,
-        "bestblockhash", hash_json(tip->hash), "difficulty",
-        difficulty(n->cfg.params, tip->header.bits), "mediantime", (json_int_t)tip->median_time,
-        "chainwork", work, "accounts", (json_int_t)cb_accounts_count(cb_chain_state(n->chain)));
+    return json_pack("{s:s,s:i,s:i,s:o,s:f,s:i,s:s,s:i}", "chain", cb_node_params(n)->name,
+                     "blocks", (json_int_t)tip->height, "headers",
+                     (json_int_t)cb_chain_best_header(cb_node_chain(n))->height, "bestblockhash",
+                     hash_json(tip->hash), "difficulty",
+                     difficulty(cb_node_params(n), tip->header.bits), "mediantime",
+                     (json_int_t)tip->median_time, "chainwork", work, "accounts",
+                     (json_int_t)cb_accounts_count(cb_chain_state(cb_node_chain(n))));
 }
 
-static json_t *m_getchaintips(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getchaintips(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    size_t count = cb_chain_tips(n->chain, NULL, 0);
+    size_t count = cb_chain_tips(cb_node_chain(n), NULL, 0);
     const cb_chain_entry **tips = malloc((count ? count : 1) * sizeof *tips);
     if (!tips)
         return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
-    count = cb_chain_tips(n->chain, tips, count);
+    count = cb_chain_tips(cb_node_chain(n), tips, count);
     json_t *a = json_array();
     for (size_t i = 0; i < count; i++) {
         const cb_chain_entry *t = tips[i];
         /* Core's statuses, and how far back the branch meets the best chain. */
         const cb_chain_entry *fork = t;
-        while (fork && !cb_chain_is_active(n->chain, fork))
+        while (fork && !cb_chain_is_active(cb_node_chain(n), fork))
             fork = fork->prev;
-        const char *status = cb_chain_is_active(n->chain, t)                           ? "active"
+        const char *status = cb_chain_is_active(cb_node_chain(n), t)                   ? "active"
                              : (t->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD)) ? "invalid"
                              : !t->complete ? "headers-only"
                                             : "valid-fork";
@@ -355,28 +363,30 @@ static json_t *m_getchaintips(cb_node *n, json_t *p, cb_rpc_error *e)
     return a;
 }
 
-static json_t *m_getaccount(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getaccount(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     uint8_t id[20];
     if (!cb_rpc_arg_count(p, 1, 1, e) || !arg_address(n, p, 0, id, e))
         return NULL;
     cb_account a;
     size_t count;
     uint64_t spending;
-    cb_accounts_get(cb_chain_state(n->chain), id, &a);
-    cb_mempool_pending(n->mempool, id, &count, &spending);
+    cb_accounts_get(cb_chain_state(cb_node_chain(n)), id, &a);
+    cb_mempool_pending(cb_node_mempool(n), id, &count, &spending);
     return json_pack("{s:o,s:o,s:I,s:I,s:o}", "address", json_incref(json_array_get(p, 0)),
                      "balance", amount_json(a.balance), "nonce", (json_int_t)a.nonce, "pending",
                      (json_int_t)count, "pendingspend", amount_json(spending));
 }
 
-static json_t *m_validateaddress(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_validateaddress(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *s;
     uint8_t id[20];
     if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_string(p, 0, &s, e))
         return NULL;
-    cb_err err = cb_address_decode(n->cfg.params, id, s);
+    cb_err err = cb_address_decode(cb_node_params(n), id, s);
     if (err != CB_OK)
         return json_pack("{s:b,s:s}", "isvalid", 0, "error", cb_strerror(err));
     char hex[41];
@@ -386,8 +396,9 @@ static json_t *m_validateaddress(cb_node *n, json_t *p, cb_rpc_error *e)
 
 /* ---- transactions and mempool ---- */
 
-static json_t *m_sendrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_sendrawtransaction(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *hex;
     uint8_t raw[2 * CB_TX_SIZE], txid[32];
     size_t len = 0;
@@ -409,24 +420,26 @@ static json_t *m_sendrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
     return hash_json(txid);
 }
 
-static json_t *m_getmempoolinfo(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getmempoolinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    return json_pack("{s:I,s:I,s:o}", "size", (json_int_t)cb_mempool_count(n->mempool), "bytes",
-                     (json_int_t)cb_mempool_bytes(n->mempool), "minrelaytxfee",
+    return json_pack("{s:I,s:I,s:o}", "size", (json_int_t)cb_mempool_count(cb_node_mempool(n)),
+                     "bytes", (json_int_t)cb_mempool_bytes(cb_node_mempool(n)), "minrelaytxfee",
                      amount_json(CB_MEMPOOL_MIN_FEE));
 }
 
-static json_t *m_getrawmempool(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getrawmempool(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    size_t count = cb_mempool_count(n->mempool);
+    size_t count = cb_mempool_count(cb_node_mempool(n));
     uint8_t(*ids)[32] = malloc((count ? count : 1) * sizeof *ids);
     if (!ids)
         return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
-    size_t got = cb_mempool_txids(n->mempool, ids, count);
+    size_t got = cb_mempool_txids(cb_node_mempool(n), ids, count);
     json_t *a = json_array();
     for (size_t i = 0; i < got; i++)
         json_array_append_new(a, hash_json(ids[i]));
@@ -434,27 +447,30 @@ static json_t *m_getrawmempool(cb_node *n, json_t *p, cb_rpc_error *e)
     return a;
 }
 
-static json_t *m_getrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getrawtransaction(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     uint8_t txid[32];
     cb_tx tx;
     if (!cb_rpc_arg_count(p, 1, 2, e) || !arg_hash(p, 0, txid, e))
         return NULL;
-    if (cb_mempool_get(n->mempool, txid, &tx))
+    if (cb_mempool_get(cb_node_mempool(n), txid, &tx))
         return tx_json(n, &tx);
     /* Confirmed: the store knows its height; the block holds it. */
     cb_tx_status st;
     uint32_t height;
-    if (cb_store_tx_status(n->store, txid, &st, &height) == CB_OK && st == CB_TX_CONFIRMED) {
-        const cb_chain_entry *x = cb_chain_at(n->chain, height);
+    if (cb_store_tx_status(cb_node_store(n), txid, &st, &height) == CB_OK &&
+        st == CB_TX_CONFIRMED) {
+        const cb_chain_entry *x = cb_chain_at(cb_node_chain(n), height);
         for (size_t i = 0; x && x->block && i < x->block->ntx; i++) {
             uint8_t id[32];
             cb_tx_txid(id, &x->block->txs[i]);
             if (memcmp(id, txid, 32) == 0) {
                 json_t *o = tx_json(n, &x->block->txs[i]);
                 json_object_set_new(o, "blockhash", hash_json(x->hash));
-                json_object_set_new(o, "confirmations",
-                                    json_integer(cb_chain_tip(n->chain)->height - height + 1));
+                json_object_set_new(
+                    o, "confirmations",
+                    json_integer(cb_chain_tip(cb_node_chain(n))->height - height + 1));
                 return o;
             }
         }
@@ -463,11 +479,12 @@ static json_t *m_getrawtransaction(cb_node *n, json_t *p, cb_rpc_error *e)
                        "No such mempool or blockchain transaction");
 }
 
-static json_t *m_verifymempool(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_verifymempool(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    size_t count = cb_mempool_count(n->mempool);
+    size_t count = cb_mempool_count(cb_node_mempool(n));
     cb_tx *txs = malloc((count ? count : 1) * sizeof *txs);
     cb_accounts *spent = cb_accounts_new(7); /* running spend per sender */
     if (!txs || !spent) {
@@ -475,20 +492,20 @@ static json_t *m_verifymempool(cb_node *n, json_t *p, cb_rpc_error *e)
         cb_accounts_free(spent);
         return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
     }
-    size_t got = cb_mempool_select(n->mempool, txs, count);
+    size_t got = cb_mempool_select(cb_node_mempool(n), txs, count);
     json_t *a = json_array();
     for (size_t i = 0; i < got; i++) {
         const cb_tx *tx = &txs[i];
         uint8_t sid[20];
         cb_account have, run;
         cb_tx_sender_id(sid, tx);
-        cb_accounts_get(cb_chain_state(n->chain), sid, &have);
+        cb_accounts_get(cb_chain_state(cb_node_chain(n)), sid, &have);
         cb_accounts_get(spent, sid, &run);
         run.balance += tx->amount + tx->fee;
         run.nonce = 1;
         if (cb_accounts_set(spent, sid, &run) != CB_OK)
             break;
-        cb_err sig = cb_tx_verify(tx, n->cfg.params->magic);
+        cb_err sig = cb_tx_verify(tx, cb_node_params(n)->magic);
         bool covered = run.balance <= have.balance;
         json_t *o = tx_json(n, tx);
         json_object_set_new(o, "signature",
@@ -505,8 +522,9 @@ static json_t *m_verifymempool(cb_node *n, json_t *p, cb_rpc_error *e)
 
 /* ---- mining ---- */
 
-static json_t *m_submitblock(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_submitblock(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *hex;
     if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_string(p, 0, &hex, e))
         return NULL;
@@ -551,8 +569,9 @@ static void generated(void *ctx, cb_err err, const uint8_t (*hashes)[32], unsign
 }
 
 /* Mines on a worker, block by block, and answers when all are in. */
-static bool m_generatetoaddress(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
+static bool m_generatetoaddress(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     uint64_t count;
     uint8_t to[20];
     if (!cb_rpc_arg_count(p, 2, 3, e) || !cb_rpc_arg_uint(p, 0, 1000, &count, e) ||
@@ -574,8 +593,9 @@ static bool m_generatetoaddress(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc
     return true;
 }
 
-static json_t *m_setgenerate(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_setgenerate(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     uint64_t threads = 0;
     if (!cb_rpc_arg_count(p, 1, 2, e))
         return NULL;
@@ -593,33 +613,36 @@ static json_t *m_setgenerate(cb_node *n, json_t *p, cb_rpc_error *e)
     return json_null();
 }
 
-static json_t *m_getmininginfo(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_getmininginfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    const cb_chain_entry *tip = cb_chain_tip(n->chain);
-    pthread_mutex_lock(&n->mu);
-    double rate = n->generating ? n->hashrate : 0;
-    pthread_mutex_unlock(&n->mu);
-    return json_pack("{s:i,s:f,s:f,s:I,s:b,s:i,s:s,s:s}", "blocks", (json_int_t)tip->height,
-                     "difficulty", difficulty(n->cfg.params, cb_chain_next_bits(n->chain, tip)),
-                     "hashespersec", rate, "pooledtx", (json_int_t)cb_mempool_count(n->mempool),
-                     "generate", n->generating, "genproclimit", (json_int_t)n->cfg.minethreads,
-                     "minerimpl", n->cfg.minerimpl->name, "chain", n->cfg.params->name);
+    const cb_chain_entry *tip = cb_chain_tip(cb_node_chain(n));
+    cb_mining_info mi;
+    cb_node_mining_info(n, &mi);
+    return json_pack(
+        "{s:i,s:f,s:f,s:I,s:b,s:i,s:s,s:s}", "blocks", (json_int_t)tip->height, "difficulty",
+        difficulty(cb_node_params(n), cb_chain_next_bits(cb_node_chain(n), tip)), "hashespersec",
+        mi.hashrate, "pooledtx", (json_int_t)cb_mempool_count(cb_node_mempool(n)), "generate",
+        mi.generating, "genproclimit", (json_int_t)mi.threads, "minerimpl", mi.impl, "chain",
+        cb_node_params(n)->name);
 }
 
 /* ---- node ---- */
 
-static json_t *m_stop(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_stop(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
     cb_node_stop(n);
     return json_string("CoinBit server stopping");
 }
 
-static json_t *m_help(cb_node *n, json_t *p, cb_rpc_error *e)
+static json_t *m_help(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     (void)n;
     const char *only = NULL;
     if (!cb_rpc_arg_count(p, 0, 1, e) ||

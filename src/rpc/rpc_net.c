@@ -5,24 +5,24 @@
 #include "net/protocol.h"
 #include "rpc/rpc.h"
 
-static bool have_net(cb_node *n, cb_rpc_error *e)
+static bool have_net(const cb_rpc_ctx *rc, cb_rpc_error *e)
 {
-    if (!n->net) {
+    if (!rc->net) {
         cb_rpc_fail(e, CB_RPC_CLIENT_P2P_DISABLED, "the P2P network is off in this node");
         return false;
     }
     return true;
 }
 
-json_t *cb_rpc_getpeerinfo(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_getpeerinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
-    if (!cb_rpc_arg_count(p, 0, 0, e) || !have_net(n, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e) || !have_net(rc, e))
         return NULL;
     size_t cap = 256;
     cb_peer_info *info = calloc(cap, sizeof *info);
     if (!info)
         return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
-    size_t count = cb_net_peers(n->net, info, cap);
+    size_t count = cb_net_peers(rc->net, info, cap);
     json_t *list = json_array();
     for (size_t i = 0; i < count && i < cap; i++) {
         const cb_peer_info *x = &info[i];
@@ -43,42 +43,42 @@ json_t *cb_rpc_getpeerinfo(cb_node *n, json_t *p, cb_rpc_error *e)
     return list;
 }
 
-json_t *cb_rpc_getconnectioncount(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_getconnectioncount(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
     size_t in = 0, out = 0;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    if (n->net)
-        cb_net_counts(n->net, &in, &out);
+    if (rc->net)
+        cb_net_counts(rc->net, &in, &out);
     return json_integer((json_int_t)(in + out));
 }
 
-json_t *cb_rpc_getnetworkinfo(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_getnetworkinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
     size_t in = 0, out = 0;
     if (!cb_rpc_arg_count(p, 0, 0, e))
         return NULL;
-    if (n->net)
-        cb_net_counts(n->net, &in, &out);
+    if (rc->net)
+        cb_net_counts(rc->net, &in, &out);
     char agent[64];
     snprintf(agent, sizeof agent, "/CoinBit:%s/", CB_VERSION_STRING);
     /* Core's fields, and how many addresses are discouraged. */
     return json_pack(
         "{s:s,s:s,s:i,s:b,s:i,s:I,s:I,s:I,s:I,s:I}", "version", CB_VERSION_STRING, "subversion",
-        agent, "protocolversion", CB_PROTOCOL_VERSION, "networkactive", n->net != NULL, "localport",
-        n->net ? (int)cb_net_port(n->net) : 0, "connections", (json_int_t)(in + out),
+        agent, "protocolversion", CB_PROTOCOL_VERSION, "networkactive", rc->net != NULL,
+        "localport", rc->net ? (int)cb_net_port(rc->net) : 0, "connections", (json_int_t)(in + out),
         "connections_in", (json_int_t)in, "connections_out", (json_int_t)out, "bantime",
-        (json_int_t)(n->net ? cb_net_bantime(n->net) : 0), "discouraged",
-        (json_int_t)(n->net ? cb_banlist_discouraged_count(cb_net_banlist(n->net)) : 0));
+        (json_int_t)(rc->net ? cb_net_bantime(rc->net) : 0), "discouraged",
+        (json_int_t)(rc->net ? cb_banlist_discouraged_count(cb_net_banlist(rc->net)) : 0));
 }
 
-json_t *cb_rpc_addnode(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_addnode(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
     const char *addr, *mode;
     if (!cb_rpc_arg_count(p, 2, 2, e) || !cb_rpc_arg_string(p, 0, &addr, e) ||
-        !cb_rpc_arg_string(p, 1, &mode, e) || !have_net(n, e))
+        !cb_rpc_arg_string(p, 1, &mode, e) || !have_net(rc, e))
         return NULL;
-    cb_err err = cb_net_addnode(n->net, addr, mode);
+    cb_err err = cb_net_addnode(rc->net, addr, mode);
     switch (err) {
     case CB_OK:
         return json_null();
@@ -99,11 +99,11 @@ json_t *cb_rpc_addnode(cb_node *n, json_t *p, cb_rpc_error *e)
     }
 }
 
-json_t *cb_rpc_disconnectnode(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_disconnectnode(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
     const char *addr;
     uint64_t id = 0;
-    if (!cb_rpc_arg_count(p, 1, 2, e) || !cb_rpc_arg_string(p, 0, &addr, e) || !have_net(n, e))
+    if (!cb_rpc_arg_count(p, 1, 2, e) || !cb_rpc_arg_string(p, 0, &addr, e) || !have_net(rc, e))
         return NULL;
     if (json_array_size(p) == 2) {
         if (addr[0])
@@ -112,19 +112,19 @@ json_t *cb_rpc_disconnectnode(cb_node *n, json_t *p, cb_rpc_error *e)
         if (!cb_rpc_arg_uint(p, 1, UINT64_MAX >> 1, &id, e))
             return NULL;
     }
-    if (cb_net_disconnect(n->net, json_array_size(p) == 2 ? NULL : addr, id) != CB_OK)
+    if (cb_net_disconnect(rc->net, json_array_size(p) == 2 ? NULL : addr, id) != CB_OK)
         return cb_rpc_fail(e, CB_RPC_CLIENT_NODE_NOT_CONNECTED,
                            "Node not found in connected nodes");
     return json_null();
 }
 
-json_t *cb_rpc_setban(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_setban(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
     const char *host, *mode;
     uint64_t bantime = 0;
     bool absolute = false;
     if (!cb_rpc_arg_count(p, 2, 4, e) || !cb_rpc_arg_string(p, 0, &host, e) ||
-        !cb_rpc_arg_string(p, 1, &mode, e) || !have_net(n, e))
+        !cb_rpc_arg_string(p, 1, &mode, e) || !have_net(rc, e))
         return NULL;
     bool add = strcmp(mode, "add") == 0;
     if (!add && strcmp(mode, "remove") != 0)
@@ -138,12 +138,12 @@ json_t *cb_rpc_setban(cb_node *n, json_t *p, cb_rpc_error *e)
         absolute = json_is_true(a);
     }
     int64_t now = cb_node_now();
-    int64_t until = bantime == 0 ? now + cb_net_bantime(n->net)
+    int64_t until = bantime == 0 ? now + cb_net_bantime(rc->net)
                     : absolute   ? (int64_t)bantime
                                  : now + (int64_t)bantime;
     if (add && until <= now)
         return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "the ban would end in the past");
-    switch (cb_net_setban(n->net, host, add, until)) {
+    switch (cb_net_setban(rc->net, host, add, until)) {
     case CB_OK:
         return json_null();
     case CB_ERR_DUPLICATE:
@@ -158,11 +158,11 @@ json_t *cb_rpc_setban(cb_node *n, json_t *p, cb_rpc_error *e)
     }
 }
 
-json_t *cb_rpc_listbanned(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_listbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
-    if (!cb_rpc_arg_count(p, 0, 0, e) || !have_net(n, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e) || !have_net(rc, e))
         return NULL;
-    cb_banlist *bans = cb_net_banlist(n->net);
+    cb_banlist *bans = cb_net_banlist(rc->net);
     size_t count = cb_banlist_prune(bans, cb_node_now());
     int64_t now = cb_node_now();
     json_t *list = json_array();
@@ -180,10 +180,10 @@ json_t *cb_rpc_listbanned(cb_node *n, json_t *p, cb_rpc_error *e)
     return list;
 }
 
-json_t *cb_rpc_clearbanned(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_clearbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
-    if (!cb_rpc_arg_count(p, 0, 0, e) || !have_net(n, e))
+    if (!cb_rpc_arg_count(p, 0, 0, e) || !have_net(rc, e))
         return NULL;
-    cb_net_clearbans(n->net);
+    cb_net_clearbans(rc->net);
     return json_null();
 }

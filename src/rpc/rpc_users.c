@@ -47,32 +47,12 @@ static bool strings(json_t *p, size_t min, size_t max, const char **out, cb_rpc_
     return true;
 }
 
-/* The slot that counts a username's failures (reusing the oldest). */
-static size_t fail_slot(cb_node *n, const char *user)
-{
-    size_t oldest = 0;
-    for (size_t i = 0; i < 64; i++) {
-        if (strcmp(n->login_fail[i].user, user) == 0)
-            return i;
-        if (n->login_fail[i].until < n->login_fail[oldest].until)
-            oldest = i;
-    }
-    memset(&n->login_fail[oldest], 0, sizeof n->login_fail[oldest]);
-    snprintf(n->login_fail[oldest].user, sizeof n->login_fail[oldest].user, "%s", user);
-    return oldest;
-}
-
-/* Counts a failed login and says so: after 3 in a row, each try waits
- * 2^(failures-3) seconds, at most 60. */
+/* Counts a failed login and says so (the throttle then slows this
+ * username down: users.h). */
 static void login_failed(cb_node *n, const char *user, cb_rpc_error *e)
 {
-    size_t slot = fail_slot(n, user);
-    unsigned f = ++n->login_fail[slot].fails;
-    if (f >= 3) {
-        int64_t wait = f - 3 < 6 ? (int64_t)1 << (f - 3) : 60;
-        n->login_fail[slot].until = cb_node_now() + (wait > 60 ? 60 : wait);
-    }
-    cb_log(n, "RPC: failed login for '%s' (%u in a row)", user, f);
+    unsigned f = cb_login_throttle_failed(cb_node_logins(n), user, cb_node_now());
+    cb_log(cb_node_logger(n), "RPC: failed login for '%s' (%u in a row)", user, f);
     fail(e, CB_RPC_WALLET_PASSPHRASE_INCORRECT, "wrong username or password");
 }
 
@@ -80,16 +60,14 @@ static void login_failed(cb_node *n, const char *user, cb_rpc_error *e)
  * record. The password is checked on a worker; login_end takes its answer. */
 static bool login_begin(cb_node *n, const char *user, cb_user_record *u, cb_rpc_error *e)
 {
-    int64_t now = cb_node_now();
-    size_t slot = fail_slot(n, user);
-    if (n->login_fail[slot].until > now) {
+    int64_t wait = cb_login_throttle_wait(cb_node_logins(n), user, cb_node_now());
+    if (wait > 0) {
         e->code = CB_RPC_WALLET_PASSPHRASE_INCORRECT;
         snprintf(e->message, sizeof e->message,
-                 "too many failed logins for this user: try again in %lld s",
-                 (long long)(n->login_fail[slot].until - now));
+                 "too many failed logins for this user: try again in %lld s", (long long)wait);
         return false;
     }
-    cb_err err = cb_store_get_user(n->store, user, u);
+    cb_err err = cb_store_get_user(cb_node_store(n), user, u);
     if (err == CB_ERR_NOT_FOUND) {
         login_failed(n, user, e);
         return false;
@@ -112,14 +90,14 @@ static bool login_end(cb_node *n, const char *user, cb_err err, cb_rpc_error *e)
         fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
         return false;
     }
-    memset(&n->login_fail[fail_slot(n, user)], 0, sizeof n->login_fail[0]);
+    cb_login_throttle_passed(cb_node_logins(n), user);
     return true;
 }
 
 /* Loads a user by name (no password: public facts only). */
 static bool find_user(cb_node *n, const char *name, cb_user_record *u, cb_rpc_error *e)
 {
-    cb_err err = cb_store_get_user(n->store, name, u);
+    cb_err err = cb_store_get_user(cb_node_store(n), name, u);
     if (err == CB_ERR_NOT_FOUND)
         fail(e, CB_RPC_INVALID_PARAMETER, "no such user");
     else if (err != CB_OK)
@@ -130,7 +108,7 @@ static bool find_user(cb_node *n, const char *name, cb_user_record *u, cb_rpc_er
 static json_t *user_address(cb_node *n, const cb_user_record *u)
 {
     char a[CB_ADDRESS_MAX];
-    if (cb_address_from_pubkey(n->cfg.params, a, u->pubkey) != CB_OK)
+    if (cb_address_from_pubkey(cb_node_params(n), a, u->pubkey) != CB_OK)
         return json_string("?");
     return json_string(a);
 }
@@ -163,8 +141,8 @@ static void user_work(void *arg)
     user_job *j = arg;
     switch (j->op) {
     case OP_CREATE:
-        j->err = cb_user_create(j->n->keys, &j->cost, j->name, j->email, j->username, j->password,
-                                j->now, &j->u, j->why, sizeof j->why);
+        j->err = cb_user_create(cb_node_keys(j->n), &j->cost, j->name, j->email, j->username,
+                                j->password, j->now, &j->u, j->why, sizeof j->why);
         break;
     case OP_LOGIN:
         j->err = cb_user_check_password(&j->u, j->password);
@@ -177,7 +155,7 @@ static void user_work(void *arg)
         break;
     case OP_IMPORT:
         /* cb_user_set_key checks the password itself. */
-        j->err = cb_user_set_key(j->n->keys, &j->cost, &j->u, j->password, j->priv);
+        j->err = cb_user_set_key(cb_node_keys(j->n), &j->cost, &j->u, j->password, j->priv);
         break;
     }
 }
@@ -243,14 +221,14 @@ static user_job *user_job_new(cb_node *n, cb_rpc_call *call, user_op op, const c
     j->call = call;
     j->op = op;
     memcpy(j->password, password, len + 1);
-    j->cost = n->cfg.pwcost;
+    j->cost = cb_node_cfg(n)->pwcost;
     return j;
 }
 
 /* Queues the job. Returns: true, or false with *e set (the job is freed). */
 static bool user_job_start(user_job *j, cb_rpc_error *e)
 {
-    cb_err err = cb_jobs_submit(j->n->jobs, user_work, user_done, j);
+    cb_err err = cb_jobs_submit(cb_node_jobs(j->n), user_work, user_done, j);
     if (err == CB_OK)
         return true;
     fail(e, CB_RPC_MISC_ERROR,
@@ -276,8 +254,9 @@ static bool start_login_op(cb_node *n, cb_rpc_call *call, user_op op, const char
     return true;
 }
 
-bool cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
+bool cb_rpc_createuser(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *s[4];
     char why[160];
     cb_user_record taken;
@@ -288,7 +267,7 @@ bool cb_rpc_createuser(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e
         fail(e, CB_RPC_INVALID_PARAMETER, why);
         return false;
     }
-    cb_err err = cb_store_get_user(n->store, s[2], &taken);
+    cb_err err = cb_store_get_user(cb_node_store(n), s[2], &taken);
     sodium_memzero(&taken, sizeof taken);
     if (err == CB_OK) {
         fail(e, CB_RPC_INVALID_PARAMETER, "username: already taken");
@@ -314,17 +293,18 @@ static json_t *finish_create(user_job *j, cb_rpc_error *e)
     if (err == CB_ERR_ARG)
         return fail(e, CB_RPC_INVALID_PARAMETER, j->why);
     if (err == CB_OK)
-        err = cb_store_add_user(j->n->store, &j->u);
+        err = cb_store_add_user(cb_node_store(j->n), &j->u);
     if (err == CB_ERR_DUPLICATE)
         return fail(e, CB_RPC_INVALID_PARAMETER, "username: already taken");
     if (err != CB_OK)
         return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
-    cb_log(j->n, "new user '%s'", j->u.username);
+    cb_log(cb_node_logger(j->n), "new user '%s'", j->u.username);
     return json_pack("{s:s,s:o}", "username", j->u.username, "address", user_address(j->n, &j->u));
 }
 
-bool cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
+bool cb_rpc_checklogin(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *s[2];
     user_job *j;
     if (!strings(p, 2, 2, s, e) || !start_login_op(n, call, OP_LOGIN, s[0], s[1], &j, e))
@@ -332,8 +312,9 @@ bool cb_rpc_checklogin(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e
     return user_job_start(j, e);
 }
 
-json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_getwalletinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *s[1];
     cb_user_record u;
     uint8_t id[20];
@@ -345,15 +326,16 @@ json_t *cb_rpc_getwalletinfo(cb_node *n, json_t *p, cb_rpc_error *e)
     cb_account a;
     size_t count;
     uint64_t spending;
-    cb_accounts_get(cb_chain_state(n->chain), id, &a);
-    cb_mempool_pending(n->mempool, id, &count, &spending);
+    cb_accounts_get(cb_chain_state(cb_node_chain(n)), id, &a);
+    cb_mempool_pending(cb_node_mempool(n), id, &count, &spending);
     return json_pack("{s:s,s:s,s:o,s:f,s:I,s:I,s:f}", "username", u.username, "name", u.name,
                      "address", user_address(n, &u), "balance", (double)a.balance / (double)CB_COIN,
                      "nonce", (json_int_t)a.nonce, "pending", (json_int_t)count, "pendingspend",
                      (double)spending / (double)CB_COIN);
 }
-json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e)
+json_t *cb_rpc_listtransactions(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *user;
     cb_user_record u;
     json_int_t count = 20;
@@ -370,18 +352,18 @@ json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e)
     if (!find_user(n, user, &u, e))
         return NULL;
     char addr[CB_ADDRESS_MAX];
-    if (cb_address_from_pubkey(n->cfg.params, addr, u.pubkey) != CB_OK)
+    if (cb_address_from_pubkey(cb_node_params(n), addr, u.pubkey) != CB_OK)
         return fail(e, CB_RPC_WALLET_ERROR, "bad stored key");
     cb_tx_record *recs = calloc((size_t)count, sizeof *recs);
     size_t got = 0;
     if (!recs)
         return fail(e, CB_RPC_MISC_ERROR, "out of memory");
-    cb_err err = cb_store_list_txs(n->store, addr, recs, (size_t)count, &got);
+    cb_err err = cb_store_list_txs(cb_node_store(n), addr, recs, (size_t)count, &got);
     if (err != CB_OK) {
         free(recs);
-        return fail(e, CB_RPC_WALLET_ERROR, cb_store_last_error(n->store));
+        return fail(e, CB_RPC_WALLET_ERROR, cb_store_last_error(cb_node_store(n)));
     }
-    uint32_t tip = cb_chain_tip(n->chain)->height;
+    uint32_t tip = cb_chain_tip(cb_node_chain(n))->height;
     json_t *a = json_array();
     for (size_t i = 0; i < got; i++) {
         const cb_tx_record *r = &recs[i];
@@ -412,8 +394,9 @@ json_t *cb_rpc_listtransactions(cb_node *n, json_t *p, cb_rpc_error *e)
     return a;
 }
 
-bool cb_rpc_send(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
+bool cb_rpc_send(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *s[3];
     cb_user_record to_user;
     uint8_t to[20];
@@ -437,9 +420,9 @@ bool cb_rpc_send(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
         return false;
     }
     /* The recipient: a username of this node, else an address. */
-    if (cb_store_get_user(n->store, s[2], &to_user) == CB_OK)
+    if (cb_store_get_user(cb_node_store(n), s[2], &to_user) == CB_OK)
         cb_hash160(to, to_user.pubkey, 33);
-    else if (cb_address_decode(n->cfg.params, to, s[2]) != CB_OK) {
+    else if (cb_address_decode(cb_node_params(n), to, s[2]) != CB_OK) {
         fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY,
              "recipient is neither a user of this node nor a valid address");
         return false;
@@ -463,8 +446,8 @@ static json_t *finish_send(user_job *j, cb_rpc_error *e)
     cb_account a;
     size_t pending;
     uint64_t spending;
-    cb_accounts_get(cb_chain_state(n->chain), from, &a);
-    cb_mempool_pending(n->mempool, from, &pending, &spending);
+    cb_accounts_get(cb_chain_state(cb_node_chain(n)), from, &a);
+    cb_mempool_pending(cb_node_mempool(n), from, &pending, &spending);
     cb_tx tx;
     memset(&tx, 0, sizeof tx);
     tx.version = CB_TX_VERSION;
@@ -473,7 +456,7 @@ static json_t *finish_send(user_job *j, cb_rpc_error *e)
     tx.fee = j->fee;
     tx.nonce = a.nonce + pending;
     tx.time = (uint64_t)cb_node_now();
-    cb_err err = cb_tx_sign(n->keys, &tx, n->cfg.params->magic, j->priv);
+    cb_err err = cb_tx_sign(cb_node_keys(n), &tx, cb_node_params(n)->magic, j->priv);
     sodium_memzero(j->priv, sizeof j->priv);
     if (err == CB_OK)
         err = cb_node_submit_tx(n, &tx, txid);
@@ -488,13 +471,14 @@ static json_t *finish_send(user_job *j, cb_rpc_error *e)
     }
     char hex[65];
     cb_hash_to_hex(hex, txid);
-    cb_log(n, "user '%s' sent %llu units (txid %s)", j->u.username, (unsigned long long)j->units,
-           hex);
+    cb_log(cb_node_logger(n), "user '%s' sent %llu units (txid %s)", j->u.username,
+           (unsigned long long)j->units, hex);
     return json_string(hex);
 }
 
-bool cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
+bool cb_rpc_exportkey(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *s[2];
     user_job *j;
     if (!strings(p, 2, 2, s, e) || !start_login_op(n, call, OP_EXPORT, s[0], s[1], &j, e))
@@ -505,7 +489,7 @@ bool cb_rpc_exportkey(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 static json_t *finish_export(user_job *j, cb_rpc_error *e)
 {
     char wif[CB_WIF_MAX];
-    cb_err err = cb_wif_encode(j->n->cfg.params, wif, j->priv);
+    cb_err err = cb_wif_encode(cb_node_params(j->n), wif, j->priv);
     sodium_memzero(j->priv, sizeof j->priv);
     if (err != CB_OK)
         return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
@@ -514,14 +498,15 @@ static json_t *finish_export(user_job *j, cb_rpc_error *e)
     return r;
 }
 
-bool cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
+bool cb_rpc_importkey(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 {
+    cb_node *n = rc->node;
     const char *s[3];
     uint8_t priv[32];
     user_job *j;
     if (!strings(p, 3, 3, s, e))
         return false;
-    cb_err err = cb_wif_decode(n->cfg.params, priv, s[2]);
+    cb_err err = cb_wif_decode(cb_node_params(n), priv, s[2]);
     if (err != CB_OK) {
         e->code = CB_RPC_INVALID_ADDRESS_OR_KEY;
         snprintf(e->message, sizeof e->message, "invalid private key: %s", cb_strerror(err));
@@ -538,7 +523,7 @@ bool cb_rpc_importkey(cb_node *n, json_t *p, cb_rpc_call *call, cb_rpc_error *e)
 
 static json_t *finish_import(user_job *j, cb_rpc_error *e)
 {
-    cb_err err = cb_store_replace_user_key(j->n->store, &j->u);
+    cb_err err = cb_store_replace_user_key(cb_node_store(j->n), &j->u);
     if (err != CB_OK)
         return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
     return json_pack("{s:s,s:o}", "username", j->u.username, "address", user_address(j->n, &j->u));

@@ -1,6 +1,7 @@
 /* The node's store: one interface in the chain's own terms (blocks, undo
  * data, accounts, transactions, users, peers), never SQL, with a backend
- * per engine behind it (SQLite now; MySQL next).
+ * per engine behind it (SQLite, embedded, and MySQL/MariaDB), chosen by
+ * the URI.
  *
  * Every change of chain state is one database transaction: connecting a
  * block writes the block, its undo data, its transactions' status and the

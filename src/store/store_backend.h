@@ -1,5 +1,6 @@
 /* What a storage engine provides: one function per store operation, on its
- * own handle. store.c dispatches to it; store_sqlite.c is the first. */
+ * own handle. store.c dispatches to it; store_sqlite.c and store_mysql.c
+ * are the engines. */
 #ifndef CB_STORE_BACKEND_H
 #define CB_STORE_BACKEND_H
 

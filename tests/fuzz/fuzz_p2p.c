@@ -17,10 +17,11 @@
 #include <unistd.h>
 
 #include "net/net_internal.h"
-#include "node/node.h"
+#include "app/daemon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static cb_daemon *daemon_;
 static cb_node *node;
 
 static const char *COMMANDS[] = {
@@ -29,24 +30,26 @@ static const char *COMMANDS[] = {
 
 static void start_node(void)
 {
-    static cb_node_config cfg;
+    static cb_daemon_config cfg;
     char msg[512] = "";
     memset(&cfg, 0, sizeof cfg);
-    cfg.params = cb_params_regtest();
-    snprintf(cfg.datadir, sizeof cfg.datadir, "/tmp/cb-fuzz-p2p-%d", (int)getpid());
-    snprintf(cfg.db, sizeof cfg.db, ":memory:");
-    snprintf(cfg.rpcbind, sizeof cfg.rpcbind, "127.0.0.1");
-    cfg.rpcport = 0;
-    cfg.minethreads = 1;
-    cfg.pwcost = cb_pwcost_minimum();
+    cfg.node.params = cb_params_regtest();
+    snprintf(cfg.node.datadir, sizeof cfg.node.datadir, "/tmp/cb-fuzz-p2p-%d", (int)getpid());
+    snprintf(cfg.node.db, sizeof cfg.node.db, ":memory:");
+    cfg.node.minethreads = 1;
+    cfg.node.pwcost = cb_pwcost_minimum();
+    snprintf(cfg.rpc.bind, sizeof cfg.rpc.bind, "127.0.0.1");
+    cfg.rpc.port = 0;
+    memcpy(cfg.rpc.cookie_dir, cfg.node.datadir, sizeof cfg.rpc.cookie_dir);
     cfg.network = true;
     cb_net_config_default(&cfg.net);
     cfg.net.listen = false;
     cfg.net.connect_only = true;
-    if (cb_node_start(&node, &cfg, msg, sizeof msg) != CB_OK) {
+    if (cb_daemon_start(&daemon_, &cfg, msg, sizeof msg) != CB_OK) {
         fprintf(stderr, "fuzz_p2p: cannot start a node: %s\n", msg);
         abort();
     }
+    node = cb_daemon_node(daemon_);
 }
 
 /* A version payload of protocol 1001 with a nonce that is not ours. */
@@ -67,11 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!node)
         start_node();
-    cb_net *net = node->net;
+    cb_net *net = cb_daemon_net(daemon_);
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
         return 0;
-    struct bufferevent *bev = bufferevent_socket_new(node->base, fds[0], BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev =
+        bufferevent_socket_new(cb_node_base(node), fds[0], BEV_OPT_CLOSE_ON_FREE);
     cb_peer *p = bev ? cb_peer_new(net, bev, "127.0.0.2", 1, true) : NULL;
     if (!p) {
         if (bev)
@@ -105,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         open = !p->closing;
         if (open) {
             /* The turn may close and reap it (a timer): still listed? */
-            event_base_loop(node->base, EVLOOP_NONBLOCK);
+            event_base_loop(cb_node_base(node), EVLOOP_NONBLOCK);
             open = false;
             for (cb_peer *q = net->peers; q; q = q->next)
                 open |= q == p && !q->closing;
@@ -114,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (open)
         cb_peer_close(p, "fuzz input done");
     /* (A closing p not yet reaped is reaped by this turn.) */
-    event_base_loop(node->base, EVLOOP_NONBLOCK);
+    event_base_loop(cb_node_base(node), EVLOOP_NONBLOCK);
     close(fds[1]);
     cb_net_clearbans(net);
     return 0;

@@ -3,6 +3,7 @@
  * hostile stored records. */
 #include "support.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/bytes.h"
@@ -183,12 +184,56 @@ static void test_default_cost(void **state)
     assert_int_equal(cb_user_unlock(&u, "password123", priv), CB_OK);
 }
 
+/* The login throttle: free tries, then waits that double to a minute,
+ * a fresh start after a success, and a flood of other names cannot push
+ * out a throttled one. */
+static void test_login_throttle(void **state)
+{
+    (void)state;
+    static cb_login_throttle t;
+    memset(&t, 0, sizeof t);
+    int64_t now = 1000;
+    assert_int_equal(cb_login_throttle_wait(&t, "alice", now), 0);
+    assert_int_equal(cb_login_throttle_failed(&t, "alice", now), 1);
+    assert_int_equal(cb_login_throttle_failed(&t, "alice", now), 2);
+    assert_int_equal(cb_login_throttle_wait(&t, "alice", now), 0);
+    assert_int_equal(cb_login_throttle_failed(&t, "alice", now), 3);
+    assert_int_equal(cb_login_throttle_wait(&t, "alice", now), 1);
+    assert_int_equal(cb_login_throttle_wait(&t, "bob", now), 0);
+    int64_t last = 1;
+    for (unsigned f = 4; f < 20; f++) {
+        cb_login_throttle_failed(&t, "alice", now);
+        int64_t w = cb_login_throttle_wait(&t, "alice", now);
+        assert_true(w >= last && w <= 60);
+        last = w;
+    }
+    assert_int_equal(last, 60);
+    /* Other names fill every other slot: alice's wait stays. */
+    for (unsigned i = 0; i < 10 * CB_LOGIN_SLOTS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "guess%u", i);
+        cb_login_throttle_failed(&t, name, now);
+    }
+    assert_int_equal(cb_login_throttle_wait(&t, "alice", now), 60);
+    assert_int_equal(cb_login_throttle_wait(&t, "alice", now + 59), 1);
+    assert_int_equal(cb_login_throttle_wait(&t, "alice", now + 60), 0);
+    cb_login_throttle_passed(&t, "alice");
+    assert_int_equal(cb_login_throttle_failed(&t, "alice", now), 1);
+    assert_int_equal(cb_login_throttle_wait(&t, "alice", now), 0);
+    /* A name longer than a slot holds is throttled by its first 32
+     * characters, not given a fresh slot each time. */
+    const char *longname = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    for (unsigned i = 0; i < 5; i++)
+        cb_login_throttle_failed(&t, longname, now);
+    assert_true(cb_login_throttle_wait(&t, longname, now) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validation),       cmocka_unit_test(test_create_check_unlock),
         cmocka_unit_test(test_tampered_records), cmocka_unit_test(test_import_key_and_store),
-        cmocka_unit_test(test_default_cost),
+        cmocka_unit_test(test_default_cost),     cmocka_unit_test(test_login_throttle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,274 @@
+#include "app/daemon.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/address.h"
+
+const char *const cb_daemon_options[] = {
+    "datadir",   "conf",           "regtest",    "port", "rpcport",     "rpcbind",
+    "rpcuser",   "rpcpassword",    "db",         "mine", "minethreads", "mineto",
+    "minerimpl", "debug",          "listen",     "bind", "connect",     "addnode",
+    "bantime",   "maxconnections", "dbpassword", NULL};
+
+struct cb_daemon {
+    cb_node *node;
+    cb_net *net;
+    cb_rpc_server *rpc;
+};
+
+static int fail(char *msg, size_t msglen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *msg, size_t msglen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, msglen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int copy_text(char *dst, size_t cap, const char *name, const char *v, char *msg,
+                     size_t msglen)
+{
+    if (strlen(v) >= cap)
+        return fail(msg, msglen, "-%s is too long (at most %zu characters)", name, cap - 1);
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+/* The P2P options. */
+static int parse_net(cb_daemon_config *cfg, const cb_options *all, char *msg, size_t msglen)
+{
+    cb_net_config *net = &cfg->net;
+    bool listen = true;
+    cfg->network = true;
+    cb_net_config_default(net);
+    if (cb_options_bool(all, "listen", true, &listen) != 0)
+        return fail(msg, msglen, "-listen takes 0 or 1");
+    net->listen = listen;
+    const char *v = cb_options_get(all, "port");
+    if (v && cb_parse_port(v, &net->port) != 0)
+        return fail(msg, msglen, "-port=%s is not a port number (1-65535)", v);
+    v = cb_options_get(all, "bind");
+    if (v && copy_text(net->bind, sizeof net->bind, "bind", v, msg, msglen) != 0)
+        return -1;
+    for (size_t i = 0; i < all->n; i++) {
+        const cb_option *o = &all->items[i];
+        bool is_connect = strcmp(o->key, "connect") == 0;
+        if (!is_connect && strcmp(o->key, "addnode") != 0)
+            continue;
+        if (is_connect)
+            net->connect_only = true;
+        if (is_connect && strcmp(o->value, "0") == 0)
+            continue; /* -connect=0: no automatic connections at all */
+        size_t *count = is_connect ? &net->nconnect : &net->naddnode;
+        char(*list)[CB_NET_ADDR_MAX] = is_connect ? net->connect : net->addnode;
+        if (*count == CB_NET_MAX_MANUAL || strlen(o->value) >= CB_NET_ADDR_MAX || !o->value[0])
+            return fail(msg, msglen, "-%s=%s (%s): at most %d, each HOST:PORT", o->key, o->value,
+                        o->where, CB_NET_MAX_MANUAL);
+        memcpy(list[(*count)++], o->value, strlen(o->value) + 1);
+    }
+    long t;
+    v = cb_options_get(all, "maxconnections");
+    if (v) {
+        if (cb_parse_long(v, 0, 1000, &t) != 0)
+            return fail(msg, msglen, "-maxconnections=%s: a number from 0 to 1000", v);
+        net->max_outbound = t < 8 ? (unsigned)t : 8;
+        net->max_inbound = t > 8 ? (unsigned)(t - 8) : 0;
+    }
+    v = cb_options_get(all, "bantime");
+    if (v) {
+        if (cb_parse_long(v, 1, 10L * 365 * 86400, &t) != 0)
+            return fail(msg, msglen, "-bantime=%s: a number from 1 to %ld", v, 10L * 365 * 86400);
+        net->bantime = t;
+    }
+    return 0;
+}
+
+/* The RPC server's options. */
+static int parse_rpc(cb_daemon_config *cfg, const cb_options *all, char *msg, size_t msglen)
+{
+    cb_rpc_config *rpc = &cfg->rpc;
+    rpc->port = cfg->node.params->rpc_port;
+    const char *v = cb_options_get(all, "rpcport");
+    if (v && cb_parse_port(v, &rpc->port) != 0)
+        return fail(msg, msglen, "-rpcport=%s is not a port number (1-65535)", v);
+    v = cb_options_get(all, "rpcbind");
+    if (copy_text(rpc->bind, sizeof rpc->bind, "rpcbind", v && *v ? v : "127.0.0.1", msg, msglen) !=
+        0)
+        return -1;
+    v = cb_options_get(all, "rpcuser");
+    const char *pw = cb_options_get(all, "rpcpassword");
+    if ((v && !pw) || (!v && pw) || (v && (!*v || !*pw || strchr(v, ':'))))
+        return fail(msg, msglen,
+                    "-rpcuser and -rpcpassword go together, non-empty, no ':' in the user");
+    if (v && (copy_text(rpc->user, sizeof rpc->user, "rpcuser", v, msg, msglen) != 0 ||
+              copy_text(rpc->password, sizeof rpc->password, "rpcpassword", pw, msg, msglen) != 0))
+        return -1;
+    memcpy(rpc->cookie_dir, cfg->node.datadir, sizeof rpc->cookie_dir);
+    return 0;
+}
+
+/* The miner's options. */
+static int parse_miner(cb_node_config *node, const cb_options *all, char *msg, size_t msglen)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN), t;
+    node->minethreads = cores > 0 ? (unsigned)(cores > 64 ? 64 : cores) : 1;
+    const char *v = cb_options_get(all, "minethreads");
+    if (v) {
+        if (cb_parse_long(v, 1, 64, &t) != 0)
+            return fail(msg, msglen, "-minethreads=%s: a number from 1 to 64", v);
+        node->minethreads = (unsigned)t;
+    }
+    v = cb_options_get(all, "minerimpl");
+    if (v) {
+        node->minerimpl = cb_scan_by_name(v);
+        if (!node->minerimpl)
+            return fail(msg, msglen, "-minerimpl=%s is unknown or this CPU cannot run it", v);
+    }
+    v = cb_options_get(all, "mineto");
+    if (v) {
+        cb_err err = cb_address_decode(node->params, node->mineto, v);
+        if (err != CB_OK)
+            return fail(msg, msglen, "-mineto=%s is not a %s address: %s", v, node->params->name,
+                        cb_strerror(err));
+        node->have_mineto = true;
+    }
+    if (node->mine && !node->have_mineto)
+        return fail(msg, msglen, "-mine needs -mineto=ADDRESS");
+    return 0;
+}
+
+int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *all, char *msg,
+                                  size_t msglen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cb_node_config *node = &cfg->node;
+    bool regtest = false, mine = false, debug = false;
+    if (cb_options_bool(all, "regtest", false, &regtest) != 0 ||
+        cb_options_bool(all, "mine", false, &mine) != 0 ||
+        cb_options_bool(all, "debug", false, &debug) != 0)
+        return fail(msg, msglen, "-regtest, -mine and -debug take 0 or 1");
+    node->params = regtest ? cb_params_regtest() : cb_params_main();
+    node->mine = mine;
+    node->debug = debug;
+    node->pwcost = cb_pwcost_default();
+    if (cb_options_datadir(all, regtest, NULL, 0, node->datadir, sizeof node->datadir, msg,
+                           msglen) != 0)
+        return -1;
+    const char *v = cb_options_get(all, "db");
+    if (v && copy_text(node->db, sizeof node->db, "db", v, msg, msglen) != 0)
+        return -1;
+    v = cb_options_get(all, "dbpassword");
+    if (v &&
+        copy_text(node->dbpassword, sizeof node->dbpassword, "dbpassword", v, msg, msglen) != 0)
+        return -1;
+    if (parse_miner(node, all, msg, msglen) != 0 || parse_rpc(cfg, all, msg, msglen) != 0 ||
+        parse_net(cfg, all, msg, msglen) != 0)
+        return -1;
+    return 0;
+}
+
+static cb_err host_submit_block(void *ctx, const cb_block *b, size_t *bad_tx)
+{
+    return cb_node_submit_block(ctx, b, bad_tx);
+}
+
+static cb_err host_submit_tx(void *ctx, const cb_tx *tx, uint8_t txid[32])
+{
+    return cb_node_submit_tx(ctx, tx, txid);
+}
+
+static void net_tip_changed(void *ctx, const cb_chain_entry *old_tip)
+{
+    cb_net_tip_changed(ctx, old_tip);
+}
+
+static void net_tx_accepted(void *ctx, const uint8_t txid[32])
+{
+    cb_net_tx_accepted(ctx, txid);
+}
+
+static void net_tx_returned(void *ctx, const uint8_t txid[32])
+{
+    cb_net_tx_returned(ctx, txid);
+}
+
+cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, size_t msglen)
+{
+    *out = NULL;
+    cb_daemon *d = calloc(1, sizeof *d);
+    if (!d)
+        return CB_ERR_NOMEM;
+    cb_err err = cb_node_start(&d->node, &cfg->node, msg, msglen);
+    if (err != CB_OK) {
+        free(d);
+        return err;
+    }
+    cb_node *n = d->node;
+    if (cfg->network) {
+        cb_net_host host = {
+            cb_node_params(n), cb_node_base(n),   cb_node_chain(n), cb_node_mempool(n),
+            cb_node_store(n),  cb_node_logger(n), cb_node_now,      n,
+            host_submit_block, host_submit_tx};
+        err = cb_net_start(&d->net, &host, &cfg->net, msg, msglen);
+        if (err != CB_OK)
+            goto fail;
+        cb_node_listener l = {d->net, net_tip_changed, net_tx_accepted, net_tx_returned};
+        err = cb_node_add_listener(n, &l);
+        if (err != CB_OK) {
+            snprintf(msg, msglen, "cannot follow the node: %s", cb_strerror(err));
+            goto fail;
+        }
+    }
+    cb_rpc_ctx ctx = {n, d->net};
+    err = cb_rpc_start(&d->rpc, &ctx, &cfg->rpc, msg, msglen);
+    if (err != CB_OK)
+        goto fail;
+    *out = d;
+    return CB_OK;
+fail:
+    if (msg[0])
+        cb_log(cb_node_logger(n), "error: %s", msg);
+    cb_daemon_free(d);
+    return err;
+}
+
+void cb_daemon_run(cb_daemon *d)
+{
+    cb_node_run(d->node);
+}
+
+void cb_daemon_stop(cb_daemon *d)
+{
+    cb_node_stop(d->node);
+}
+
+cb_node *cb_daemon_node(cb_daemon *d)
+{
+    return d->node;
+}
+
+cb_net *cb_daemon_net(cb_daemon *d)
+{
+    return d->net;
+}
+
+void cb_daemon_free(cb_daemon *d)
+{
+    if (!d)
+        return;
+    /* The node's jobs end first (an unfinished RPC call is answered as
+     * cancelled, or not at all), and it stops calling the network; then
+     * the faces go, then the node. */
+    cb_node_shutdown(d->node);
+    cb_rpc_stop(d->rpc);
+    cb_net_free(d->net);
+    cb_node_free(d->node);
+    free(d);
+}

@@ -1,0 +1,57 @@
+/* One start-up path for every program that runs a node (coinbitd, and the
+ * menu when no node is running): it turns options into a configuration,
+ * starts the node, the network and the RPC server on the node's loop, and
+ * wires them together (the network follows the node as its listener). */
+#ifndef CB_APP_DAEMON_H
+#define CB_APP_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app/options.h"
+#include "net/net.h"
+#include "node/node.h"
+#include "rpc/rpc.h"
+
+typedef struct {
+    cb_node_config node;
+    cb_rpc_config rpc;
+    bool network; /* run the P2P network */
+    cb_net_config net;
+} cb_daemon_config;
+
+/* The option names cb_daemon_config_from_options reads, ending with NULL. */
+extern const char *const cb_daemon_options[];
+
+/* Fills cfg from options (the command line and coinbit.conf together):
+ * network, datadir, RPC, store, miner, P2P. Unknown names are not looked
+ * at (the caller decides whether they are errors).
+ * Returns: 0, or -1 with msg naming the option and what it takes. */
+int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *o, char *msg,
+                                  size_t msglen);
+
+typedef struct cb_daemon cb_daemon;
+
+/* Starts the node, then the network (when cfg->network), then the RPC
+ * server.
+ * Out: *out (cb_daemon_free); msg says why it could not start.
+ * Returns: CB_OK, or the error of the part that failed
+ * (CB_ERR_ADDR_IN_USE when a port is taken); on error nothing is left
+ * running. */
+cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg,
+                       size_t msglen) CB_WARN_UNUSED;
+
+/* Runs the loop until the RPC "stop", SIGINT or SIGTERM. */
+void cb_daemon_run(cb_daemon *d);
+
+/* Asks the loop to end (any thread that owns the loop; see cb_node_stop). */
+void cb_daemon_stop(cb_daemon *d);
+
+/* Its parts (valid until cb_daemon_free; the network is NULL when off). */
+cb_node *cb_daemon_node(cb_daemon *d);
+cb_net *cb_daemon_net(cb_daemon *d);
+
+/* Stops everything in the reverse order and frees it; NULL is fine. */
+void cb_daemon_free(cb_daemon *d);
+
+#endif
