@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test CoinBit has:
-#   1. release build: unit and functional tests (CTest);
-#   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
-#      and the threaded ones with ThreadSanitizer;
-#   3. the unit tests under valgrind;
-#   4. each libFuzzer target for a short while on its seed corpus;
-#   5. clang-format on every source file.
-# Prints one closing line: "N passed, N failed". Exit status 0 only when
-# nothing failed.
+# Runs every test CoinBit has, in stages:
+#   release   release build: unit and functional tests (CTest);
+#   asan      the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   tsan      the threaded ones with ThreadSanitizer;
+#   valgrind  the unit tests under valgrind (needs the release build);
+#   fuzz      each libFuzzer target for a short while on its seed corpus;
+#   format    clang-format on every source file, and the layer rule on
+#             every #include (scripts/check_layers.sh).
+#
+#   scripts/test.sh [--no-deps] [STAGE...]
+#
+# With no stage, all of them. --no-deps skips installing packages (they
+# must be there already). Prints one closing line: "N passed, N failed".
+# Exit status 0 only when nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,7 +22,25 @@ passed=0
 failed=0
 failures=()
 
-./scripts/deps.sh --test || { echo "dependency installation failed"; exit 1; }
+all_stages="release asan tsan valgrind fuzz format"
+deps=1
+stages=()
+for a in "$@"; do
+    case "$a" in
+    --no-deps) deps=0 ;;
+    release | asan | tsan | valgrind | fuzz | format) stages+=("$a") ;;
+    *)
+        echo "usage: scripts/test.sh [--no-deps] [STAGE...]; stages: $all_stages" >&2
+        exit 2
+        ;;
+    esac
+done
+[ ${#stages[@]} -gt 0 ] || read -r -a stages <<<"$all_stages"
+wanted() { [[ " ${stages[*]} " == *" $1 "* ]]; }
+
+if [ "$deps" -eq 1 ]; then
+    ./scripts/deps.sh --test || { echo "dependency installation failed"; exit 1; }
+fi
 
 # Counts CTest's verdicts from its summary line.
 ctest_stage() {
@@ -61,44 +84,56 @@ step() { # name, then a command; counts one pass or one fail
 }
 
 mkdir -p build-logs
-if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_VALGRIND=ON; then
-    ctest_stage "release tests" build -LE valgrind
-    ctest_stage "valgrind" build -L valgrind
-else
-    failed=$((failed + 1)); failures+=("release build")
+if wanted release || wanted valgrind; then
+    if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_VALGRIND=ON; then
+        if wanted release; then ctest_stage "release tests" build -LE valgrind; fi
+        if wanted valgrind; then ctest_stage "valgrind" build -L valgrind; fi
+    else
+        failed=$((failed + 1)); failures+=("release build")
+    fi
 fi
 
-if CC=gcc build build-asan -DCMAKE_BUILD_TYPE=Debug -DCB_SANITIZE=ON; then
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest_stage "asan+ubsan tests" build-asan
-else
-    failed=$((failed + 1)); failures+=("sanitizer build")
+if wanted asan; then
+    if CC=gcc build build-asan -DCMAKE_BUILD_TYPE=Debug -DCB_SANITIZE=ON; then
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest_stage "asan+ubsan tests" build-asan
+    else
+        failed=$((failed + 1)); failures+=("sanitizer build")
+    fi
 fi
 
-if CC=gcc build build-tsan -DCMAKE_BUILD_TYPE=Debug -DCB_TSAN=ON; then
-    TSAN_OPTIONS=halt_on_error=1 ctest_stage "tsan tests" build-tsan -L threads
-else
-    failed=$((failed + 1)); failures+=("thread sanitizer build")
+if wanted tsan; then
+    if CC=gcc build build-tsan -DCMAKE_BUILD_TYPE=Debug -DCB_TSAN=ON; then
+        TSAN_OPTIONS=halt_on_error=1 ctest_stage "tsan tests" build-tsan -L threads
+    else
+        failed=$((failed + 1)); failures+=("thread sanitizer build")
+    fi
 fi
 
-if command -v clang >/dev/null && CC=clang build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_FUZZ=ON; then
-    for t in build-fuzz/tests/fuzz/fuzz_*; do
-        name=$(basename "$t")
-        corpus=$(mktemp -d)
-        echo "== $name (${fuzz_seconds}s)"
-        step "$name" "$t" -max_total_time="$fuzz_seconds" -max_len=8192 \
-            "$corpus" "tests/fuzz/corpus/${name#fuzz_}" >"build-logs/$name.log" 2>&1
-        tail -n 1 "build-logs/$name.log"
-        rm -rf "$corpus"
-    done
-else
-    failed=$((failed + 1)); failures+=("fuzz build")
+if wanted fuzz; then
+    if command -v clang >/dev/null && CC=clang build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_FUZZ=ON; then
+        for t in build-fuzz/tests/fuzz/fuzz_*; do
+            name=$(basename "$t")
+            corpus=$(mktemp -d)
+            echo "== $name (${fuzz_seconds}s)"
+            step "$name" "$t" -max_total_time="$fuzz_seconds" -max_len=8192 \
+                "$corpus" "tests/fuzz/corpus/${name#fuzz_}" >"build-logs/$name.log" 2>&1
+            tail -n 1 "build-logs/$name.log"
+            rm -rf "$corpus"
+        done
+    else
+        failed=$((failed + 1)); failures+=("fuzz build")
+    fi
 fi
 
-echo "== clang-format"
-format_check() {
-    git -C "$root" ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
-}
-step "clang-format" format_check
+if wanted format; then
+    echo "== clang-format"
+    format_check() {
+        git -C "$root" ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+    }
+    step "clang-format" format_check
+    echo "== layers"
+    step "layers" ./scripts/check_layers.sh
+fi
 
 echo
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
