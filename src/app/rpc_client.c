@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/grow.h"
+
 int cb_rpc_client_cookie(cb_rpc_client *c, const char *datadir, char *msg, size_t msglen)
 {
     char path[4400];
@@ -96,13 +98,10 @@ int cb_rpc_client_call(const cb_rpc_client *c, const char *method, json_t *param
     size_t cap = 1 << 16, len = 0;
     char *resp = malloc(cap);
     while (resp) {
-        if (len + 4096 > cap) {
-            char *r = cap < (64u << 20) ? realloc(resp, cap * 2) : NULL;
-            if (!r)
-                break;
-            resp = r;
-            cap *= 2;
-        }
+        /* A reply past 64 MiB is no node's: the read ends there. */
+        if (len + 4096 > cap &&
+            (cap >= (64u << 20) || cb_grow(&resp, &cap, len + 4096, 1, 0) != CB_OK))
+            break;
         ssize_t got = read(fd, resp + len, cap - len - 1);
         if (got < 0 && errno == EINTR)
             continue;

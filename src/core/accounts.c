@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/keymap.h"
 
 /* Dense arrays of live accounts, and an index from id to position. A
@@ -52,15 +53,10 @@ static cb_err reserve(cb_accounts *m)
 {
     if (m->count < m->cap)
         return CB_OK;
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    uint8_t(*ids)[20] = realloc(m->ids, cap * sizeof *ids);
-    if (!ids)
+    size_t cap = cb_grow_next(m->cap, 64, sizeof *m->values, 0);
+    if (!cap || cb_resize(&m->ids, cap, sizeof *m->ids) != CB_OK ||
+        cb_resize(&m->values, cap, sizeof *m->values) != CB_OK)
         return CB_ERR_NOMEM;
-    m->ids = ids;
-    cb_account *values = realloc(m->values, cap * sizeof *values);
-    if (!values)
-        return CB_ERR_NOMEM;
-    m->values = values;
     m->cap = cap;
     return CB_OK;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/bytes.h"
 #include "core/keymap.h"
 #include "core/pow.h"
@@ -90,14 +91,8 @@ static cb_err map_put(entry_map *m, cb_chain_entry *e)
 
 static cb_err list_push(entry_list *l, cb_chain_entry *e)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        cb_chain_entry **items = realloc(l->items, cap * sizeof *items);
-        if (!items)
-            return CB_ERR_NOMEM;
-        l->items = items;
-        l->cap = cap;
-    }
+    if (cb_grow(&l->items, &l->cap, l->n + 1, sizeof *l->items, 16) != CB_OK)
+        return CB_ERR_NOMEM;
     l->items[l->n++] = e;
     return CB_OK;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/amount.h"
 #include "core/bytes.h"
 #include "core/reader.h"
@@ -20,14 +21,8 @@ void cb_undo_clear(cb_undo *u)
 
 static cb_err undo_push(cb_undo *u, const uint8_t id[20], const cb_account *before)
 {
-    if (u->n == u->cap) {
-        size_t cap = u->cap ? u->cap * 2 : 16;
-        cb_undo_entry *e = realloc(u->entries, cap * sizeof *e);
-        if (!e)
-            return CB_ERR_NOMEM;
-        u->entries = e;
-        u->cap = cap;
-    }
+    if (cb_grow(&u->entries, &u->cap, u->n + 1, sizeof *u->entries, 16) != CB_OK)
+        return CB_ERR_NOMEM;
     memcpy(u->entries[u->n].id, id, 20);
     u->entries[u->n].before = *before;
     u->n++;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/keymap.h"
 
 /* A growable array of bans. */
@@ -179,16 +180,9 @@ cb_err cb_banlist_add(cb_banlist *b, const cb_subnet *s, int64_t now, int64_t un
     cb_ban *e = find(b, s, &arr, &pos);
     if (!e) {
         ban_array *a = s->bits == 128 ? &b->single : &b->wide;
-        if (a->n == a->cap) {
-            size_t cap = a->cap ? a->cap * 2 : 16;
-            if (cap > UINT32_MAX)
-                return CB_ERR_NOMEM;
-            cb_ban *v = realloc(a->v, cap * sizeof *v);
-            if (!v)
-                return CB_ERR_NOMEM;
-            a->v = v;
-            a->cap = cap;
-        }
+        /* Positions are kept as 32-bit values in the index. */
+        if (a->n == UINT32_MAX || cb_grow(&a->v, &a->cap, a->n + 1, sizeof *a->v, 16) != CB_OK)
+            return CB_ERR_NOMEM;
         if (a == &b->single && cb_keymap_put(b->index, s->ip, (uint32_t)a->n) != CB_OK)
             return CB_ERR_NOMEM;
         e = &a->v[a->n++];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "core/grow.h"
 #include "core/pow.h"
 #include "net/net_internal.h"
 
@@ -425,16 +426,11 @@ static void announce_tx(cb_net *net, const uint8_t txid[32], bool force)
     for (cb_peer *p = net->peers; p; p = p->next) {
         if (p->closing || !p->established || (!force && cb_peer_knows(p, txid)))
             continue;
-        if (p->ntxq == p->captxq) {
-            size_t cap = p->captxq ? p->captxq * 2 : 64;
-            if (cap > CB_MAX_INV)
-                continue; /* a peer that does not keep up misses some */
-            uint8_t(*grown)[32] = realloc(p->txq, cap * 32);
-            if (!grown)
-                continue;
-            p->txq = grown;
-            p->captxq = cap;
-        }
+        /* A peer that does not keep up misses some. */
+        if (p->ntxq == p->captxq &&
+            (cb_grow_next(p->captxq, 64, 32, CB_MAX_INV) == 0 ||
+             cb_grow(&p->txq, &p->captxq, p->ntxq + 1, sizeof *p->txq, 64) != CB_OK))
+            continue;
         memcpy(p->txq[p->ntxq++], txid, 32);
         cb_peer_mark_known(p, txid);
     }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/bytes.h"
 #include "core/pow.h"
 #include "core/validation.h"
@@ -100,14 +101,8 @@ cb_err cb_presync_add(cb_presync *s, const cb_header *h, int64_t now)
     if (err != CB_OK)
         return err;
     if (ctx.height % CB_PRESYNC_EVERY == 0) {
-        if (s->nchecks == s->capchecks) {
-            size_t cap = s->capchecks ? s->capchecks * 2 : 64;
-            uint16_t *grown = realloc(s->checks, cap * sizeof *grown);
-            if (!grown)
-                return CB_ERR_NOMEM;
-            s->checks = grown;
-            s->capchecks = cap;
-        }
+        if (cb_grow(&s->checks, &s->capchecks, s->nchecks + 1, sizeof *s->checks, 64) != CB_OK)
+            return CB_ERR_NOMEM;
         /* Checkpoints count from height 0, whatever the fork's height. */
         size_t want = ctx.height / CB_PRESYNC_EVERY - s->fork->height / CB_PRESYNC_EVERY - 1;
         if (want == s->nchecks)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/amount.h"
 #include "core/keymap.h"
 #include "crypto/keycache.h"
@@ -126,19 +127,11 @@ static cb_err reserve_tx(queue *q)
 {
     if (q->n < q->cap)
         return CB_OK;
-    size_t cap = q->cap ? q->cap * 2 : 4;
-    cb_tx *txs = realloc(q->txs, cap * sizeof *txs);
-    if (!txs)
+    size_t cap = cb_grow_next(q->cap, 4, sizeof *q->txs, 0);
+    if (!cap || cb_resize(&q->txs, cap, sizeof *q->txs) != CB_OK ||
+        cb_resize(&q->txids, cap, sizeof *q->txids) != CB_OK ||
+        cb_resize(&q->seq, cap, sizeof *q->seq) != CB_OK)
         return CB_ERR_NOMEM;
-    q->txs = txs;
-    uint8_t(*ids)[32] = realloc(q->txids, cap * sizeof *ids);
-    if (!ids)
-        return CB_ERR_NOMEM;
-    q->txids = ids;
-    uint64_t *seq = realloc(q->seq, cap * sizeof *seq);
-    if (!seq)
-        return CB_ERR_NOMEM;
-    q->seq = seq;
     q->cap = cap;
     return CB_OK;
 }
@@ -147,14 +140,8 @@ static cb_err new_queue(cb_mempool *m, const uint8_t id[20], uint32_t *qi)
 {
     if (m->nq >= (UINT32_MAX >> POS_BITS))
         return CB_ERR_MEMPOOL_FULL;
-    if (m->nq == m->capq) {
-        size_t cap = m->capq ? m->capq * 2 : 16;
-        queue *qs = realloc(m->queues, cap * sizeof *qs);
-        if (!qs)
-            return CB_ERR_NOMEM;
-        m->queues = qs;
-        m->capq = cap;
-    }
+    if (cb_grow(&m->queues, &m->capq, m->nq + 1, sizeof *m->queues, 16) != CB_OK)
+        return CB_ERR_NOMEM;
     cb_err err = cb_keymap_put(m->by_sender, id, (uint32_t)m->nq);
     if (err != CB_OK)
         return err;
@@ -294,14 +281,8 @@ static cb_err pull_queue(cb_mempool *m, const uint8_t id[20], cb_tx **pulled, si
     queue *q = find_queue(m, id, &qi);
     if (!q)
         return CB_OK;
-    if (*n + q->n > *cap) {
-        size_t c = (*n + q->n) * 2;
-        cb_tx *p = realloc(*pulled, c * sizeof *p);
-        if (!p)
-            return CB_ERR_NOMEM;
-        *pulled = p;
-        *cap = c;
-    }
+    if (cb_grow(pulled, cap, *n + q->n, sizeof **pulled, 16) != CB_OK)
+        return CB_ERR_NOMEM;
     memcpy(*pulled + *n, q->txs, q->n * sizeof **pulled);
     *n += q->n;
     return truncate_queue(m, qi, 0);

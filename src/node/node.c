@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "core/grow.h"
 #include "core/hex.h"
 #include "crypto/random.h"
 #include "node/node_internal.h"
@@ -32,19 +33,12 @@ typedef struct {
 static cb_err note_event(chain_events *ev, const cb_block *b, bool connected)
 {
     if (ev->n == ev->cap) {
-        size_t cap = ev->cap ? ev->cap * 2 : 64;
-        const cb_block **blocks = realloc(ev->blocks, cap * sizeof *blocks);
-        if (!blocks) {
+        size_t cap = cb_grow_next(ev->cap, 64, sizeof *ev->blocks, 0);
+        if (!cap || cb_resize(&ev->blocks, cap, sizeof *ev->blocks) != CB_OK ||
+            cb_resize(&ev->connected, cap, sizeof *ev->connected) != CB_OK) {
             ev->overflow = true;
             return CB_OK;
         }
-        ev->blocks = blocks;
-        bool *flags = realloc(ev->connected, cap * sizeof *flags);
-        if (!flags) {
-            ev->overflow = true;
-            return CB_OK;
-        }
-        ev->connected = flags;
         ev->cap = cap;
     }
     ev->blocks[ev->n] = b;

@@ -23,6 +23,7 @@
 #include "core/hex.h"
 #include "core/keymap.h"
 #include "store/store.h"
+#include "core/grow.h"
 #include "store/store_backend.h"
 
 #define RETRY_SECONDS 120
@@ -45,18 +46,9 @@ typedef struct {
 
 static void sb_grow(sqlbuf *b, size_t more)
 {
-    if (b->oom || b->n + more + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->n + more + 1)
-        cap *= 2;
-    char *s = realloc(b->s, cap);
-    if (!s) {
+    if (!b->oom &&
+        (more > SIZE_MAX - b->n - 1 || cb_grow(&b->s, &b->cap, b->n + more + 1, 1, 1024) != CB_OK))
         b->oom = true;
-        return;
-    }
-    b->s = s;
-    b->cap = cap;
 }
 
 static void sb_add(sqlbuf *b, const char *text)
