@@ -2,7 +2,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/hex.h"
 #include "core/pow.h"
@@ -121,4 +124,55 @@ void cbt_key(uint8_t priv[32], uint32_t n)
 {
     uint8_t seed[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
     cb_sha256(priv, seed, sizeof seed);
+}
+
+static uint64_t seed_value, rng_state;
+static bool seeded;
+
+uint64_t cbt_seed(void)
+{
+    if (!seeded) {
+        const char *env = getenv("CB_TEST_SEED");
+        char *end = NULL;
+        if (env && *env)
+            seed_value = strtoull(env, &end, 10);
+        if (!env || !*env || !end || *end) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            seed_value =
+                (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+        }
+        rng_state = seed_value;
+        seeded = true;
+        print_message("random seed: %llu; rerun with CB_TEST_SEED=%llu\n",
+                      (unsigned long long)seed_value, (unsigned long long)seed_value);
+    }
+    return seed_value;
+}
+
+/* splitmix64: small, fast, and the same on every machine. */
+static uint64_t next64(void)
+{
+    cbt_seed();
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void cbt_random(void *out, size_t len)
+{
+    uint8_t *p = out;
+    while (len) {
+        uint64_t v = next64();
+        size_t k = len < 8 ? len : 8;
+        memcpy(p, &v, k);
+        p += k;
+        len -= k;
+    }
+}
+
+uint64_t cbt_random_below(uint64_t n)
+{
+    return next64() % n;
 }

@@ -47,4 +47,15 @@ void cbt_make_tx(const cb_params *p, const cb_keyctx *ctx, cb_tx *tx, const uint
 /* A deterministic private key from a small number (1, 2, ...). */
 void cbt_key(uint8_t priv[32], uint32_t n);
 
+/* The seed of this run's random inputs: CB_TEST_SEED when set, else one
+ * from the clock, printed once ("random seed: N; rerun with
+ * CB_TEST_SEED=N"), so a failure can be replayed exactly. */
+uint64_t cbt_seed(void);
+
+/* Random bytes from the run's seed (not for keys: for test inputs). */
+void cbt_random(void *out, size_t len);
+
+/* A random number below n (n > 0), from the run's seed. */
+uint64_t cbt_random_below(uint64_t n);
+
 #endif

@@ -322,7 +322,6 @@ static void crash_child(const char *name, uint32_t seed)
 static void test_kill_during_connects(void **state)
 {
     (void)state;
-    srand((unsigned)time(NULL));
     uint32_t last_height = 0;
     for (int round = 0; round < 6; round++) {
         pid_t pid = fork();
@@ -331,7 +330,7 @@ static void test_kill_during_connects(void **state)
             crash_child("crash.db", (uint32_t)round * 1000 + 1);
         /* Let it run a moment, then kill -9 wherever it is. */
         /* A server needs longer to set up a database than SQLite a file. */
-        long ms = mysql_base ? 400 + rand() % 600 : 50 + rand() % 300;
+        long ms = mysql_base ? 400 + (long)cbt_random_below(600) : 50 + (long)cbt_random_below(300);
         struct timespec d = {ms / 1000, (ms % 1000) * 1000000L};
         nanosleep(&d, NULL);
         kill(pid, SIGKILL);
