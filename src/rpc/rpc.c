@@ -5,11 +5,13 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/hex.h"
@@ -34,6 +36,7 @@ struct cb_rpc_server {
      * client must not fill the disk): the count in between. */
     int64_t last_refusal_log;
     unsigned refusals_unlogged;
+    uint16_t port; /* the one bound */
 };
 
 static void reply(struct evhttp_request *req, int status, json_t *body)
@@ -414,7 +417,9 @@ cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_con
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
     evhttp_set_gencb(s->http, on_request, s);
     errno = 0;
-    if (evhttp_bind_socket(s->http, cfg->bind, cfg->port) != 0) {
+    struct evhttp_bound_socket *bound =
+        evhttp_bind_socket_with_handle(s->http, cfg->bind, cfg->port);
+    if (!bound) {
         int why = errno;
         snprintf(msg, msglen, "cannot listen for RPC on %s:%u (%s)", cfg->bind, cfg->port,
                  why == EADDRINUSE ? "is another node running?"
@@ -423,9 +428,21 @@ cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_con
         cb_rpc_stop(s);
         return why == EADDRINUSE ? CB_ERR_ADDR_IN_USE : CB_ERR_ARG;
     }
-    cb_log(s->log, "RPC listening on %s:%u", cfg->bind, cfg->port);
+    /* Port 0 asks the system for a free one: which it gave is read back. */
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    s->port = cfg->port;
+    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sl) == 0)
+        s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    cb_log(s->log, "RPC listening on %s:%u", cfg->bind, (unsigned)s->port);
     *out = s;
     return CB_OK;
+}
+
+uint16_t cb_rpc_port(const cb_rpc_server *s)
+{
+    return s->port;
 }
 
 void cb_rpc_stop(cb_rpc_server *s)

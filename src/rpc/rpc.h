@@ -133,6 +133,9 @@ typedef struct cb_rpc_server cb_rpc_server;
 cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_config *cfg, char *msg,
                     size_t msglen) CB_WARN_UNUSED;
 
+/* The port it listens on (the one the system chose when cfg->port was 0). */
+uint16_t cb_rpc_port(const cb_rpc_server *s);
+
 /* Stops listening and removes the cookie; NULL is fine. Calls still
  * running finish later without a reply. */
 void cb_rpc_stop(cb_rpc_server *s);
