@@ -21,8 +21,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
-from localnet import BIN, LocalNet, Node, new_address  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
+from framework import BIN, LocalNet, Node, new_address  # noqa: E402
 
 
 def tip_times(node, block_hash):

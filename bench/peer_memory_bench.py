@@ -25,7 +25,6 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
 
 
 def rss_mib(pid):
@@ -82,7 +81,7 @@ def main():
     ap.add_argument("--peers", type=int, default=117)
     args = ap.parse_args()
     os.environ["CB_BIN"] = os.path.abspath(args.bin)
-    from localnet import Node  # noqa: E402 (reads CB_BIN)
+    from framework import Node  # noqa: E402 (reads CB_BIN)
     import wire  # noqa: E402
 
     root = tempfile.mkdtemp(prefix="cb-membench-")

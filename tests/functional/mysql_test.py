@@ -11,9 +11,8 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 sys.path.insert(0, HERE)
-from localnet import BIN, LocalNet, Node, RpcError  # noqa: E402
+from framework import BIN, LocalNet, Node, RpcError  # noqa: E402
 from mariadb import PrivateMariaDB  # noqa: E402
 
 COIN = 100_000_000

@@ -15,9 +15,8 @@ import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                "scripts"))
-from localnet import BIN, Node, RpcError, free_port  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from framework import BIN, Node, RpcError, free_port  # noqa: E402
 
 CLI = os.path.join(BIN, "coinbit-cli")
 COINBITD = os.path.join(BIN, "coinbitd")

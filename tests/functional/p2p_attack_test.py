@@ -15,8 +15,8 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-from localnet import Node, RpcError, newkey, tool  # noqa: E402
+sys.path.insert(0, HERE)
+from framework import Node, RpcError, newkey, tool  # noqa: E402
 import wire  # noqa: E402
 
 TX = 153

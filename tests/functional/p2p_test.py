@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Many CoinBit nodes on 127.0.0.1 (real coinbitd processes, started by
-scripts/localnet.py): mining at once, partitions, catching up, restarts and
+tests/functional/framework.py): mining at once, partitions, catching up, restarts and
 hostile peers. Python 3 standard library only."""
 import os
 import random
@@ -13,8 +13,8 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-from localnet import BIN, LocalNet, Node, RpcError, newkey, tool  # noqa: E402
+sys.path.insert(0, HERE)
+from framework import BIN, LocalNet, Node, RpcError, newkey, tool  # noqa: E402
 import wire  # noqa: E402
 
 COIN = 100_000_000

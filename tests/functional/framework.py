@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BIN = os.environ.get("CB_BIN", os.path.join(HERE, "..", "build"))
+BIN = os.environ.get("CB_BIN", os.path.join(HERE, "..", "..", "build"))
 
 
 def tool(*args, network="regtest"):
