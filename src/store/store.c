@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/validation.h"
 #include "store/store_backend.h"
@@ -11,6 +12,75 @@ struct cb_store {
     const cb_store_backend *ops;
     void *h;
 };
+
+/* How long a lost server is waited for before the store gives up. */
+#define RETRY_SECONDS 120
+
+typedef struct {
+    bool started;
+    struct timespec t0;
+    long delay_ms;
+} retry;
+
+/* After an operation: whether to run it again. Only when its engine lost
+ * its server (not when the statement failed), after reconnecting with a
+ * backoff of 0.1 s doubling to 5 s; past RETRY_SECONDS the store gives up
+ * with CB_ERR_STORE and a message saying so. Every engine operation is
+ * safe to run twice, so a retry loses and duplicates nothing. */
+static bool again(cb_store *s, retry *r, cb_err err)
+{
+    if (err != CB_ERR_STORE || !s->ops->lost || !s->ops->lost(s->h))
+        return false;
+    if (!r->started) {
+        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        r->delay_ms = 100;
+        r->started = true;
+    }
+    for (;;) {
+        fprintf(stderr, "store: lost the %s server (%s); reconnecting\n", s->ops->server,
+                s->ops->last_error(s->h));
+        struct timespec ts = {r->delay_ms / 1000, (r->delay_ms % 1000) * 1000000L}, now;
+        nanosleep(&ts, NULL);
+        if (s->ops->reconnect(s->h) == CB_OK)
+            return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - r->t0.tv_sec > RETRY_SECONDS) {
+            char text[128];
+            snprintf(text, sizeof text,
+                     "the %s server has been unreachable for over %d s; giving up", s->ops->server,
+                     RETRY_SECONDS);
+            s->ops->set_error(s->h, text);
+            return false;
+        }
+        r->delay_ms = r->delay_ms * 2 > 5000 ? 5000 : r->delay_ms * 2;
+    }
+}
+
+/* Runs one engine call (an expression setting nothing else), again while
+ * again() says so; the verdict is left in `err`. */
+#define RETRY(s, call)                                                                             \
+    do {                                                                                           \
+        retry r_ = {false, {0, 0}, 0};                                                             \
+        do                                                                                         \
+            err = (call);                                                                          \
+        while (again((s), &r_, err));                                                              \
+        if (r_.started && err == CB_OK)                                                            \
+            fprintf(stderr, "store: %s server back; carrying on\n", (s)->ops->server);             \
+    } while (0)
+
+static cb_err get_meta(cb_store *s, const char *key, char *out, size_t cap, bool *found)
+{
+    cb_err err;
+    RETRY(s, s->ops->get_meta(s->h, key, out, cap, found));
+    return err;
+}
+
+static cb_err set_meta(cb_store *s, const char *key, const char *value)
+{
+    cb_err err;
+    RETRY(s, s->ops->set_meta(s->h, key, value));
+    return err;
+}
 
 /* On an empty store: connects the genesis block, then records the network
  * and schema. The network is written last, so a store only counts as set
@@ -34,15 +104,15 @@ static cb_err init_new(cb_store *s, const cb_params *p)
             cb_header_hash(hash, &g.header);
             err = cb_block_connect(p, state, &undo, &g, 0, &bad);
             if (err == CB_OK)
-                err = s->ops->connect(s->h, hash, 0, &g, &undo, state);
+                err = cb_store_connect(s, hash, 0, &g, &undo, state);
             cb_block_clear(&g);
         }
     }
     snprintf(v, sizeof v, "%d", CB_STORE_SCHEMA_VERSION);
     if (err == CB_OK)
-        err = s->ops->set_meta(s->h, "schema_version", v);
+        err = set_meta(s, "schema_version", v);
     if (err == CB_OK)
-        err = s->ops->set_meta(s->h, "network", p->name);
+        err = set_meta(s, "network", p->name);
     cb_undo_clear(&undo);
     cb_accounts_free(state);
     return err;
@@ -54,7 +124,7 @@ static cb_err check_or_init(cb_store *s, const cb_params *p, const char *shown, 
 {
     char value[64];
     bool found = false;
-    cb_err err = s->ops->get_meta(s->h, "network", value, sizeof value, &found);
+    cb_err err = get_meta(s, "network", value, sizeof value, &found);
     if (err == CB_OK && !found)
         return init_new(s, p);
     if (err == CB_OK && strcmp(value, p->name) != 0) {
@@ -63,7 +133,7 @@ static cb_err check_or_init(cb_store *s, const cb_params *p, const char *shown, 
         return CB_ERR_STORE;
     }
     if (err == CB_OK)
-        err = s->ops->get_meta(s->h, "schema_version", value, sizeof value, &found);
+        err = get_meta(s, "schema_version", value, sizeof value, &found);
     if (err != CB_OK)
         return err;
     char *end = NULL;
@@ -151,7 +221,10 @@ const char *cb_store_engine(const cb_store *s)
 
 cb_err cb_store_foreach_user(cb_store *s, cb_store_user_fn fn, void *ctx)
 {
-    return s->ops->foreach_user(s->h, fn, ctx);
+    cb_store_cursor cursor = {false, 0, 0, 0, ""};
+    cb_err err;
+    RETRY(s, s->ops->foreach_user(s->h, &cursor, fn, ctx));
+    return err;
 }
 
 void cb_store_close(cb_store *s)
@@ -169,91 +242,128 @@ const char *cb_store_last_error(const cb_store *s)
 
 cb_err cb_store_put_block(cb_store *s, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
-    return s->ops->put_block(s->h, hash, height, b);
+    cb_err err;
+    RETRY(s, s->ops->put_block(s->h, hash, height, b));
+    return err;
 }
 
 cb_err cb_store_connect(cb_store *s, const uint8_t hash[32], uint32_t height, const cb_block *b,
                         const cb_undo *undo, const cb_accounts *state)
 {
-    return s->ops->connect(s->h, hash, height, b, undo, state);
+    cb_err err;
+    RETRY(s, s->ops->connect(s->h, hash, height, b, undo, state));
+    return err;
 }
 
 cb_err cb_store_disconnect(cb_store *s, const uint8_t hash[32], const cb_block *b)
 {
-    return s->ops->disconnect(s->h, hash, b);
+    cb_err err;
+    RETRY(s, s->ops->disconnect(s->h, hash, b));
+    return err;
 }
 
 cb_err cb_store_foreach_block(cb_store *s, cb_store_block_fn fn, void *ctx)
 {
-    return s->ops->foreach_block(s->h, fn, ctx);
+    cb_store_cursor cursor = {false, 0, 0, 0, ""};
+    cb_err err;
+    RETRY(s, s->ops->foreach_block(s->h, &cursor, fn, ctx));
+    return err;
 }
 
 cb_err cb_store_tip(cb_store *s, uint8_t hash[32], uint32_t *height)
 {
-    return s->ops->tip(s->h, hash, height);
+    cb_err err;
+    RETRY(s, s->ops->tip(s->h, hash, height));
+    return err;
 }
 
 cb_err cb_store_get_account(cb_store *s, const uint8_t id[20], cb_account *out)
 {
-    return s->ops->get_account(s->h, id, out);
+    cb_err err;
+    RETRY(s, s->ops->get_account(s->h, id, out));
+    return err;
 }
 
 cb_err cb_store_load_accounts(cb_store *s, cb_accounts *out)
 {
-    return s->ops->load_accounts(s->h, out);
+    cb_err err;
+    RETRY(s, s->ops->load_accounts(s->h, out));
+    return err;
 }
 
 cb_err cb_store_replace_accounts(cb_store *s, const cb_accounts *state)
 {
-    return s->ops->replace_accounts(s->h, state);
+    cb_err err;
+    RETRY(s, s->ops->replace_accounts(s->h, state));
+    return err;
 }
 
 cb_err cb_store_put_pending_tx(cb_store *s, const cb_tx *tx, int64_t now)
 {
-    return s->ops->put_pending_tx(s->h, tx, now);
+    cb_err err;
+    RETRY(s, s->ops->put_pending_tx(s->h, tx, now));
+    return err;
 }
 
 cb_err cb_store_reject_tx(cb_store *s, const uint8_t txid[32], const char *reason)
 {
-    return s->ops->reject_tx(s->h, txid, reason);
+    cb_err err;
+    RETRY(s, s->ops->reject_tx(s->h, txid, reason));
+    return err;
 }
 
 cb_err cb_store_tx_status(cb_store *s, const uint8_t txid[32], cb_tx_status *st, uint32_t *height)
 {
-    return s->ops->tx_status(s->h, txid, st, height);
+    cb_err err;
+    RETRY(s, s->ops->tx_status(s->h, txid, st, height));
+    return err;
 }
 
 cb_err cb_store_list_txs(cb_store *s, const char *address, cb_tx_record *out, size_t max, size_t *n)
 {
-    return s->ops->list_txs(s->h, address, out, max, n);
+    cb_err err;
+    RETRY(s, s->ops->list_txs(s->h, address, out, max, n));
+    return err;
 }
 
 cb_err cb_store_add_user(cb_store *s, const cb_user_record *u)
 {
-    return s->ops->add_user(s->h, u);
+    cb_err err;
+    RETRY(s, s->ops->add_user(s->h, u));
+    return err;
 }
 
 cb_err cb_store_get_user(cb_store *s, const char *username, cb_user_record *u)
 {
-    return s->ops->get_user(s->h, username, u);
+    cb_err err;
+    RETRY(s, s->ops->get_user(s->h, username, u));
+    return err;
 }
 
 cb_err cb_store_replace_user_key(cb_store *s, const cb_user_record *u)
 {
-    return s->ops->replace_user_key(s->h, u);
+    cb_err err;
+    RETRY(s, s->ops->replace_user_key(s->h, u));
+    return err;
 }
 
 cb_err cb_store_forget_peer(cb_store *s, const char *host, uint16_t port)
 {
-    return s->ops->forget_peer(s->h, host, port);
+    cb_err err;
+    RETRY(s, s->ops->forget_peer(s->h, host, port));
+    return err;
 }
 
 cb_err cb_store_put_peer(cb_store *s, const cb_peer_record *p)
 {
-    return s->ops->put_peer(s->h, p);
+    cb_err err;
+    RETRY(s, s->ops->put_peer(s->h, p));
+    return err;
 }
 
 cb_err cb_store_list_peers(cb_store *s, cb_peer_record *out, size_t max, size_t *n)
 {
-    return s->ops->list_peers(s->h, out, max, n);
+    cb_err err;
+    RETRY(s, s->ops->list_peers(s->h, out, max, n));
+    return err;
 }

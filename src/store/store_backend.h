@@ -1,10 +1,23 @@
 /* What a storage engine provides: one function per store operation, on its
- * own handle. store.c dispatches to it; store_sqlite.c and store_mysql.c
- * are the engines. */
+ * own handle. store.c dispatches to it, running an operation again when an
+ * engine's server was lost (so each operation is one function here, safe
+ * to run twice); store_sqlite.c and store_mysql.c are the engines. */
 #ifndef CB_STORE_BACKEND_H
 #define CB_STORE_BACKEND_H
 
 #include "store/store.h"
+
+/* Where a walk over stored rows has got to. The store keeps one per walk,
+ * zeroed at its start and the same across the walk's retries, so an engine
+ * that can lose its server resumes after the last row it handed out (its
+ * order keys: a and b for blocks, when and key for users). Others may
+ * ignore it. */
+typedef struct {
+    bool started;
+    uint64_t a, b;
+    int64_t when;
+    char key[64];
+} cb_store_cursor;
 
 typedef struct cb_store_backend {
     const char *name;
@@ -14,7 +27,7 @@ typedef struct cb_store_backend {
     cb_err (*connect)(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b,
                       const cb_undo *undo, const cb_accounts *state);
     cb_err (*disconnect)(void *h, const uint8_t hash[32], const cb_block *b);
-    cb_err (*foreach_block)(void *h, cb_store_block_fn fn, void *ctx);
+    cb_err (*foreach_block)(void *h, cb_store_cursor *c, cb_store_block_fn fn, void *ctx);
     cb_err (*tip)(void *h, uint8_t hash[32], uint32_t *height);
     cb_err (*get_account)(void *h, const uint8_t id[20], cb_account *out);
     cb_err (*load_accounts)(void *h, cb_accounts *out);
@@ -29,10 +42,18 @@ typedef struct cb_store_backend {
     cb_err (*put_peer)(void *h, const cb_peer_record *p);
     cb_err (*list_peers)(void *h, cb_peer_record *out, size_t max, size_t *n);
     cb_err (*forget_peer)(void *h, const char *host, uint16_t port);
-    cb_err (*foreach_user)(void *h, cb_store_user_fn fn, void *ctx);
+    cb_err (*foreach_user)(void *h, cb_store_cursor *c, cb_store_user_fn fn, void *ctx);
     /* The meta table: network, schema version, tip. */
     cb_err (*get_meta)(void *h, const char *key, char *out, size_t cap, bool *found);
     cb_err (*set_meta)(void *h, const char *key, const char *value);
+    /* For an engine whose server can go away (NULL: it cannot). After an
+     * operation failed with CB_ERR_STORE, lost says whether the connection
+     * (not the statement) failed; reconnect connects again (CB_OK or
+     * CB_ERR_STORE); set_error replaces last_error's text. */
+    const char *server; /* its server's name in messages ("MySQL") */
+    bool (*lost)(void *h);
+    cb_err (*reconnect)(void *h);
+    void (*set_error)(void *h, const char *text);
 } cb_store_backend;
 
 /* Each engine's open creates its tables when missing; store.c then checks

@@ -6,10 +6,11 @@
  * printed, hex of bytes (X'..'), or a string escaped by the connector, so
  * nothing from outside is ever read as SQL.
  *
- * When the server goes away, an operation reconnects with backoff and runs
- * again from its start. Every operation is written so that running it twice
- * leaves what running it once does (a commit whose reply was lost is then
- * found done), so nothing is lost or duplicated. After the retry budget the
+ * When the server goes away, the store (store.c) reconnects with backoff
+ * and runs the operation again from its start. Every operation here is
+ * written so that running it twice leaves what running it once does (a
+ * commit whose reply was lost is then found done; a walk resumes at its
+ * cursor), so nothing is lost or duplicated. After the retry budget the
  * store reports itself lost and the node stops. */
 #include <errmsg.h>
 #include <mysql.h>
@@ -25,8 +26,6 @@
 #include "store/store.h"
 #include "core/grow.h"
 #include "store/store_backend.h"
-
-#define RETRY_SECONDS 120
 
 typedef struct {
     MYSQL *db;
@@ -169,39 +168,22 @@ static cb_err exec(engine *e, const char *sql)
     return query(e, sql, strlen(sql));
 }
 
-/* One operation run until it succeeds, fails on its own, or the server
- * stays away longer than the budget. op must be safe to run again. */
-typedef cb_err (*op_fn)(engine *e, void *arg);
-
-static cb_err with_retry(engine *e, op_fn op, void *arg)
+/* The store's retry (store.c) asks these: whether the last failure was
+ * the connection, not the statement, and to connect again. */
+static bool mysql_lost(void *h)
 {
-    cb_err err = op(e, arg);
-    if (err != CB_ERR_STORE || !connection_lost(e))
-        return err;
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    long delay_ms = 100;
-    for (;;) {
-        fprintf(stderr, "store: lost the MySQL server (%s); reconnecting\n", e->err);
-        struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        if (connect_db(e) == CB_OK) {
-            err = op(e, arg);
-            if (err != CB_ERR_STORE || !connection_lost(e)) {
-                if (err == CB_OK)
-                    fprintf(stderr, "store: MySQL server back; carrying on\n");
-                return err;
-            }
-        }
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec > RETRY_SECONDS) {
-            snprintf(e->err, sizeof e->err,
-                     "the MySQL server has been unreachable for over %d s; giving up",
-                     RETRY_SECONDS);
-            return CB_ERR_STORE;
-        }
-        delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
-    }
+    return connection_lost(h);
+}
+
+static cb_err mysql_reconnect(void *h)
+{
+    return connect_db(h);
+}
+
+static void mysql_set_error(void *h, const char *text)
+{
+    engine *e = h;
+    snprintf(e->err, sizeof e->err, "%s", text);
 }
 
 static const char *const SCHEMA[] = {
@@ -284,39 +266,25 @@ static bool col_text(char *dst, size_t cap, const char *s, unsigned long len)
 
 /* ---- meta ---- */
 
-typedef struct {
-    const char *key;
-    char *out;
-    size_t cap;
-    bool *found;
-    const char *value;
-} meta_arg;
-
-static cb_err op_get_meta(engine *e, void *arg)
+static cb_err mysql_get_meta(void *h, const char *key, char *out, size_t cap, bool *found)
 {
-    meta_arg *m = arg;
+    engine *e = h;
     sqlbuf b = {0};
     cb_err err;
     sb_add(&b, "SELECT value FROM meta WHERE `key` = ");
-    sb_str(e, &b, m->key);
+    sb_str(e, &b, key);
     MYSQL_RES *res = select_rows(e, &b, &err);
     sb_free(&b);
-    *m->found = false;
+    *found = false;
     if (!res)
         return err;
     MYSQL_ROW row = mysql_fetch_row(res);
     if (row && row[0]) {
-        snprintf(m->out, m->cap, "%s", row[0]);
-        *m->found = true;
+        snprintf(out, cap, "%s", row[0]);
+        *found = true;
     }
     mysql_free_result(res);
     return CB_OK;
-}
-
-static cb_err mysql_get_meta(void *h, const char *key, char *out, size_t cap, bool *found)
-{
-    meta_arg m = {key, out, cap, found, NULL};
-    return with_retry(h, op_get_meta, &m);
 }
 
 static cb_err put_meta(engine *e, const char *key, const char *value)
@@ -332,16 +300,9 @@ static cb_err put_meta(engine *e, const char *key, const char *value)
     return err;
 }
 
-static cb_err op_set_meta(engine *e, void *arg)
-{
-    meta_arg *m = arg;
-    return put_meta(e, m->key, m->value);
-}
-
 static cb_err mysql_set_meta(void *h, const char *key, const char *value)
 {
-    meta_arg m = {key, NULL, 0, NULL, value};
-    return with_retry(h, op_set_meta, &m);
+    return put_meta(h, key, value);
 }
 
 static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
@@ -391,24 +352,9 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
     return err;
 }
 
-typedef struct {
-    const uint8_t *hash;
-    uint32_t height;
-    const cb_block *b;
-    const cb_undo *undo;
-    const cb_accounts *state;
-} block_arg;
-
-static cb_err op_put_block(engine *e, void *arg)
-{
-    block_arg *a = arg;
-    return put_block_in(e, a->hash, a->height, a->b);
-}
-
 static cb_err mysql_put_block(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
-    block_arg a = {hash, height, b, NULL, NULL};
-    return with_retry(h, op_put_block, &a);
+    return put_block_in(h, hash, height, b);
 }
 
 static void address_of(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t id[20])
@@ -549,37 +495,38 @@ static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, co
     return err;
 }
 
-static cb_err op_connect(engine *e, void *arg)
+static cb_err mysql_connect_block(void *h, const uint8_t hash[32], uint32_t height,
+                                  const cb_block *b, const cb_undo *undo, const cb_accounts *state)
 {
-    block_arg *a = arg;
+    engine *e = h;
     sqlbuf q = {0};
     uint8_t *raw = NULL;
     size_t len = 0;
     cb_err err = exec(e, "START TRANSACTION");
     if (err == CB_OK)
-        err = put_block_in(e, a->hash, a->height, a->b);
+        err = put_block_in(e, hash, height, b);
     if (err == CB_OK) {
         sb_add(&q, "UPDATE blockchain SET active = 1 WHERE hash = ");
-        sb_hex(&q, a->hash, 32);
+        sb_hex(&q, hash, 32);
         err = run(e, &q);
     }
     if (err == CB_OK)
-        err = cb_undo_serialize(a->undo, &raw, &len);
+        err = cb_undo_serialize(undo, &raw, &len);
     if (err == CB_OK) {
         sb_reset(&q);
         sb_add(&q, "REPLACE INTO `undo` (block_hash, data) VALUES (");
-        sb_hex(&q, a->hash, 32);
+        sb_hex(&q, hash, 32);
         sb_add(&q, ",");
         sb_hex(&q, raw, len);
         sb_add(&q, ")");
         err = run(e, &q);
     }
     if (err == CB_OK)
-        err = write_journal_accounts(e, a->undo, a->state);
+        err = write_journal_accounts(e, undo, state);
     if (err == CB_OK)
-        err = confirm_txs(e, a->hash, a->height, a->b);
+        err = confirm_txs(e, hash, height, b);
     if (err == CB_OK)
-        err = set_tip(e, a->hash, a->height);
+        err = set_tip(e, hash, height);
     if (err == CB_OK)
         err = exec(e, "COMMIT");
     if (err != CB_OK && !connection_lost(e))
@@ -587,13 +534,6 @@ static cb_err op_connect(engine *e, void *arg)
     sb_free(&q);
     free(raw);
     return err;
-}
-
-static cb_err mysql_connect_block(void *h, const uint8_t hash[32], uint32_t height,
-                                  const cb_block *b, const cb_undo *undo, const cb_accounts *state)
-{
-    block_arg a = {hash, height, b, undo, state};
-    return with_retry(h, op_connect, &a);
 }
 
 /* Reads a block's undo journal. Returns: CB_OK, CB_ERR_NOT_FOUND or an error. */
@@ -618,26 +558,44 @@ static cb_err read_undo(engine *e, const uint8_t hash[32], cb_undo *undo)
     return err;
 }
 
-static cb_err op_disconnect(engine *e, void *arg)
+/* Run again after a lost connection, a disconnect whose commit went
+ * through is found done: no journal, and the tip already at its parent. */
+static cb_err disconnect_done(engine *e, const cb_block *b)
 {
-    block_arg *a = arg;
+    char hex[65], tip[80];
+    bool found;
+    cb_hash_to_hex(hex, b->header.prev);
+    if (mysql_get_meta(e, "tip_hash", tip, sizeof tip, &found) == CB_OK && found &&
+        strcmp(tip, hex) == 0)
+        return CB_OK;
+    return CB_ERR_NOT_FOUND;
+}
+
+static cb_err mysql_disconnect_block(void *h, const uint8_t hash[32], const cb_block *b)
+{
+    engine *e = h;
     sqlbuf q = {0};
     cb_undo undo;
     cb_undo_init(&undo);
     cb_err err = exec(e, "START TRANSACTION");
     if (err == CB_OK)
-        err = read_undo(e, a->hash, &undo);
+        err = read_undo(e, hash, &undo);
+    if (err == CB_ERR_NOT_FOUND) {
+        (void)exec(e, "ROLLBACK");
+        cb_undo_clear(&undo);
+        return disconnect_done(e, b);
+    }
     if (err == CB_OK)
         err = write_journal_accounts(e, &undo, NULL);
     if (err == CB_OK) {
         sb_add(&q, "DELETE FROM `undo` WHERE block_hash = ");
-        sb_hex(&q, a->hash, 32);
+        sb_hex(&q, hash, 32);
         err = run(e, &q);
     }
     if (err == CB_OK) {
         sb_reset(&q);
         sb_add(&q, "UPDATE blockchain SET active = 0 WHERE hash = ");
-        sb_hex(&q, a->hash, 32);
+        sb_hex(&q, hash, 32);
         err = run(e, &q);
     }
     /* The coinbase disappears with its block; payments wait again. */
@@ -646,13 +604,13 @@ static cb_err op_disconnect(engine *e, void *arg)
         sb_add(&q, "UPDATE transactions SET status = IF(sender = 'coinbase', 'rejected',"
                    " 'pending'), block_hash = NULL, height = NULL, position = NULL"
                    " WHERE block_hash = ");
-        sb_hex(&q, a->hash, 32);
+        sb_hex(&q, hash, 32);
         err = run(e, &q);
     }
     if (err == CB_OK) {
         sb_reset(&q);
         sb_add(&q, "SELECT height FROM blockchain WHERE hash = ");
-        sb_hex(&q, a->b->header.prev, 32);
+        sb_hex(&q, b->header.prev, 32);
         MYSQL_RES *res = select_rows(e, &q, &err);
         uint64_t height = 0;
         if (res) {
@@ -662,7 +620,7 @@ static cb_err op_disconnect(engine *e, void *arg)
             mysql_free_result(res);
         }
         if (err == CB_OK)
-            err = set_tip(e, a->b->header.prev, (uint32_t)height);
+            err = set_tip(e, b->header.prev, (uint32_t)height);
     }
     if (err == CB_OK)
         err = exec(e, "COMMIT");
@@ -673,56 +631,23 @@ static cb_err op_disconnect(engine *e, void *arg)
     return err;
 }
 
-/* A disconnect whose commit went through before the connection dropped is
- * found done on the retry: no journal, block inactive, tip at its parent. */
-static cb_err op_disconnect_again(engine *e, void *arg)
-{
-    block_arg *a = arg;
-    cb_err err = op_disconnect(e, arg);
-    if (err != CB_ERR_NOT_FOUND)
-        return err;
-    char hex[65], tip[80];
-    bool found;
-    meta_arg m = {"tip_hash", tip, sizeof tip, &found, NULL};
-    cb_hash_to_hex(hex, a->b->header.prev);
-    if (op_get_meta(e, &m) == CB_OK && found && strcmp(tip, hex) == 0)
-        return CB_OK;
-    return CB_ERR_NOT_FOUND;
-}
-
-static cb_err mysql_disconnect_block(void *h, const uint8_t hash[32], const cb_block *b)
+/* Pages of 64 blocks in (height, seq) order: memory stays bounded, fn may
+ * use the store between pages, and a walk run again after a lost
+ * connection resumes after the last block it handed out (the cursor). */
+static cb_err mysql_foreach_block(void *h, cb_store_cursor *w, cb_store_block_fn fn, void *ctx)
 {
     engine *e = h;
-    block_arg a = {hash, 0, b, NULL, NULL};
-    cb_err err = op_disconnect(e, &a);
-    if (err != CB_ERR_STORE || !connection_lost(e))
-        return err;
-    return with_retry(e, op_disconnect_again, &a);
-}
-
-typedef struct {
-    cb_store_block_fn fn;
-    void *ctx;
-    uint64_t height, seq; /* the last block handed out: a retry resumes after it */
-    bool started;
-} walk_arg;
-
-/* Pages of 64 blocks in (height, seq) order: memory stays bounded, fn may
- * use the store between pages, and a retry resumes where it stopped. */
-static cb_err op_foreach_block(engine *e, void *arg)
-{
-    walk_arg *w = arg;
     for (;;) {
         sqlbuf q = {0};
         cb_err err;
         sb_add(&q, "SELECT height, seq, data FROM blockchain");
         if (w->started) {
             sb_add(&q, " WHERE height > ");
-            sb_u64(&q, w->height);
+            sb_u64(&q, w->a);
             sb_add(&q, " OR (height = ");
-            sb_u64(&q, w->height);
+            sb_u64(&q, w->a);
             sb_add(&q, " AND seq > ");
-            sb_u64(&q, w->seq);
+            sb_u64(&q, w->b);
             sb_add(&q, ")");
         }
         sb_add(&q, " ORDER BY height, seq LIMIT 64");
@@ -735,12 +660,15 @@ static cb_err op_foreach_block(engine *e, void *arg)
         while (err == CB_OK && (row = mysql_fetch_row(res)) != NULL) {
             unsigned long *lens = mysql_fetch_lengths(res);
             cb_block b;
+            uint64_t height, seq;
             rows++;
-            if (!col_u64(row[0], &w->height) || !col_u64(row[1], &w->seq) || !row[2]) {
+            if (!col_u64(row[0], &height) || !col_u64(row[1], &seq) || !row[2]) {
                 snprintf(e->err, sizeof e->err, "a blockchain row is malformed");
                 err = CB_ERR_STORE;
                 break;
             }
+            w->a = height;
+            w->b = seq;
             w->started = true;
             err = cb_block_parse(&b, (const uint8_t *)row[2], lens[2]);
             if (err != CB_OK) {
@@ -748,19 +676,13 @@ static cb_err op_foreach_block(engine *e, void *arg)
                          cb_strerror(err));
                 break;
             }
-            err = w->fn(w->ctx, &b);
+            err = fn(ctx, &b);
             cb_block_clear(&b);
         }
         mysql_free_result(res);
         if (err != CB_OK || rows < 64)
             return err;
     }
-}
-
-static cb_err mysql_foreach_block(void *h, cb_store_block_fn fn, void *ctx)
-{
-    walk_arg w = {fn, ctx, 0, 0, false};
-    return with_retry(h, op_foreach_block, &w);
 }
 
 static cb_err mysql_tip(void *h, uint8_t hash[32], uint32_t *height)
@@ -786,27 +708,20 @@ static cb_err mysql_tip(void *h, uint8_t hash[32], uint32_t *height)
 
 /* ---- accounts ---- */
 
-typedef struct {
-    const uint8_t *id;
-    cb_account *out;
-    cb_accounts *all;
-    const cb_accounts *state;
-} acct_arg;
-
-static cb_err op_get_account(engine *e, void *arg)
+static cb_err mysql_get_account(void *h, const uint8_t id[20], cb_account *out)
 {
-    acct_arg *a = arg;
+    engine *e = h;
     sqlbuf q = {0};
     cb_err err;
-    memset(a->out, 0, sizeof *a->out);
+    memset(out, 0, sizeof *out);
     sb_add(&q, "SELECT balance, nonce FROM wallet WHERE hash160 = ");
-    sb_hex(&q, a->id, 20);
+    sb_hex(&q, id, 20);
     MYSQL_RES *res = select_rows(e, &q, &err);
     sb_free(&q);
     if (!res)
         return err;
     MYSQL_ROW row = mysql_fetch_row(res);
-    if (row && (!col_u64(row[0], &a->out->balance) || !col_u64(row[1], &a->out->nonce))) {
+    if (row && (!col_u64(row[0], &out->balance) || !col_u64(row[1], &out->nonce))) {
         snprintf(e->err, sizeof e->err, "a wallet row is malformed");
         err = CB_ERR_STORE;
     }
@@ -814,15 +729,9 @@ static cb_err op_get_account(engine *e, void *arg)
     return err;
 }
 
-static cb_err mysql_get_account(void *h, const uint8_t id[20], cb_account *out)
+static cb_err mysql_load_accounts(void *h, cb_accounts *out)
 {
-    acct_arg a = {id, out, NULL, NULL};
-    return with_retry(h, op_get_account, &a);
-}
-
-static cb_err op_load_accounts(engine *e, void *arg)
-{
-    acct_arg *a = arg;
+    engine *e = h;
     sqlbuf q = {0};
     cb_err err;
     sb_add(&q, "SELECT hash160, balance, nonce FROM wallet");
@@ -840,21 +749,15 @@ static cb_err op_load_accounts(engine *e, void *arg)
             err = CB_ERR_STORE;
             break;
         }
-        err = cb_accounts_set(a->all, (const uint8_t *)row[0], &acct);
+        err = cb_accounts_set(out, (const uint8_t *)row[0], &acct);
     }
     mysql_free_result(res);
     return err;
 }
 
-static cb_err mysql_load_accounts(void *h, cb_accounts *out)
+static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
 {
-    acct_arg a = {NULL, NULL, out, NULL};
-    return with_retry(h, op_load_accounts, &a);
-}
-
-static cb_err op_replace_accounts(engine *e, void *arg)
-{
-    acct_arg *a = arg;
+    engine *e = h;
     sqlbuf up = {0}, del = {0};
     cb_err err = exec(e, "START TRANSACTION");
     if (err == CB_OK)
@@ -862,7 +765,7 @@ static cb_err op_replace_accounts(engine *e, void *arg)
     size_t pos = 0;
     uint8_t id[20];
     cb_account acct;
-    while (err == CB_OK && cb_accounts_next(a->state, &pos, id, &acct)) {
+    while (err == CB_OK && cb_accounts_next(state, &pos, id, &acct)) {
         wallet_row(e, &up, &del, id, &acct);
         if (up.n > (4u << 20))
             err = flush_wallet(e, &up, &del);
@@ -878,37 +781,19 @@ static cb_err op_replace_accounts(engine *e, void *arg)
     return err;
 }
 
-static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
-{
-    acct_arg a = {NULL, NULL, NULL, state};
-    return with_retry(h, op_replace_accounts, &a);
-}
-
 /* ---- transactions ---- */
 
-typedef struct {
-    const cb_tx *tx;
-    const uint8_t *txid;
-    const char *text;
-    int64_t now;
-    cb_tx_status *status;
-    uint32_t *height;
-    cb_tx_record *out;
-    size_t max, *n;
-} tx_arg;
-
-static cb_err op_put_pending(engine *e, void *arg)
+static cb_err mysql_put_pending_tx(void *h, const cb_tx *tx, int64_t now)
 {
-    tx_arg *a = arg;
-    const cb_tx *t = a->tx;
+    engine *e = h;
     uint8_t raw[CB_TX_SIZE];
-    cb_tx_serialize(raw, t);
+    cb_tx_serialize(raw, tx);
     sqlbuf q = {0};
     sb_add(&q, "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce, time,"
                " signature, status, seen, raw) VALUES (");
-    tx_columns(e, &q, t);
+    tx_columns(e, &q, tx);
     sb_add(&q, ",'pending',");
-    sb_i64(&q, a->now);
+    sb_i64(&q, now);
     sb_add(&q, ",");
     sb_hex(&q, raw, CB_TX_SIZE);
     sb_add(&q, ") ON DUPLICATE KEY UPDATE reason = IF(status = 'confirmed', reason, NULL),"
@@ -918,29 +803,17 @@ static cb_err op_put_pending(engine *e, void *arg)
     return err;
 }
 
-static cb_err mysql_put_pending_tx(void *h, const cb_tx *tx, int64_t now)
+static cb_err mysql_reject_tx(void *h, const uint8_t txid[32], const char *reason)
 {
-    tx_arg a = {.tx = tx, .now = now};
-    return with_retry(h, op_put_pending, &a);
-}
-
-static cb_err op_reject(engine *e, void *arg)
-{
-    tx_arg *a = arg;
+    engine *e = h;
     sqlbuf q = {0};
     sb_add(&q, "UPDATE transactions SET status = 'rejected', reason = ");
-    sb_str(e, &q, a->text);
+    sb_str(e, &q, reason);
     sb_add(&q, " WHERE status = 'pending' AND txid = ");
-    sb_hex(&q, a->txid, 32);
+    sb_hex(&q, txid, 32);
     cb_err err = run(e, &q);
     sb_free(&q);
     return err;
-}
-
-static cb_err mysql_reject_tx(void *h, const uint8_t txid[32], const char *reason)
-{
-    tx_arg a = {.txid = txid, .text = reason};
-    return with_retry(h, op_reject, &a);
 }
 
 static cb_tx_status parse_status(const char *s)
@@ -954,15 +827,16 @@ static cb_tx_status parse_status(const char *s)
     return CB_TX_UNKNOWN;
 }
 
-static cb_err op_tx_status(engine *e, void *arg)
+static cb_err mysql_tx_status(void *h, const uint8_t txid[32], cb_tx_status *status,
+                              uint32_t *height)
 {
-    tx_arg *a = arg;
+    engine *e = h;
     sqlbuf q = {0};
     cb_err err;
-    *a->status = CB_TX_UNKNOWN;
-    *a->height = 0;
+    *status = CB_TX_UNKNOWN;
+    *height = 0;
     sb_add(&q, "SELECT status, height FROM transactions WHERE txid = ");
-    sb_hex(&q, a->txid, 32);
+    sb_hex(&q, txid, 32);
     MYSQL_RES *res = select_rows(e, &q, &err);
     sb_free(&q);
     if (!res)
@@ -970,41 +844,34 @@ static cb_err op_tx_status(engine *e, void *arg)
     MYSQL_ROW row = mysql_fetch_row(res);
     if (row) {
         uint64_t hgt;
-        *a->status = parse_status(row[0]);
-        *a->height = col_u64(row[1], &hgt) && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
+        *status = parse_status(row[0]);
+        *height = col_u64(row[1], &hgt) && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
     }
     mysql_free_result(res);
     return CB_OK;
 }
 
-static cb_err mysql_tx_status(void *h, const uint8_t txid[32], cb_tx_status *status,
-                              uint32_t *height)
+static cb_err mysql_list_txs(void *h, const char *address, cb_tx_record *out, size_t max, size_t *n)
 {
-    tx_arg a = {.txid = txid, .status = status, .height = height};
-    return with_retry(h, op_tx_status, &a);
-}
-
-static cb_err op_list_txs(engine *e, void *arg)
-{
-    tx_arg *a = arg;
+    engine *e = h;
     sqlbuf q = {0};
     cb_err err;
-    *a->n = 0;
+    *n = 0;
     sb_add(&q, "SELECT txid, sender, recipient, amount, fee, nonce, time, status, height,"
                " reason FROM transactions WHERE sender = ");
-    sb_str(e, &q, a->text);
+    sb_str(e, &q, address);
     sb_add(&q, " OR recipient = ");
-    sb_str(e, &q, a->text);
+    sb_str(e, &q, address);
     sb_add(&q, " ORDER BY height IS NOT NULL, height DESC, seq DESC LIMIT ");
-    sb_u64(&q, a->max);
+    sb_u64(&q, max);
     MYSQL_RES *res = select_rows(e, &q, &err);
     sb_free(&q);
     if (!res)
         return err;
     MYSQL_ROW row;
-    while (*a->n < a->max && (row = mysql_fetch_row(res)) != NULL) {
+    while (*n < max && (row = mysql_fetch_row(res)) != NULL) {
         unsigned long *lens = mysql_fetch_lengths(res);
-        cb_tx_record *r = &a->out[*a->n];
+        cb_tx_record *r = &out[*n];
         uint64_t hgt = 0;
         memset(r, 0, sizeof *r);
         if (!row[0] || lens[0] != 32 || !col_text(r->sender, sizeof r->sender, row[1], lens[1]) ||
@@ -1018,38 +885,21 @@ static cb_err op_list_txs(engine *e, void *arg)
         r->height = col_u64(row[8], &hgt) && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
         if (row[9])
             (void)col_text(r->reason, sizeof r->reason, row[9], lens[9]);
-        (*a->n)++;
+        (*n)++;
     }
     mysql_free_result(res);
     return CB_OK;
 }
 
-static cb_err mysql_list_txs(void *h, const char *address, cb_tx_record *out, size_t max, size_t *n)
-{
-    tx_arg a = {.text = address, .out = out, .max = max, .n = n};
-    return with_retry(h, op_list_txs, &a);
-}
-
 /* ---- users and peers ---- */
 
-typedef struct {
-    const cb_user_record *in;
-    cb_user_record *out;
-    const char *name;
-    bool replace;
-    cb_store_user_fn fn;
-    void *ctx;
-} user_arg;
-
-static cb_err op_write_user(engine *e, void *arg)
+static cb_err write_user(engine *e, const cb_user_record *u, bool replace)
 {
-    user_arg *a = arg;
-    const cb_user_record *u = a->in;
     char addr[CB_ADDRESS_MAX];
     if (u->enc_len > sizeof u->enc_key || cb_address_from_pubkey(e->p, addr, u->pubkey) != CB_OK)
         return CB_ERR_ARG;
     sqlbuf q = {0};
-    if (a->replace) {
+    if (replace) {
         sb_add(&q, "UPDATE users SET pubkey = ");
         sb_hex(&q, u->pubkey, 33);
         sb_add(&q, ", address = ");
@@ -1085,16 +935,15 @@ static cb_err op_write_user(engine *e, void *arg)
     return err;
 }
 
-static cb_err op_get_user(engine *e, void *arg)
+static cb_err mysql_get_user(void *h, const char *username, cb_user_record *u)
 {
-    user_arg *a = arg;
-    cb_user_record *u = a->out;
+    engine *e = h;
     sqlbuf q = {0};
     cb_err err;
     memset(u, 0, sizeof *u);
     sb_add(&q, "SELECT username, name, email, password_hash, pubkey, enc_privkey, created"
                " FROM users WHERE username = ");
-    sb_str(e, &q, a->name);
+    sb_str(e, &q, username);
     MYSQL_RES *res = select_rows(e, &q, &err);
     sb_free(&q);
     if (!res)
@@ -1123,14 +972,7 @@ static cb_err op_get_user(engine *e, void *arg)
 
 static cb_err mysql_add_user(void *h, const cb_user_record *u)
 {
-    user_arg a = {.in = u};
-    return with_retry(h, op_write_user, &a);
-}
-
-static cb_err mysql_get_user(void *h, const char *username, cb_user_record *u)
-{
-    user_arg a = {.out = u, .name = username};
-    return with_retry(h, op_get_user, &a);
+    return write_user(h, u, false);
 }
 
 static cb_err mysql_replace_user_key(void *h, const cb_user_record *u)
@@ -1139,35 +981,31 @@ static cb_err mysql_replace_user_key(void *h, const cb_user_record *u)
     cb_err err = mysql_get_user(h, u->username, &cur);
     if (err != CB_OK)
         return err;
-    user_arg a = {.in = u, .replace = true};
-    return with_retry(h, op_write_user, &a);
+    return write_user(h, u, true);
 }
 
-/* One page of usernames in (created, username) order after the last one
- * seen, so a walk over any number of users holds one page at a time. */
+/* One page of usernames in (created, username) order after the cursor's
+ * (when: created, key: username), so a walk over any number of users holds
+ * one page at a time. */
 typedef struct {
     char names[256][33];
     int64_t created[256];
     size_t n;
-    bool started;
-    int64_t after_created;
-    char after_name[33];
 } user_page;
 
-static cb_err op_user_page(engine *e, void *arg)
+static cb_err read_user_page(engine *e, const cb_store_cursor *c, user_page *pg)
 {
-    user_page *pg = arg;
     sqlbuf q = {0};
     cb_err err;
     pg->n = 0;
     sb_add(&q, "SELECT username, created FROM users");
-    if (pg->started) {
+    if (c->started) {
         sb_add(&q, " WHERE created > ");
-        sb_i64(&q, pg->after_created);
+        sb_i64(&q, c->when);
         sb_add(&q, " OR (created = ");
-        sb_i64(&q, pg->after_created);
+        sb_i64(&q, c->when);
         sb_add(&q, " AND username > ");
-        sb_str(e, &q, pg->after_name);
+        sb_str(e, &q, c->key);
         sb_add(&q, ")");
     }
     sb_add(&q, " ORDER BY created, username LIMIT 256");
@@ -1185,39 +1023,36 @@ static cb_err op_user_page(engine *e, void *arg)
     return CB_OK;
 }
 
-static cb_err mysql_foreach_user(void *h, cb_store_user_fn fn, void *ctx)
+/* Users are handed out one by one, the cursor moved past each, so a walk
+ * run again after a lost connection resumes after the last one. */
+static cb_err mysql_foreach_user(void *h, cb_store_cursor *c, cb_store_user_fn fn, void *ctx)
 {
+    engine *e = h;
     user_page *pg = calloc(1, sizeof *pg);
     if (!pg)
         return CB_ERR_NOMEM;
     cb_err err;
     do {
-        err = with_retry(h, op_user_page, pg);
+        err = read_user_page(e, c, pg);
         for (size_t i = 0; err == CB_OK && i < pg->n; i++) {
             cb_user_record u;
-            err = mysql_get_user(h, pg->names[i], &u);
-            if (err == CB_OK)
-                err = fn(ctx, &u);
-        }
-        if (pg->n) {
-            pg->started = true;
-            pg->after_created = pg->created[pg->n - 1];
-            memcpy(pg->after_name, pg->names[pg->n - 1], 33);
+            err = mysql_get_user(e, pg->names[i], &u);
+            if (err != CB_OK)
+                break;
+            c->started = true;
+            c->when = pg->created[i];
+            snprintf(c->key, sizeof c->key, "%s", pg->names[i]);
+            err = fn(ctx, &u);
+            sodium_memzero(&u, sizeof u);
         }
     } while (err == CB_OK && pg->n == 256);
     free(pg);
     return err;
 }
 
-typedef struct {
-    const cb_peer_record *in;
-    cb_peer_record *out;
-    size_t max, *n;
-} peer_arg;
-
-static cb_err op_put_peer(engine *e, void *arg)
+static cb_err mysql_put_peer(void *h, const cb_peer_record *p)
 {
-    const cb_peer_record *p = ((peer_arg *)arg)->in;
+    engine *e = h;
     sqlbuf q = {0};
     sb_add(&q, "REPLACE INTO peers (host, port, last_seen, last_try, failures, banned_until)"
                " VALUES (");
@@ -1238,41 +1073,25 @@ static cb_err op_put_peer(engine *e, void *arg)
     return err;
 }
 
-static cb_err mysql_put_peer(void *h, const cb_peer_record *p)
+static cb_err mysql_forget_peer(void *h, const char *host, uint16_t port)
 {
-    peer_arg a = {p, NULL, 0, NULL};
-    return with_retry(h, op_put_peer, &a);
-}
-
-static cb_err op_forget_peer(engine *e, void *arg)
-{
-    const cb_peer_record *p = ((peer_arg *)arg)->in;
+    engine *e = h;
     sqlbuf q = {0};
     sb_add(&q, "DELETE FROM peers WHERE host = ");
-    sb_str(e, &q, p->host);
+    sb_str(e, &q, host);
     sb_add(&q, " AND port = ");
-    sb_u64(&q, p->port);
+    sb_u64(&q, port);
     cb_err err = run(e, &q);
     sb_free(&q);
     return err;
 }
 
-static cb_err mysql_forget_peer(void *h, const char *host, uint16_t port)
+static cb_err mysql_list_peers(void *h, cb_peer_record *out, size_t max, size_t *n)
 {
-    cb_peer_record r;
-    memset(&r, 0, sizeof r);
-    snprintf(r.host, sizeof r.host, "%s", host);
-    r.port = port;
-    peer_arg a = {&r, NULL, 0, NULL};
-    return with_retry(h, op_forget_peer, &a);
-}
-
-static cb_err op_list_peers(engine *e, void *arg)
-{
-    peer_arg *a = arg;
+    engine *e = h;
     sqlbuf q = {0};
     cb_err err;
-    *a->n = 0;
+    *n = 0;
     sb_add(&q, "SELECT host, port, last_seen, last_try, failures, banned_until FROM peers"
                " ORDER BY last_seen DESC");
     MYSQL_RES *res = select_rows(e, &q, &err);
@@ -1280,9 +1099,9 @@ static cb_err op_list_peers(engine *e, void *arg)
     if (!res)
         return err;
     MYSQL_ROW row;
-    while (*a->n < a->max && (row = mysql_fetch_row(res)) != NULL) {
+    while (*n < max && (row = mysql_fetch_row(res)) != NULL) {
         unsigned long *lens = mysql_fetch_lengths(res);
-        cb_peer_record *p = &a->out[*a->n];
+        cb_peer_record *p = &out[*n];
         uint64_t port, failures;
         memset(p, 0, sizeof *p);
         if (!col_text(p->host, sizeof p->host, row[0], lens[0]) || !col_u64(row[1], &port) ||
@@ -1291,16 +1110,10 @@ static cb_err op_list_peers(engine *e, void *arg)
             continue; /* a row that is not ours is skipped, not trusted */
         p->port = (uint16_t)port;
         p->failures = failures > UINT32_MAX ? UINT32_MAX : (uint32_t)failures;
-        (*a->n)++;
+        (*n)++;
     }
     mysql_free_result(res);
     return CB_OK;
-}
-
-static cb_err mysql_list_peers(void *h, cb_peer_record *out, size_t max, size_t *n)
-{
-    peer_arg a = {NULL, out, max, n};
-    return with_retry(h, op_list_peers, &a);
 }
 
 static void mysql_close_engine(void *h)
@@ -1344,6 +1157,10 @@ static const cb_store_backend MYSQL_OPS = {
     .foreach_user = mysql_foreach_user,
     .get_meta = mysql_get_meta,
     .set_meta = mysql_set_meta,
+    .server = "MySQL",
+    .lost = mysql_lost,
+    .reconnect = mysql_reconnect,
+    .set_error = mysql_set_error,
 };
 
 /* Copies [from, to) into dst (cap bytes), percent-decoding. */

@@ -366,8 +366,9 @@ static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block 
     return err;
 }
 
-static cb_err sqlite_foreach_block(void *h, cb_store_block_fn fn, void *ctx)
+static cb_err sqlite_foreach_block(void *h, cb_store_cursor *c, cb_store_block_fn fn, void *ctx)
 {
+    (void)c; /* SQLite never loses its file: a walk is never run again */
     engine *e = h;
     sqlite3_stmt *st = NULL;
     cb_err err = prepare(e, &st, "SELECT data FROM blockchain ORDER BY height, rowid");
@@ -771,8 +772,9 @@ static cb_err sqlite_list_peers(void *h, cb_peer_record *out, size_t max, size_t
     return err;
 }
 
-static cb_err sqlite_foreach_user(void *h, cb_store_user_fn fn, void *ctx)
+static cb_err sqlite_foreach_user(void *h, cb_store_cursor *c, cb_store_user_fn fn, void *ctx)
 {
+    (void)c;
     engine *e = h;
     sqlite3_stmt *st = NULL;
     cb_err err = prepare(e, &st, "SELECT username FROM users ORDER BY created, username");
