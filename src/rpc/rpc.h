@@ -86,39 +86,6 @@ typedef struct {
     cb_rpc_async_fn afn;
 } cb_rpc_method;
 
-/* Parameter i as an amount in CB (a JSON number or a string, at most 8
- * decimals, not negative, at most MAX_MONEY). Returns: false with *e set. */
-bool cb_rpc_arg_amount(json_t *p, size_t i, uint64_t *units, cb_rpc_error *e);
-
-/* Sets *e (code, printf-style message). Returns: NULL, for "return cb_rpc_fail(...)". */
-json_t *cb_rpc_fail(cb_rpc_error *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Parameter checks; each returns false with *e set. */
-bool cb_rpc_arg_count(json_t *p, size_t min, size_t max, cb_rpc_error *e);
-bool cb_rpc_arg_string(json_t *p, size_t i, const char **out, cb_rpc_error *e);
-bool cb_rpc_arg_uint(json_t *p, size_t i, uint64_t max, uint64_t *out, cb_rpc_error *e);
-
-/* The network methods (rpc_net.c). */
-json_t *cb_rpc_getpeerinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_getconnectioncount(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_getnetworkinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_addnode(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_disconnectnode(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_setban(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_listbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-json_t *cb_rpc_clearbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-
-/* The user methods (rpc_users.c), for the method table. Those that check
- * a password hash it on a worker thread. */
-bool cb_rpc_createuser(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-bool cb_rpc_checklogin(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-json_t *cb_rpc_getwalletinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-bool cb_rpc_send(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-json_t *cb_rpc_listtransactions(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
-bool cb_rpc_exportkey(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-bool cb_rpc_importkey(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
-
 /* The method table, ending with a NULL name. */
 const cb_rpc_method *cb_rpc_methods(void);
 

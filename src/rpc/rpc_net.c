@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "net/protocol.h"
-#include "rpc/rpc.h"
+#include "rpc/rpc_methods.h"
 
 static bool have_net(const cb_rpc_ctx *rc, cb_rpc_error *e)
 {

@@ -10,42 +10,9 @@
 #include "core/amount.h"
 #include "core/hex.h"
 #include "crypto/hash.h"
-#include "rpc/rpc.h"
+#include "rpc/rpc_methods.h"
 
 #define DEFAULT_FEE 10000u /* 0.0001 CB */
-
-static json_t *fail(cb_rpc_error *e, int code, const char *msg)
-{
-    e->code = code;
-    snprintf(e->message, sizeof e->message, "%s", msg);
-    return NULL;
-}
-
-/* Reads n string parameters, exactly. */
-static bool strings(json_t *p, size_t min, size_t max, const char **out, cb_rpc_error *e)
-{
-    size_t count = json_array_size(p);
-    if (count < min || count > max) {
-        e->code = CB_RPC_INVALID_PARAMS;
-        snprintf(e->message, sizeof e->message, "expected %zu to %zu parameters, got %zu", min, max,
-                 count);
-        return false;
-    }
-    for (size_t i = 0; i < count && i < max; i++) {
-        json_t *v = json_array_get(p, i);
-        if (!json_is_string(v)) {
-            out[i] = NULL;
-            if (i < min) {
-                e->code = CB_RPC_TYPE_ERROR;
-                snprintf(e->message, sizeof e->message, "parameter %zu must be a string", i + 1);
-                return false;
-            }
-            continue;
-        }
-        out[i] = json_string_value(v);
-    }
-    return true;
-}
 
 /* Counts a failed login and says so (the throttle then slows this
  * username down: users.h). */
@@ -53,7 +20,7 @@ static void login_failed(cb_node *n, const char *user, cb_rpc_error *e)
 {
     unsigned f = cb_login_throttle_failed(cb_node_logins(n), user, cb_node_now());
     cb_log(cb_node_logger(n), "RPC: failed login for '%s' (%u in a row)", user, f);
-    fail(e, CB_RPC_WALLET_PASSPHRASE_INCORRECT, "wrong username or password");
+    cb_rpc_fail(e, CB_RPC_WALLET_PASSPHRASE_INCORRECT, "wrong username or password");
 }
 
 /* The first half of a login, on the loop: the throttle, then the user's
@@ -73,7 +40,7 @@ static bool login_begin(cb_node *n, const char *user, cb_user_record *u, cb_rpc_
         return false;
     }
     if (err != CB_OK) {
-        fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        cb_rpc_fail_err(e, err, CB_RPC_WALLET_ERROR);
         return false;
     }
     return true;
@@ -87,7 +54,7 @@ static bool login_end(cb_node *n, const char *user, cb_err err, cb_rpc_error *e)
         return false;
     }
     if (err != CB_OK) {
-        fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        cb_rpc_fail_err(e, err, CB_RPC_WALLET_ERROR);
         return false;
     }
     cb_login_throttle_passed(cb_node_logins(n), user);
@@ -99,9 +66,9 @@ static bool find_user(cb_node *n, const char *name, cb_user_record *u, cb_rpc_er
 {
     cb_err err = cb_store_get_user(cb_node_store(n), name, u);
     if (err == CB_ERR_NOT_FOUND)
-        fail(e, CB_RPC_INVALID_PARAMETER, "no such user");
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "no such user");
     else if (err != CB_OK)
-        fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        cb_rpc_fail_err(e, err, CB_RPC_WALLET_ERROR);
     return err == CB_OK;
 }
 
@@ -177,7 +144,7 @@ static void user_done(void *arg, bool cancelled)
     cb_rpc_error e = {0, ""};
     json_t *r = NULL;
     if (cancelled)
-        fail(&e, CB_RPC_MISC_ERROR, "the node is stopping");
+        cb_rpc_fail(&e, CB_RPC_MISC_ERROR, "the node is stopping");
     else if (j->op == OP_CREATE)
         r = finish_create(j, &e);
     else if (login_end(j->n, j->u.username, j->err, &e)) {
@@ -209,12 +176,12 @@ static user_job *user_job_new(cb_node *n, cb_rpc_call *call, user_op op, const c
 {
     size_t len = strlen(password);
     if (len > CB_PASSWORD_MAX) {
-        fail(e, CB_RPC_INVALID_PARAMETER, "password: at most 1024 characters");
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "password: at most 1024 characters");
         return NULL;
     }
     user_job *j = calloc(1, sizeof *j);
     if (!j) {
-        fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
         return NULL;
     }
     j->n = n;
@@ -231,9 +198,9 @@ static bool user_job_start(user_job *j, cb_rpc_error *e)
     cb_err err = cb_jobs_submit(cb_node_jobs(j->n), user_work, user_done, j);
     if (err == CB_OK)
         return true;
-    fail(e, CB_RPC_MISC_ERROR,
-         err == CB_ERR_BUSY ? "the node is busy with other long calls: try again"
-                            : cb_strerror(err));
+    cb_rpc_fail(e, CB_RPC_MISC_ERROR, "%s",
+                err == CB_ERR_BUSY ? "the node is busy with other long calls: try again"
+                                   : cb_strerror(err));
     user_job_free(j);
     return false;
 }
@@ -260,21 +227,21 @@ bool cb_rpc_createuser(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rp
     const char *s[4];
     char why[160];
     cb_user_record taken;
-    if (!strings(p, 4, 4, s, e))
+    if (!cb_rpc_arg_strings(p, 4, 4, s, e))
         return false;
     /* The cheap checks first: no hash is spent on a request that fails. */
     if (cb_user_validate(s[0], s[1], s[2], s[3], why, sizeof why) != CB_OK) {
-        fail(e, CB_RPC_INVALID_PARAMETER, why);
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "%s", why);
         return false;
     }
     cb_err err = cb_store_get_user(cb_node_store(n), s[2], &taken);
     sodium_memzero(&taken, sizeof taken);
     if (err == CB_OK) {
-        fail(e, CB_RPC_INVALID_PARAMETER, "username: already taken");
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "username: already taken");
         return false;
     }
     if (err != CB_ERR_NOT_FOUND) {
-        fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        cb_rpc_fail_err(e, err, CB_RPC_WALLET_ERROR);
         return false;
     }
     user_job *j = user_job_new(n, call, OP_CREATE, s[3], e);
@@ -291,13 +258,13 @@ static json_t *finish_create(user_job *j, cb_rpc_error *e)
 {
     cb_err err = j->err;
     if (err == CB_ERR_ARG)
-        return fail(e, CB_RPC_INVALID_PARAMETER, j->why);
+        return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "%s", j->why);
     if (err == CB_OK)
         err = cb_store_add_user(cb_node_store(j->n), &j->u);
     if (err == CB_ERR_DUPLICATE)
-        return fail(e, CB_RPC_INVALID_PARAMETER, "username: already taken");
+        return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "username: already taken");
     if (err != CB_OK)
-        return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        return cb_rpc_fail_err(e, err, CB_RPC_WALLET_ERROR);
     cb_log(cb_node_logger(j->n), "new user '%s'", j->u.username);
     return json_pack("{s:s,s:o}", "username", j->u.username, "address", user_address(j->n, &j->u));
 }
@@ -307,7 +274,7 @@ bool cb_rpc_checklogin(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rp
     cb_node *n = rc->node;
     const char *s[2];
     user_job *j;
-    if (!strings(p, 2, 2, s, e) || !start_login_op(n, call, OP_LOGIN, s[0], s[1], &j, e))
+    if (!cb_rpc_arg_strings(p, 2, 2, s, e) || !start_login_op(n, call, OP_LOGIN, s[0], s[1], &j, e))
         return false;
     return user_job_start(j, e);
 }
@@ -318,7 +285,7 @@ json_t *cb_rpc_getwalletinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
     const char *s[1];
     cb_user_record u;
     uint8_t id[20];
-    if (!strings(p, 1, 1, s, e))
+    if (!cb_rpc_arg_strings(p, 1, 1, s, e))
         return NULL;
     if (!find_user(n, s[0], &u, e))
         return NULL;
@@ -341,11 +308,11 @@ json_t *cb_rpc_listtransactions(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e
     json_int_t count = 20;
     size_t np = json_array_size(p);
     if (np < 1 || np > 2 || !json_is_string(json_array_get(p, 0)))
-        return fail(e, CB_RPC_INVALID_PARAMS, "listtransactions \"username\" ( count )");
+        return cb_rpc_fail(e, CB_RPC_INVALID_PARAMS, "listtransactions \"username\" ( count )");
     if (np == 2) {
         json_t *c = json_array_get(p, 1);
         if (!json_is_integer(c) || json_integer_value(c) < 1 || json_integer_value(c) > 1000)
-            return fail(e, CB_RPC_INVALID_PARAMETER, "count: a number from 1 to 1000");
+            return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "count: a number from 1 to 1000");
         count = json_integer_value(c);
     }
     user = json_string_value(json_array_get(p, 0));
@@ -353,15 +320,15 @@ json_t *cb_rpc_listtransactions(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e
         return NULL;
     char addr[CB_ADDRESS_MAX];
     if (cb_address_from_pubkey(cb_node_params(n), addr, u.pubkey) != CB_OK)
-        return fail(e, CB_RPC_WALLET_ERROR, "bad stored key");
+        return cb_rpc_fail(e, CB_RPC_WALLET_ERROR, "bad stored key");
     cb_tx_record *recs = calloc((size_t)count, sizeof *recs);
     size_t got = 0;
     if (!recs)
-        return fail(e, CB_RPC_MISC_ERROR, "out of memory");
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
     cb_err err = cb_store_list_txs(cb_node_store(n), addr, recs, (size_t)count, &got);
     if (err != CB_OK) {
         free(recs);
-        return fail(e, CB_RPC_WALLET_ERROR, cb_store_last_error(cb_node_store(n)));
+        return cb_rpc_fail(e, CB_RPC_WALLET_ERROR, "%s", cb_store_last_error(cb_node_store(n)));
     }
     uint32_t tip = cb_chain_tip(cb_node_chain(n))->height;
     json_t *a = json_array();
@@ -403,12 +370,13 @@ bool cb_rpc_send(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc_erro
     uint64_t units, fee = DEFAULT_FEE;
     size_t count = json_array_size(p);
     if (count < 4 || count > 5) {
-        fail(e, CB_RPC_INVALID_PARAMS, "send \"username\" \"password\" \"to\" amount ( fee )");
+        cb_rpc_fail(e, CB_RPC_INVALID_PARAMS,
+                    "send \"username\" \"password\" \"to\" amount ( fee )");
         return false;
     }
     for (size_t i = 0; i < 3; i++) {
         if (!json_is_string(json_array_get(p, i))) {
-            fail(e, CB_RPC_TYPE_ERROR, "username, password and recipient are strings");
+            cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "username, password and recipient are strings");
             return false;
         }
         s[i] = json_string_value(json_array_get(p, i));
@@ -416,15 +384,15 @@ bool cb_rpc_send(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc_erro
     if (!cb_rpc_arg_amount(p, 3, &units, e) || (count == 5 && !cb_rpc_arg_amount(p, 4, &fee, e)))
         return false;
     if (units == 0) {
-        fail(e, CB_RPC_TYPE_ERROR, "amount must be more than 0");
+        cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "amount must be more than 0");
         return false;
     }
     /* The recipient: a username of this node, else an address. */
     if (cb_store_get_user(cb_node_store(n), s[2], &to_user) == CB_OK)
         cb_hash160(to, to_user.pubkey, 33);
     else if (cb_address_decode(cb_node_params(n), to, s[2]) != CB_OK) {
-        fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY,
-             "recipient is neither a user of this node nor a valid address");
+        cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY,
+                    "recipient is neither a user of this node nor a valid address");
         return false;
     }
     user_job *j;
@@ -461,7 +429,7 @@ static json_t *finish_send(user_job *j, cb_rpc_error *e)
     if (err == CB_OK)
         err = cb_node_submit_tx(n, &tx, txid);
     if (err == CB_ERR_TX_BALANCE)
-        return fail(
+        return cb_rpc_fail(
             e, CB_RPC_WALLET_INSUFFICIENT_FUNDS,
             "insufficient funds: the balance (less pending payments) is below amount + fee");
     if (err != CB_OK) {
@@ -481,7 +449,8 @@ bool cb_rpc_exportkey(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc
     cb_node *n = rc->node;
     const char *s[2];
     user_job *j;
-    if (!strings(p, 2, 2, s, e) || !start_login_op(n, call, OP_EXPORT, s[0], s[1], &j, e))
+    if (!cb_rpc_arg_strings(p, 2, 2, s, e) ||
+        !start_login_op(n, call, OP_EXPORT, s[0], s[1], &j, e))
         return false;
     return user_job_start(j, e);
 }
@@ -492,7 +461,7 @@ static json_t *finish_export(user_job *j, cb_rpc_error *e)
     cb_err err = cb_wif_encode(cb_node_params(j->n), wif, j->priv);
     sodium_memzero(j->priv, sizeof j->priv);
     if (err != CB_OK)
-        return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        return cb_rpc_fail_err(e, err, CB_RPC_WALLET_ERROR);
     json_t *r = json_string(wif);
     sodium_memzero(wif, sizeof wif);
     return r;
@@ -504,7 +473,7 @@ bool cb_rpc_importkey(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call, cb_rpc
     const char *s[3];
     uint8_t priv[32];
     user_job *j;
-    if (!strings(p, 3, 3, s, e))
+    if (!cb_rpc_arg_strings(p, 3, 3, s, e))
         return false;
     cb_err err = cb_wif_decode(cb_node_params(n), priv, s[2]);
     if (err != CB_OK) {
@@ -525,6 +494,6 @@ static json_t *finish_import(user_job *j, cb_rpc_error *e)
 {
     cb_err err = cb_store_replace_user_key(cb_node_store(j->n), &j->u);
     if (err != CB_OK)
-        return fail(e, CB_RPC_WALLET_ERROR, cb_strerror(err));
+        return cb_rpc_fail_err(e, err, CB_RPC_WALLET_ERROR);
     return json_pack("{s:s,s:o}", "username", j->u.username, "address", user_address(j->n, &j->u));
 }
