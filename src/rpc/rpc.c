@@ -86,10 +86,28 @@ static json_t *response(json_t *id, bool v2, json_t *result, json_t *error)
  * when the last call finishes. The server keeps a list of these, so a
  * request that outlives the server (a job still running at shutdown) is
  * let go without a reply. */
+/* Where a reply goes: an HTTP request, or a function (cb_rpc_handle). */
+typedef struct {
+    struct evhttp_request *http;
+    cb_rpc_reply_fn fn;
+    void *ctx;
+} rpc_sink;
+
+static void sink_reply(const rpc_sink *k, int status, json_t *body)
+{
+    if (k->http) {
+        reply(k->http, status, body);
+        return;
+    }
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    k->fn(k->ctx, status, text);
+    free(text);
+}
+
 typedef struct rpc_request {
-    cb_rpc_server *server;       /* NULL once the server has stopped */
-    struct evhttp_request *http; /* NULL once the server has stopped */
-    json_t *out;                 /* the batch's array, or the single response */
+    cb_rpc_server *server; /* NULL once the server has stopped */
+    rpc_sink sink;         /* (its reply is dropped once the server has stopped) */
+    json_t *out;           /* the batch's array, or the single response */
     bool batch;
     int status;
     size_t waiting; /* calls not finished, plus one while dispatching */
@@ -226,7 +244,7 @@ static void request_release(rpc_request *r)
     if (r->server) {
         if (!r->batch)
             cb_log_debug(r->server->log, "RPC %s -> %d", r->method[0] ? r->method : "?", r->status);
-        reply(r->http, r->status, r->out);
+        sink_reply(&r->sink, r->status, r->out);
         if (r->prev)
             r->prev->next = r->next;
         else
@@ -263,9 +281,8 @@ static bool same_secret(const char *a, const char *b)
     return la == lb && la > 0 && CRYPTO_memcmp(a, b, la) == 0;
 }
 
-static bool authorized(cb_rpc_server *s, struct evhttp_request *req)
+static bool authorized(cb_rpc_server *s, const char *h)
 {
-    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
     char given[512];
     if (!h || strncmp(h, "Basic ", 6) != 0)
         return false;
@@ -276,14 +293,12 @@ static bool authorized(cb_rpc_server *s, struct evhttp_request *req)
     return ok;
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+/* One POST: the credentials, then the body, then the calls in it. The
+ * reply goes to k (now, or when the last asynchronous call finishes). */
+static void handle(cb_rpc_server *s, const rpc_sink *k, const char *authorization, const char *body,
+                   size_t len)
 {
-    cb_rpc_server *s = arg;
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-        reply(req, 405, NULL);
-        return;
-    }
-    if (!authorized(s, req)) {
+    if (!authorized(s, authorization)) {
         int64_t now = cb_node_now();
         if (now != s->last_refusal_log) {
             if (s->refusals_unlogged)
@@ -296,30 +311,28 @@ static void on_request(struct evhttp_request *req, void *arg)
         } else {
             s->refusals_unlogged++;
         }
-        evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-                          "Basic realm=\"jsonrpc\"");
-        reply(req, 401, NULL);
+        if (k->http)
+            evhttp_add_header(evhttp_request_get_output_headers(k->http), "WWW-Authenticate",
+                              "Basic realm=\"jsonrpc\"");
+        sink_reply(k, 401, NULL);
         return;
     }
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
     json_error_t jerr;
-    const char *body = (const char *)evbuffer_pullup(in, (ssize_t)len);
     json_t *request = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
     if (!request) {
         json_t *r = response(NULL, false, NULL, error_object(CB_RPC_PARSE_ERROR, "Parse error"));
-        reply(req, 500, r);
+        sink_reply(k, 500, r);
         json_decref(r);
         return;
     }
     rpc_request *r = calloc(1, sizeof *r);
     if (!r) {
         json_decref(request);
-        reply(req, 503, NULL);
+        sink_reply(k, 503, NULL);
         return;
     }
     r->server = s;
-    r->http = req;
+    r->sink = *k;
     r->status = 200;
     r->waiting = 1;
     r->next = s->requests;
@@ -350,6 +363,28 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     json_decref(request);
     request_release(r);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    cb_rpc_server *s = arg;
+    rpc_sink k = {req, NULL, NULL};
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        reply(req, 405, NULL);
+        return;
+    }
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    const char *body = (const char *)evbuffer_pullup(in, (ssize_t)len);
+    handle(s, &k, auth, body, len);
+}
+
+void cb_rpc_handle(cb_rpc_server *s, const char *authorization, const char *body, size_t len,
+                   cb_rpc_reply_fn fn, void *ctx)
+{
+    rpc_sink k = {NULL, fn, ctx};
+    handle(s, &k, authorization, body, len);
 }
 
 static cb_err write_cookie(cb_rpc_server *s, const char *dir, char *msg, size_t msglen)
@@ -453,7 +488,7 @@ void cb_rpc_stop(cb_rpc_server *s)
      * server; the job's finish then frees them. */
     for (struct rpc_request *r = s->requests; r; r = r->next) {
         r->server = NULL;
-        r->http = NULL;
+        r->sink.http = NULL;
     }
     if (s->http)
         evhttp_free(s->http);

@@ -100,6 +100,18 @@ typedef struct cb_rpc_server cb_rpc_server;
 cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_config *cfg, char *msg,
                     size_t msglen) CB_WARN_UNUSED;
 
+/* Where cb_rpc_handle's reply goes: the HTTP status and the body (JSON
+ * text, or NULL for none; valid during the call). */
+typedef void (*cb_rpc_reply_fn)(void *ctx, int status, const char *body);
+
+/* Handles one request as an HTTP POST with this Authorization header
+ * (NULL: none) and body would be, without the HTTP (for tests and
+ * fuzzing). `fn` is called once on the loop thread: within this call, or
+ * later when an asynchronous method finishes (never once the server has
+ * stopped). */
+void cb_rpc_handle(cb_rpc_server *s, const char *authorization, const char *body, size_t len,
+                   cb_rpc_reply_fn fn, void *ctx);
+
 /* The port it listens on (the one the system chose when cfg->port was 0). */
 uint16_t cb_rpc_port(const cb_rpc_server *s);
 
