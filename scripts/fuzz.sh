@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for longer than CI does:
 #   scripts/fuzz.sh TARGET SECONDS      e.g. scripts/fuzz.sh message 600
-# TARGET is a name under tests/fuzz (block, tx, text, message, local,
-# presync). Builds build-fuzz with clang when needed; new inputs go to a
+# TARGET is a name under tests/fuzz (block, tx, text, message, local, p2p,
+# presync, rpc, store). Builds build-fuzz with clang when needed; new inputs go to a
 # corpus in build-fuzz/corpus-TARGET (the seeds in tests/fuzz/corpus are
 # read, not written); a crash is saved as build-fuzz/crash-*. Prints
 # libFuzzer's closing lines: executions, and any crash.
