@@ -97,8 +97,42 @@ static bool room_for(const cb_addrbook *b, const char *host, const cb_netgroup *
     return same_host < CB_ADDR_PER_HOST && same_group < CB_ADDR_PER_GROUP;
 }
 
-cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
-                       cb_addr_entry **out)
+/* The never-tried entries that came from source group src, and the
+ * stalest of them not in use (NULL when none). */
+static size_t from_source(cb_addrbook *b, const cb_netgroup *src, cb_addr_entry **stalest)
+{
+    size_t n = 0;
+    *stalest = NULL;
+    for (size_t i = 0; i < b->n; i++) {
+        cb_addr_entry *c = &b->v[i];
+        if (c->tried || !cb_netgroup_equal(src, &c->source))
+            continue;
+        n++;
+        if (!c->connected && (!*stalest || c->last_seen < (*stalest)->last_seen))
+            *stalest = c;
+    }
+    return n;
+}
+
+/* The entry to make room with in a full book: the stalest not in use, one
+ * never tried before any that was. NULL when every entry is in use. */
+static cb_addr_entry *stalest_entry(cb_addrbook *b)
+{
+    cb_addr_entry *e = NULL;
+    for (size_t i = 0; i < b->n; i++) {
+        cb_addr_entry *c = &b->v[i];
+        if (c->connected)
+            continue;
+        if (!e || (e->tried && !c->tried) ||
+            (e->tried == c->tried && (c->last_seen < e->last_seen ||
+                                      (c->last_seen == e->last_seen && c->failures > e->failures))))
+            e = c;
+    }
+    return e;
+}
+
+cb_err cb_addrbook_add_from(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
+                            const char *source, cb_addr_entry **out)
 {
     if (out)
         *out = NULL;
@@ -106,26 +140,27 @@ cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t 
         return CB_ERR_ARG;
     cb_addr_entry *e = cb_addrbook_find(b, host, port);
     if (!e) {
-        cb_netgroup g;
+        cb_netgroup g, src;
         if (!cb_netgroup_of(host, &g))
             memset(&g, 0, sizeof g); /* not numeric: the local group */
+        if (!source)
+            src = g;
+        else if (!cb_netgroup_of(source, &src))
+            memset(&src, 0, sizeof src);
         if (!room_for(b, host, &g))
             return CB_ERR_TOO_LARGE;
-        if (b->n < b->max) {
+        size_t share = b->max / CB_ADDR_SOURCE_SHARE ? b->max / CB_ADDR_SOURCE_SHARE : 1;
+        cb_addr_entry *own = NULL;
+        if (source && !cb_netgroup_is_local(&src) && from_source(b, &src, &own) >= share) {
+            /* At its share: it only replaces what it told us before. */
+            e = own;
+            if (!e)
+                return CB_ERR_TOO_LARGE;
+            note_gone(b, e);
+        } else if (b->n < b->max) {
             e = &b->v[b->n++];
         } else {
-            /* Full: the stalest entry not in use makes room, one never
-             * tried before any that was. */
-            for (size_t i = 0; i < b->n; i++) {
-                cb_addr_entry *c = &b->v[i];
-                if (c->connected)
-                    continue;
-                if (!e || (e->tried && !c->tried) ||
-                    (e->tried == c->tried &&
-                     (c->last_seen < e->last_seen ||
-                      (c->last_seen == e->last_seen && c->failures > e->failures))))
-                    e = c;
-            }
+            e = stalest_entry(b);
             if (!e)
                 return CB_ERR_TOO_LARGE;
             note_gone(b, e);
@@ -134,12 +169,19 @@ cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t 
         memcpy(e->host, host, strlen(host) + 1);
         e->port = port;
         e->group = g;
+        e->source = src;
     }
     if (seen > e->last_seen)
         e->last_seen = seen;
     if (out)
         *out = e;
     return CB_OK;
+}
+
+cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
+                       cb_addr_entry **out)
+{
+    return cb_addrbook_add_from(b, host, port, seen, NULL, out);
 }
 
 void cb_addrbook_remove(cb_addrbook *b, const char *host, uint16_t port)

@@ -23,18 +23,26 @@
 typedef struct {
     char host[CB_ADDR_HOST_MAX]; /* numeric IPv4 or IPv6 text */
     uint16_t port;
-    int64_t last_seen; /* last time a handshake with it completed, or it was gossiped */
-    int64_t last_try;  /* last outbound attempt */
-    uint32_t failures; /* failed attempts since the last success */
-    bool connected;    /* an outbound connection to it is open (the node sets it) */
-    bool tried;        /* a handshake with it completed once (Core's tried table) */
-    cb_netgroup group; /* of host, worked out once */
+    int64_t last_seen;  /* last time a handshake with it completed, or it was gossiped */
+    int64_t last_try;   /* last outbound attempt */
+    uint32_t failures;  /* failed attempts since the last success */
+    bool connected;     /* an outbound connection to it is open (the node sets it) */
+    bool tried;         /* a handshake with it completed once (Core's tried table) */
+    cb_netgroup group;  /* of host, worked out once */
+    cb_netgroup source; /* of the peer that told us of it (its own when none did) */
 } cb_addr_entry;
 
 /* Book entries one routable IP may have (ports), and one network group
  * (netgroup.h); loopback and private hosts, a local network's, have none. */
 #define CB_ADDR_PER_HOST 4
 #define CB_ADDR_PER_GROUP 64
+/* The never-tried entries one routable source network group may have us
+ * keep: a 16th of the book (as Core's addrman, where one source group
+ * reaches 64 of the 1,024 new buckets). At its share, what it tells us
+ * next replaces its own stalest entry, so one lying peer (or a few in one
+ * /16) cannot push honest addresses out. Local sources (loopback and
+ * private: a local network of learners) have no share. */
+#define CB_ADDR_SOURCE_SHARE 16
 
 typedef struct cb_addrbook cb_addrbook;
 
@@ -52,6 +60,13 @@ void cb_addrbook_free(cb_addrbook *b);
  * its share (CB_ADDR_PER_HOST, CB_ADDR_PER_GROUP) or nothing can go. */
 cb_err cb_addrbook_add(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
                        cb_addr_entry **out) CB_WARN_UNUSED;
+
+/* As cb_addrbook_add, for an address a peer at `source` told us of: a new
+ * entry counts against that source's group's share (CB_ADDR_SOURCE_SHARE).
+ * NULL: no peer told us (our own connection, the store, the user), as
+ * cb_addrbook_add: no share applies. */
+cb_err cb_addrbook_add_from(cb_addrbook *b, const char *host, uint16_t port, int64_t seen,
+                            const char *source, cb_addr_entry **out) CB_WARN_UNUSED;
 
 /* The addresses the book let go since the last call (evicted when full, or
  * removed), for the caller to forget in its store.

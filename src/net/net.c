@@ -162,13 +162,14 @@ cb_peer *cb_net_find_peer(cb_net *net, uint64_t id)
     return NULL;
 }
 
-void cb_net_note_addr(cb_net *net, const char *host, uint16_t port, int64_t seen)
+void cb_net_note_addr(cb_net *net, const char *host, uint16_t port, int64_t seen,
+                      const char *source)
 {
     for (size_t i = 0; i < net->nself; i++)
         if (net->self[i].port == port && strcmp(net->self[i].host, host) == 0)
             return;
     cb_addr_entry *e;
-    if (cb_addrbook_add(net->book, host, port, seen, &e) == CB_OK)
+    if (cb_addrbook_add_from(net->book, host, port, seen, source, &e) == CB_OK)
         net->book_dirty = true;
 }
 
@@ -214,7 +215,7 @@ void cb_net_established(cb_peer *p)
     if (!p->inbound) {
         /* Where we reached it is where others can: into the book (a
          * -connect address too, so a restart without it finds it again). */
-        cb_net_note_addr(net, p->host, p->port, cb_net_now(net));
+        cb_net_note_addr(net, p->host, p->port, cb_net_now(net), NULL);
         cb_addr_entry *e = cb_addrbook_find(net->book, p->host, p->port);
         if (e) {
             cb_addrbook_good(e, cb_net_now(net));

@@ -240,7 +240,10 @@ void cb_net_established(cb_peer *p);
 bool cb_net_err_bans(cb_err err, bool in_block);
 cb_peer *cb_net_find_peer(cb_net *net, uint64_t id);
 void cb_net_schedule_reap(cb_net *net);
-void cb_net_note_addr(cb_net *net, const char *host, uint16_t port, int64_t seen);
+/* Puts an address in the book: one a peer at `source` told us of (NULL:
+ * one we connected to ourselves). */
+void cb_net_note_addr(cb_net *net, const char *host, uint16_t port, int64_t seen,
+                      const char *source);
 /* An address skip function (ctx: the net): true for banned or
  * discouraged addresses, which are not passed on. */
 bool cb_net_addr_withheld(void *ctx, const cb_addr_entry *e);

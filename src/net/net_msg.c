@@ -190,7 +190,7 @@ static void on_addr(cb_peer *p, const uint8_t *payload, size_t len)
         if (seen > now)
             seen = now;
         bool known = cb_addrbook_find(net->book, host, list[i].port) != NULL;
-        cb_net_note_addr(net, host, list[i].port, seen);
+        cb_net_note_addr(net, host, list[i].port, seen, p->host);
         if (!known && n <= 10 && nfresh < 10 && seen > now - 600)
             fresh[nfresh++] = list[i];
     }

@@ -186,6 +186,64 @@ static void test_netgroups(void **state)
         assert_true(cb_addr_routable(public[i]));
 }
 
+/* One source network group cannot fill the book: past its share what it
+ * tells us replaces its own entries, and honest addresses from other
+ * sources stay. A local source (a learners' network) has no share. */
+static void test_source_share(void **state)
+{
+    (void)state;
+    cb_addrbook *b = cb_addrbook_new(2000, 7);
+    assert_non_null(b);
+    char host[32], src[32];
+    size_t share = 2000 / CB_ADDR_SOURCE_SHARE;
+    /* Ten honest peers, each in its own /16, tell us of 50 addresses. */
+    for (int s = 0; s < 10; s++) {
+        snprintf(src, sizeof src, "%d.1.0.1", 30 + s);
+        for (int k = 0; k < 50; k++) {
+            snprintf(host, sizeof host, "%d.%d.7.7", 100 + s, k);
+            assert_int_equal(cb_addrbook_add_from(b, host, 8833, 1000, src, NULL), CB_OK);
+        }
+    }
+    assert_int_equal(cb_addrbook_count(b), 500);
+    /* One liar (and its /16 neighbour) floods 20,000 fresher addresses
+     * across 10,000 groups. */
+    for (int k = 0; k < 20000; k++) {
+        snprintf(host, sizeof host, "%d.%d.%d.1", 1 + k % 99, (k / 99) % 250, k / 24750);
+        const char *liar = k % 2 ? "66.6.0.1" : "66.6.200.9";
+        cb_err err = cb_addrbook_add_from(b, host, 8833, 5000 + k, liar, NULL);
+        assert_true(err == CB_OK || err == CB_ERR_TOO_LARGE);
+    }
+    size_t from_liar = 0, honest = 0;
+    for (size_t i = 0; i < cb_addrbook_count(b); i++) {
+        const cb_addr_entry *e = cb_addrbook_at(b, i);
+        int a;
+        if (sscanf(e->host, "%d.", &a) == 1 && a >= 100 && a < 110)
+            honest++;
+        else
+            from_liar++;
+    }
+    assert_int_equal(honest, 500);
+    assert_int_equal(from_liar, share);
+    /* Its latest claims are what it keeps (its own stalest went first). */
+    assert_non_null(cb_addrbook_find(b, host, 8833));
+    /* Once an address proved real (tried), it no longer counts against
+     * the source that told us of it. */
+    cb_addr_entry *e = cb_addrbook_find(b, host, 8833);
+    cb_addrbook_good(e, 6000);
+    assert_int_equal(cb_addrbook_add_from(b, "99.99.99.99", 8833, 7000, "66.6.0.1", NULL), CB_OK);
+    assert_non_null(cb_addrbook_find(b, host, 8833));
+    cb_addrbook_free(b);
+
+    /* A local source fills the book as gossip always did. */
+    b = cb_addrbook_new(2000, 8);
+    for (int k = 0; k < 3000; k++) {
+        snprintf(host, sizeof host, "%d.%d.1.1", 20 + k / 200, k % 200);
+        assert_int_equal(cb_addrbook_add_from(b, host, 8833, 1000 + k, "127.0.0.1", NULL), CB_OK);
+    }
+    assert_int_equal(cb_addrbook_count(b), 2000);
+    cb_addrbook_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_sample),
         cmocka_unit_test(test_gossip_cannot_crowd_out),
         cmocka_unit_test(test_netgroups),
+        cmocka_unit_test(test_source_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
