@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rpc/rpc.h"
@@ -275,13 +276,60 @@ static void test_authentication(void **state)
     json_decref(r);
 }
 
+static int connect_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Clients that connect and say nothing cannot hold more than the cap:
+ * the server stops taking connections (a new one waits in the kernel's
+ * queue, unanswered) and takes them again once some close. */
+static void test_connection_cap(void **state)
+{
+    (void)state;
+    enum { IDLE = 140 };
+    int idle[IDLE];
+    for (int i = 0; i < IDLE; i++)
+        idle[i] = connect_port();
+    struct timespec settle = {0, 300 * 1000 * 1000};
+    nanosleep(&settle, NULL);
+    /* A full request on top: not served while the idle ones stay. */
+    int fd = connect_port();
+    const char *body = "{\"method\":\"getblockcount\",\"id\":1}";
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     auth, strlen(body), body);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    struct timeval tv = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[1024];
+    ssize_t got = read(fd, buf, sizeof buf);
+    assert_true(got < 0); /* nothing within a second */
+    /* The idle ones go: the waiting request is answered. */
+    for (int i = 0; i < IDLE; i++)
+        close(idle[i]);
+    tv.tv_sec = 5;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    got = read(fd, buf, sizeof buf - 1);
+    assert_true(got > 0);
+    buf[got] = '\0';
+    assert_non_null(strstr(buf, "HTTP/1.1 200"));
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_v1_and_v2_shapes),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_batches),
-        cmocka_unit_test(test_authentication),
+        cmocka_unit_test(test_v1_and_v2_shapes), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_batches),          cmocka_unit_test(test_authentication),
+        cmocka_unit_test(test_connection_cap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
