@@ -15,6 +15,7 @@ typedef struct {
     uint8_t (*txids)[32];
     uint64_t *seq; /* arrival order, for ties in selection */
     size_t n, cap;
+    size_t hpos; /* its place in the eviction heap (when n > 0) */
 } queue;
 
 struct cb_mempool {
@@ -24,6 +25,12 @@ struct cb_mempool {
     cb_keymap *by_txid;   /* txid -> where(queue index, position) */
     queue *queues;
     size_t nq, capq;
+    /* Every non-empty queue by the fee of its last payment, lowest on
+     * top: what a full pool evicts first, found without a scan. Room for
+     * one entry per queue is made when the queue is, so keeping it in
+     * step never fails. */
+    uint32_t *heap;
+    size_t nheap, capheap;
     size_t count;
     uint64_t next_seq;
     cb_keycache *keys;
@@ -70,6 +77,7 @@ void cb_mempool_free(cb_mempool *m)
     for (size_t i = 0; i < m->nq; i++)
         queue_clear(&m->queues[i]);
     free(m->queues);
+    free(m->heap);
     cb_keymap_free(m->by_sender);
     cb_keymap_free(m->by_txid);
     cb_keycache_free(m->keys);
@@ -83,6 +91,76 @@ _Static_assert(CB_MEMPOOL_MAX_CHAIN <= (1 << POS_BITS), "a queue position must f
 static uint32_t where(uint32_t qi, size_t pos)
 {
     return qi << POS_BITS | (uint32_t)pos;
+}
+
+/* ---- the eviction heap ---- */
+
+static uint64_t tail_fee(const cb_mempool *m, uint32_t qi)
+{
+    const queue *q = &m->queues[qi];
+    return q->txs[q->n - 1].fee;
+}
+
+static void heap_set(cb_mempool *m, size_t pos, uint32_t qi)
+{
+    m->heap[pos] = qi;
+    m->queues[qi].hpos = pos;
+}
+
+static void heap_up(cb_mempool *m, size_t pos)
+{
+    uint32_t qi = m->heap[pos];
+    uint64_t fee = tail_fee(m, qi);
+    while (pos > 0) {
+        size_t parent = (pos - 1) / 2;
+        if (tail_fee(m, m->heap[parent]) <= fee)
+            break;
+        heap_set(m, pos, m->heap[parent]);
+        pos = parent;
+    }
+    heap_set(m, pos, qi);
+}
+
+static void heap_down(cb_mempool *m, size_t pos)
+{
+    uint32_t qi = m->heap[pos];
+    uint64_t fee = tail_fee(m, qi);
+    for (;;) {
+        size_t child = 2 * pos + 1;
+        if (child >= m->nheap)
+            break;
+        if (child + 1 < m->nheap && tail_fee(m, m->heap[child + 1]) < tail_fee(m, m->heap[child]))
+            child++;
+        if (tail_fee(m, m->heap[child]) >= fee)
+            break;
+        heap_set(m, pos, m->heap[child]);
+        pos = child;
+    }
+    heap_set(m, pos, qi);
+}
+
+/* Queue qi's last payment changed (or it just got its first). */
+static void heap_fix(cb_mempool *m, uint32_t qi, bool is_new)
+{
+    if (is_new) {
+        heap_set(m, m->nheap++, qi);
+        heap_up(m, m->nheap - 1);
+        return;
+    }
+    heap_up(m, m->queues[qi].hpos);
+    heap_down(m, m->queues[qi].hpos);
+}
+
+/* Queue qi is about to be emptied: out of the heap. */
+static void heap_remove(cb_mempool *m, uint32_t qi)
+{
+    size_t pos = m->queues[qi].hpos;
+    uint32_t last = m->heap[--m->nheap];
+    if (pos == m->nheap)
+        return;
+    heap_set(m, pos, last);
+    heap_up(m, pos);
+    heap_down(m, m->queues[last].hpos);
 }
 
 static queue *find_queue(const cb_mempool *m, const uint8_t id[20], uint32_t *qi)
@@ -105,6 +183,8 @@ static cb_err drop_queue(cb_mempool *m, uint32_t qi)
         return CB_OK;
     m->queues[qi] = m->queues[last];
     memset(&m->queues[last], 0, sizeof m->queues[last]);
+    if (m->queues[qi].n)
+        m->heap[m->queues[qi].hpos] = qi; /* it moved */
     /* Overwriting existing keys never allocates. */
     cb_err err = cb_keymap_put(m->by_sender, m->queues[qi].id, qi);
     for (size_t i = 0; err == CB_OK && i < m->queues[qi].n; i++)
@@ -118,8 +198,14 @@ static cb_err truncate_queue(cb_mempool *m, uint32_t qi, size_t k)
     queue *q = &m->queues[qi];
     for (size_t i = k; i < q->n; i++)
         cb_keymap_remove(m->by_txid, q->txids[i]);
+    if (k == q->n)
+        return CB_OK;
+    if (k == 0)
+        heap_remove(m, qi);
     m->count -= q->n - k;
     q->n = k;
+    if (k)
+        heap_fix(m, qi, false);
     return q->n == 0 ? drop_queue(m, qi) : CB_OK;
 }
 
@@ -140,7 +226,8 @@ static cb_err new_queue(cb_mempool *m, const uint8_t id[20], uint32_t *qi)
 {
     if (m->nq >= (UINT32_MAX >> POS_BITS))
         return CB_ERR_MEMPOOL_FULL;
-    if (cb_grow(&m->queues, &m->capq, m->nq + 1, sizeof *m->queues, 16) != CB_OK)
+    if (cb_grow(&m->queues, &m->capq, m->nq + 1, sizeof *m->queues, 16) != CB_OK ||
+        cb_grow(&m->heap, &m->capheap, m->nq + 1, sizeof *m->heap, 16) != CB_OK)
         return CB_ERR_NOMEM;
     cb_err err = cb_keymap_put(m->by_sender, id, (uint32_t)m->nq);
     if (err != CB_OK)
@@ -156,18 +243,19 @@ static cb_err new_queue(cb_mempool *m, const uint8_t id[20], uint32_t *qi)
 static cb_err make_room(cb_mempool *m, const uint8_t keep[20], uint64_t fee)
 {
     while (m->count + 1 > m->max_count || (m->count + 1) * CB_TX_SIZE > m->max_bytes) {
-        uint32_t victim = UINT32_MAX;
-        uint64_t low = UINT64_MAX;
-        for (uint32_t i = 0; i < m->nq; i++) {
-            const queue *q = &m->queues[i];
-            if (memcmp(q->id, keep, 20) == 0)
-                continue;
-            if (q->txs[q->n - 1].fee < low) {
-                low = q->txs[q->n - 1].fee;
-                victim = i;
-            }
+        if (m->nheap == 0)
+            return CB_ERR_MEMPOOL_FULL;
+        /* The lowest tail, or when that is keep's, the lower of the top's
+         * two children (the lowest of the rest). */
+        uint32_t victim = m->heap[0];
+        if (memcmp(m->queues[victim].id, keep, 20) == 0) {
+            if (m->nheap == 1)
+                return CB_ERR_MEMPOOL_FULL;
+            victim = m->heap[1];
+            if (m->nheap > 2 && tail_fee(m, m->heap[2]) < tail_fee(m, victim))
+                victim = m->heap[2];
         }
-        if (victim == UINT32_MAX || low >= fee)
+        if (tail_fee(m, victim) >= fee)
             return CB_ERR_MEMPOOL_FULL;
         cb_err err = truncate_queue(m, victim, m->queues[victim].n - 1);
         if (err != CB_OK)
@@ -233,6 +321,8 @@ static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bo
         q->txs[k] = *tx;
         memcpy(q->txids[k], txid, 32);
         q->seq[k] = m->next_seq++;
+        if (k + 1 == q->n)
+            heap_fix(m, qi, false);
         /* Later ones must still fit the balance after the new amount. */
         for (size_t i = k + 1; i < q->n; i++) {
             cost += q->txs[i].amount + q->txs[i].fee;
@@ -264,6 +354,7 @@ static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bo
     q->seq[q->n] = m->next_seq++;
     q->n++;
     m->count++;
+    heap_fix(m, qi, q->n == 1);
     return CB_OK;
 }
 

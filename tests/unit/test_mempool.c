@@ -331,6 +331,87 @@ static void test_lookup_follows_moved_queues(void **state)
     cb_accounts_free(s);
 }
 
+/* A full pool evicts the lowest-fee tail of another sender, exactly as a
+ * scan of every queue would: random appends and replacements from 40
+ * senders into a pool of 30, checked step by step against a model
+ * (fees are distinct, so the victim is one). */
+static void test_eviction_matches_a_scan(void **state)
+{
+    (void)state;
+    enum { SENDERS = 40, MAX = 30, STEPS = 400 };
+    static uint8_t keys[SENDERS][32], ids[SENDERS][20];
+    static uint64_t fees[SENDERS][CB_MEMPOOL_MAX_CHAIN];
+    static uint8_t txids[SENDERS][CB_MEMPOOL_MAX_CHAIN][32];
+    static uint64_t used[STEPS];
+    size_t len[SENDERS] = {0}, nused = 0, count = 0;
+    cb_accounts *st = cb_accounts_new(SENDERS);
+    for (int k = 0; k < SENDERS; k++) {
+        uint8_t pub[33];
+        cbt_key(keys[k], 1000u + (uint32_t)k);
+        assert_int_equal(cb_key_public(ctx, pub, keys[k]), CB_OK);
+        cb_hash160(ids[k], pub, 33);
+        cb_account a = {10 * CB_COIN, 0};
+        assert_int_equal(cb_accounts_set(st, ids[k], &a), CB_OK);
+    }
+    cb_mempool *m = cb_mempool_new(P, MAX, MAX * CB_TX_SIZE, 9);
+    for (int step = 0; step < STEPS; step++) {
+        int k = (int)cbt_random_below(SENDERS);
+        if (len[k] >= 20)
+            continue;
+        bool replace = len[k] > 0 && cbt_random_below(4) == 0;
+        uint64_t fee;
+        bool fresh;
+        do {
+            fee = 2000 + cbt_random_below(1000000);
+            if (replace)
+                fee += fees[k][len[k] - 1] * 11 / 10;
+            fresh = true;
+            for (size_t u = 0; u < nused; u++)
+                fresh &= used[u] != fee;
+        } while (!fresh);
+        used[nused++] = fee;
+        size_t nonce = replace ? len[k] - 1 : len[k];
+        cb_tx tx;
+        cbt_make_tx(P, ctx, &tx, keys[k], id[0], 1000, fee, nonce);
+        /* What a scan says. */
+        cb_err want = CB_OK;
+        int victim = -1;
+        if (!replace && count == MAX) {
+            uint64_t low = UINT64_MAX;
+            for (int o = 0; o < SENDERS; o++)
+                if (o != k && len[o] && fees[o][len[o] - 1] < low) {
+                    low = fees[o][len[o] - 1];
+                    victim = o;
+                }
+            if (victim < 0 || low >= fee)
+                want = CB_ERR_MEMPOOL_FULL;
+        }
+        uint8_t txid[32];
+        cb_err got = cb_mempool_add(m, st, &tx, txid);
+        if (got != want)
+            fail_msg("step %d: %s, a scan says %s", step, cb_err_reason(got), cb_err_reason(want));
+        if (got != CB_OK)
+            continue;
+        if (victim >= 0) {
+            len[victim]--;
+            count--;
+        }
+        fees[k][nonce] = fee;
+        memcpy(txids[k][nonce], txid, 32);
+        if (!replace) {
+            len[k]++;
+            count++;
+        }
+        assert_int_equal(cb_mempool_count(m), count);
+        for (int o = 0; o < SENDERS; o++)
+            for (size_t j = 0; j < len[o]; j++)
+                if (!cb_mempool_get(m, txids[o][j], NULL))
+                    fail_msg("step %d: sender %d's payment %zu is gone", step, o, j);
+    }
+    cb_mempool_free(m);
+    cb_accounts_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_cheap_checks_before_the_signature),
         cmocka_unit_test(test_sender_chain_is_capped),
         cmocka_unit_test(test_lookup_follows_moved_queues),
+        cmocka_unit_test(test_eviction_matches_a_scan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
