@@ -8,6 +8,7 @@ it. CB_BIN names the build folder (default: build/ at the top). Python 3
 standard library only.
 """
 import base64
+import fcntl
 import json
 import os
 import random
@@ -41,10 +42,39 @@ def newkey():
     return out
 
 
+# Ports for nodes come from below Linux's ephemeral range (32768 up), so
+# no outgoing connection of any program is ever handed one, and each is
+# reserved for this process by a lock file it holds open until it exits:
+# test processes running side by side (ctest -j) and networks started at
+# once never pick the same port, and a killed process frees its ports.
+PORT_FIRST, PORT_LAST = 20000, 32000
+_reserved = {}
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    lockdir = os.path.join(tempfile.gettempdir(), "coinbit-ports")
+    os.makedirs(lockdir, exist_ok=True)
+    span = PORT_LAST - PORT_FIRST
+    start = random.SystemRandom().randrange(span)
+    for k in range(span):
+        port = PORT_FIRST + (start + k) % span
+        if port in _reserved:
+            continue
+        f = open(os.path.join(lockdir, "%d.lock" % port), "a")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            continue
+        try:
+            with socket.socket() as s:  # nothing else holds it now
+                s.bind(("", port))
+        except OSError:
+            f.close()
+            continue
+        _reserved[port] = f
+        return port
+    raise RuntimeError("no free port in %d-%d" % (PORT_FIRST, PORT_LAST))
 
 
 class RpcError(Exception):
