@@ -202,6 +202,8 @@ static void net_tx_returned(void *ctx, const uint8_t txid[32])
 cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, size_t msglen)
 {
     *out = NULL;
+    if (msglen)
+        msg[0] = '\0';
     cb_daemon *d = calloc(1, sizeof *d);
     if (!d)
         return CB_ERR_NOMEM;

@@ -206,6 +206,8 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     char path[PATH_MAX + 32];
     cb_err err;
     *out = NULL;
+    if (msglen)
+        msg[0] = '\0';
     err = make_datadir(cfg->datadir, msg, msglen);
     if (err != CB_OK)
         return err;
