@@ -257,18 +257,33 @@ cb_err cb_user_set_key(const cb_keyctx *ctx, const cb_pwcost *cost, cb_user_reco
     return err;
 }
 
-/* The slot that counts a username's failures (reusing the oldest). */
+/* Names past 32 characters (never a real username) share the slot of
+ * their first 32. */
+static bool same_name(const char *slot, const char *user)
+{
+    return strncmp(slot, user, 32) == 0;
+}
+
+/* The slot counting user's failures, or -1 when none does. */
+static long find_slot(const cb_login_throttle *t, const char *user)
+{
+    for (size_t i = 0; i < CB_LOGIN_SLOTS; i++)
+        if (t->slot[i].fails && same_name(t->slot[i].user, user))
+            return (long)i;
+    return -1;
+}
+
+/* The slot for user's failures: its own, else the one whose wait ended
+ * longest ago (a throttled name is never the first to go). */
 static size_t throttle_slot(cb_login_throttle *t, const char *user)
 {
+    long found = find_slot(t, user);
+    if (found >= 0)
+        return (size_t)found;
     size_t oldest = 0;
-    for (size_t i = 0; i < CB_LOGIN_SLOTS; i++) {
-        /* Names past 32 characters (never a real username) share the
-         * slot of their first 32. */
-        if (strncmp(t->slot[i].user, user, sizeof t->slot[i].user - 1) == 0)
-            return i;
+    for (size_t i = 1; i < CB_LOGIN_SLOTS; i++)
         if (t->slot[i].until < t->slot[oldest].until)
             oldest = i;
-    }
     memset(&t->slot[oldest], 0, sizeof t->slot[oldest]);
     snprintf(t->slot[oldest].user, sizeof t->slot[oldest].user, "%s", user);
     return oldest;
@@ -276,8 +291,9 @@ static size_t throttle_slot(cb_login_throttle *t, const char *user)
 
 int64_t cb_login_throttle_wait(cb_login_throttle *t, const char *user, int64_t now)
 {
-    size_t i = throttle_slot(t, user);
-    return t->slot[i].until > now ? t->slot[i].until - now : 0;
+    /* Asking claims no slot: only failures do. */
+    long i = find_slot(t, user);
+    return i >= 0 && t->slot[i].until > now ? t->slot[i].until - now : 0;
 }
 
 unsigned cb_login_throttle_failed(cb_login_throttle *t, const char *user, int64_t now)
@@ -293,7 +309,7 @@ unsigned cb_login_throttle_failed(cb_login_throttle *t, const char *user, int64_
 
 void cb_login_throttle_passed(cb_login_throttle *t, const char *user)
 {
-    size_t i = throttle_slot(t, user);
-    t->slot[i].fails = 0;
-    t->slot[i].until = 0;
+    long i = find_slot(t, user);
+    if (i >= 0)
+        memset(&t->slot[i], 0, sizeof t->slot[i]);
 }

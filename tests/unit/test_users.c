@@ -219,6 +219,15 @@ static void test_login_throttle(void **state)
     assert_int_equal(cb_login_throttle_wait(&t, "alice", now + 60), 0);
     cb_login_throttle_passed(&t, "alice");
     assert_int_equal(cb_login_throttle_failed(&t, "alice", now), 1);
+    /* Asking about other names claims no slot: alice's count stays. */
+    for (unsigned i = 0; i < 10 * CB_LOGIN_SLOTS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "asker%u", i);
+        assert_int_equal(cb_login_throttle_wait(&t, name, now), 0);
+    }
+    assert_int_equal(cb_login_throttle_failed(&t, "alice", now), 2);
+    cb_login_throttle_passed(&t, "alice");
+    assert_int_equal(cb_login_throttle_failed(&t, "alice", now), 1);
     assert_int_equal(cb_login_throttle_wait(&t, "alice", now), 0);
     /* A name longer than a slot holds is throttled by its first 32
      * characters, not given a fresh slot each time. */
