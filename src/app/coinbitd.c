@@ -5,7 +5,9 @@
  * Options come from the command line and <datadir>/coinbit.conf (the same
  * names without the dash); unknown options or bad values stop it at start
  * with a message. It logs to <datadir>/debug.log and stderr and stops
- * cleanly on SIGINT or SIGTERM (or the RPC "stop"). */
+ * cleanly on SIGINT or SIGTERM (or the RPC "stop"). While it runs, the
+ * datadir holds .lock (one node per datadir), coinbitd.pid and
+ * coinbitd.ports (the ports it listens on; see daemon.h). */
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -20,7 +22,7 @@ static void usage(FILE *f)
             "  -datadir=DIR       data directory (default ~/.coinbit; regtest in DIR/regtest)\n"
             "  -conf=FILE         configuration file (default DIR/coinbit.conf)\n"
             "  -regtest           the regression-test network\n"
-            "  -rpcport=N         JSON-RPC port (default 8832, regtest 18832)\n"
+            "  -rpcport=N         JSON-RPC port (default 8832, regtest 18832; 0: any free one)\n"
             "  -rpcbind=ADDR      JSON-RPC address (default 127.0.0.1)\n"
             "  -rpcuser=U -rpcpassword=P   credentials besides the cookie file\n"
             "  -db=URI            database: a SQLite file path (default DIR/coinbit.db)\n"
@@ -28,7 +30,7 @@ static void usage(FILE *f)
             "  -mineto=ADDRESS    where mined coins go\n"
             "  -minethreads=N     mining threads (default: all cores)\n"
             "  -minerimpl=NAME    avx512, shani, avx2 or portable (default: fastest here)\n"
-            "  -port=N            P2P port (default 8833, regtest 18833)\n"
+            "  -port=N            P2P port (default 8833, regtest 18833; 0: any free one)\n"
             "  -listen=0          do not accept peers (default 1)\n"
             "  -bind=ADDR         listen for peers on ADDR only (default: every interface)\n"
             "  -connect=HOST:PORT connect to this peer only (repeatable; 0: to none)\n"

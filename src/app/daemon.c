@@ -1,5 +1,8 @@
 #include "app/daemon.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,8 @@ struct cb_daemon {
     cb_node *node;
     cb_net *net;
     cb_rpc_server *rpc;
+    char pidfile[PATH_MAX + 32];   /* "" until written */
+    char portsfile[PATH_MAX + 32]; /* "" until written */
 };
 
 static int fail(char *msg, size_t msglen, const char *fmt, ...)
@@ -51,9 +56,10 @@ static int parse_net(cb_daemon_config *cfg, const cb_options *all, char *msg, si
     if (cb_options_bool(all, "listen", true, &listen) != 0)
         return fail(msg, msglen, "-listen takes 0 or 1");
     net->listen = listen;
+    net->port = cfg->node.params->p2p_port;
     const char *v = cb_options_get(all, "port");
-    if (v && cb_parse_port(v, &net->port) != 0)
-        return fail(msg, msglen, "-port=%s is not a port number (1-65535)", v);
+    if (v && cb_parse_listen_port(v, &net->port) != 0)
+        return fail(msg, msglen, "-port=%s is not a port number (0-65535; 0: any free one)", v);
     v = cb_options_get(all, "bind");
     if (v && copy_text(net->bind, sizeof net->bind, "bind", v, msg, msglen) != 0)
         return -1;
@@ -96,8 +102,8 @@ static int parse_rpc(cb_daemon_config *cfg, const cb_options *all, char *msg, si
     cb_rpc_config *rpc = &cfg->rpc;
     rpc->port = cfg->node.params->rpc_port;
     const char *v = cb_options_get(all, "rpcport");
-    if (v && cb_parse_port(v, &rpc->port) != 0)
-        return fail(msg, msglen, "-rpcport=%s is not a port number (1-65535)", v);
+    if (v && cb_parse_listen_port(v, &rpc->port) != 0)
+        return fail(msg, msglen, "-rpcport=%s is not a port number (0-65535; 0: any free one)", v);
     v = cb_options_get(all, "rpcbind");
     if (copy_text(rpc->bind, sizeof rpc->bind, "rpcbind", v && *v ? v : "127.0.0.1", msg, msglen) !=
         0)
@@ -199,6 +205,35 @@ static void net_tx_returned(void *ctx, const uint8_t txid[32])
     cb_net_tx_returned(ctx, txid);
 }
 
+/* Writes text to dir/name whole or not at all (a reader never sees half of
+ * it: it is written beside and renamed over). Out: path (cap) is the file.
+ * Returns: 0, or -1 with msg saying why. */
+static int write_runfile(const char *dir, const char *name, const char *text, char *path,
+                         size_t cap, char *msg, size_t msglen)
+{
+    char tmp[PATH_MAX + 48];
+    snprintf(path, cap, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    size_t len = strlen(text);
+    bool ok = fd >= 0 && write(fd, text, len) == (ssize_t)len;
+    int why = errno;
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = false;
+        why = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        why = errno;
+    }
+    if (!ok) {
+        unlink(tmp);
+        path[0] = '\0';
+        return fail(msg, msglen, "cannot write %s/%s: %s", dir, name, strerror(why));
+    }
+    return 0;
+}
+
 cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, size_t msglen)
 {
     *out = NULL;
@@ -213,6 +248,17 @@ cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, 
         return err;
     }
     cb_node *n = d->node;
+    const char *dir = cfg->node.datadir;
+    char text[96];
+    /* What a killed node left is not this one's (the lock is ours now). */
+    char stale[PATH_MAX + 32];
+    snprintf(stale, sizeof stale, "%s/coinbitd.ports", dir);
+    unlink(stale);
+    snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    if (write_runfile(dir, "coinbitd.pid", text, d->pidfile, sizeof d->pidfile, msg, msglen) != 0) {
+        err = CB_ERR_ARG;
+        goto fail;
+    }
     if (cfg->network) {
         cb_net_host host = {
             cb_node_params(n), cb_node_base(n),   cb_node_chain(n), cb_node_mempool(n),
@@ -232,6 +278,13 @@ cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, 
     err = cb_rpc_start(&d->rpc, &ctx, &cfg->rpc, msg, msglen);
     if (err != CB_OK)
         goto fail;
+    snprintf(text, sizeof text, "port=%u\nrpcport=%u\n",
+             d->net ? (unsigned)cb_net_port(d->net) : 0u, (unsigned)cb_rpc_port(d->rpc));
+    if (write_runfile(dir, "coinbitd.ports", text, d->portsfile, sizeof d->portsfile, msg,
+                      msglen) != 0) {
+        err = CB_ERR_ARG;
+        goto fail;
+    }
     *out = d;
     return CB_OK;
 fail:
@@ -271,6 +324,11 @@ void cb_daemon_free(cb_daemon *d)
     cb_node_shutdown(d->node);
     cb_rpc_stop(d->rpc);
     cb_net_free(d->net);
+    /* Gone before the node lets go of the datadir's lock. */
+    if (d->portsfile[0])
+        unlink(d->portsfile);
+    if (d->pidfile[0])
+        unlink(d->pidfile);
     cb_node_free(d->node);
     free(d);
 }

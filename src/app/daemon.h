@@ -33,7 +33,12 @@ int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *o, ch
 typedef struct cb_daemon cb_daemon;
 
 /* Starts the node, then the network (when cfg->network), then the RPC
- * server.
+ * server. While it runs, the datadir holds (each written whole, removed
+ * by cb_daemon_free; the datadir's .lock says whether they are current):
+ *   coinbitd.pid    the process id and a newline, once the node started;
+ *   coinbitd.ports  "port=N\nrpcport=N\n", the ports it listens on (the
+ *                   ones the system chose for -port=0 / -rpcport=0; port=0
+ *                   when it takes no peers), once everything listens.
  * Out: *out (cb_daemon_free); msg says why it could not start.
  * Returns: CB_OK, or the error of the part that failed
  * (CB_ERR_ADDR_IN_USE when a port is taken); on error nothing is left

@@ -180,3 +180,12 @@ int cb_parse_port(const char *text, uint16_t *out)
     *out = (uint16_t)v;
     return 0;
 }
+
+int cb_parse_listen_port(const char *text, uint16_t *out)
+{
+    long v;
+    if (!text || text[0] == '-' || cb_parse_long(text, 0, 65535, &v) != 0)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
+}

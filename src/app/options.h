@@ -56,6 +56,11 @@ int cb_options_datadir(const cb_options *o, bool regtest, char *base, size_t bas
 /* A TCP port: 1 to 65535, decimal digits only. Returns: 0 or -1. */
 int cb_parse_port(const char *text, uint16_t *out);
 
+/* A port to listen on: as cb_parse_port, or 0 for any free one (the
+ * system picks; the daemon writes which into <datadir>/coinbitd.ports).
+ * Returns: 0 or -1. */
+int cb_parse_listen_port(const char *text, uint16_t *out);
+
 /* A whole number in [lo, hi], decimal, nothing after it. Returns: 0 or -1. */
 int cb_parse_long(const char *text, long lo, long hi, long *out);
 

@@ -889,8 +889,6 @@ cb_err cb_net_start(cb_net **out, const cb_net_host *host, const cb_net_config *
     }
     net->host = *host;
     net->cfg = *cfg;
-    if (!net->cfg.port)
-        net->cfg.port = host->params->p2p_port;
     if (net->cfg.bantime <= 0)
         net->cfg.bantime = 86400;
     if (cb_random_bytes((uint8_t *)&net->nonce, 8) != CB_OK ||
@@ -950,7 +948,13 @@ cb_err cb_net_start(cb_net **out, const cb_net_host *host, const cb_net_config *
             err = why == EADDRINUSE ? CB_ERR_ADDR_IN_USE : CB_ERR_ARG;
             goto fail;
         }
+        /* Port 0 asks the system for a free one: which it gave is read back. */
         net->port = net->cfg.port;
+        struct sockaddr_storage got;
+        socklen_t gl = sizeof got;
+        char ignored[CB_ADDR_HOST_MAX];
+        if (getsockname(evconnlistener_get_fd(net->listener), (struct sockaddr *)&got, &gl) == 0)
+            sockaddr_host((const struct sockaddr *)&got, ignored, sizeof ignored, &net->port);
         cb_log(host->log, "listening for peers on %s port %u", bind, (unsigned)net->port);
     }
     struct timeval tv = {0, TICK_MS * 1000};

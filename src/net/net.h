@@ -28,7 +28,7 @@
 typedef struct {
     bool listen;
     char bind[CB_ADDR_HOST_MAX]; /* address to listen on; "" = every interface */
-    uint16_t port;               /* 0: the network's default */
+    uint16_t port;               /* 0: any free one (cb_net_port says which) */
     char connect[CB_NET_MAX_MANUAL][CB_NET_ADDR_MAX]; /* only these when any */
     size_t nconnect;
     bool connect_only; /* no outbound beyond connect[] (-connect, even -connect=0) */

@@ -1,9 +1,11 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,6 +203,36 @@ static cb_err make_datadir(const char *dir, char *msg, size_t msglen)
     return CB_OK;
 }
 
+/* One node per data directory (as Core's .lock): a second one would share
+ * the database and the cookie with the first. The lock is the kernel's, so
+ * it goes with the process however that ends; others can test it the same
+ * way (flock on <datadir>/.lock) to tell whether a node runs there. */
+static cb_err lock_datadir(const char *dir, int *fd_out, char *msg, size_t msglen)
+{
+    char path[PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        snprintf(msg, msglen, "cannot open %s: %s", path, strerror(errno));
+        return CB_ERR_ARG;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int why = errno;
+        close(fd);
+        if (why == EWOULDBLOCK) {
+            snprintf(msg, msglen,
+                     "cannot lock the data directory %s: a CoinBit node is probably running "
+                     "there already",
+                     dir);
+            return CB_ERR_BUSY;
+        }
+        snprintf(msg, msglen, "cannot lock %s: %s", path, strerror(why));
+        return CB_ERR_ARG;
+    }
+    *fd_out = fd;
+    return CB_OK;
+}
+
 cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t msglen)
 {
     char path[PATH_MAX + 32];
@@ -211,9 +243,16 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     err = make_datadir(cfg->datadir, msg, msglen);
     if (err != CB_OK)
         return err;
+    int lock_fd;
+    err = lock_datadir(cfg->datadir, &lock_fd, msg, msglen);
+    if (err != CB_OK)
+        return err;
     cb_node *n = calloc(1, sizeof *n);
-    if (!n)
+    if (!n) {
+        close(lock_fd);
         return CB_ERR_NOMEM;
+    }
+    n->lock_fd = lock_fd;
     n->cfg = *cfg;
     if (!n->cfg.minerimpl)
         n->cfg.minerimpl = cb_scan_best();
@@ -368,6 +407,7 @@ void cb_node_free(cb_node *n)
     cb_logger_free(n->log);
     pthread_mutex_destroy(&n->mu);
     pthread_cond_destroy(&n->cv);
+    close(n->lock_fd);
     free(n);
 }
 

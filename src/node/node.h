@@ -44,12 +44,11 @@ typedef struct {
 typedef struct cb_node cb_node;
 
 /* Starts a node: datadir (made, and refused when others may write to
- * it), log, store (schema and genesis on first start), chain rebuilt from
- * the store, mempool, workers, and the miner when cfg->mine.
- * Out: *out (cb_node_free); msg (msglen) says why it could not start.
- * Returns: CB_OK, CB_ERR_ARG (a bad datadir, an unreadable store),
- * CB_ERR_STORE, CB_ERR_NOMEM, CB_ERR_RANDOM or CB_ERR_THREAD; on error
- * nothing is left running. */
+ * it; locked for this process: flock on <datadir>/.lock), log, store (schema and genesis on first
+ * start), chain rebuilt from the store, mempool, workers, and the miner when cfg->mine. Out: *out
+ * (cb_node_free); msg (msglen) says why it could not start. Returns: CB_OK, CB_ERR_ARG (a bad
+ * datadir, an unreadable store), CB_ERR_BUSY (another node holds the datadir), CB_ERR_STORE,
+ * CB_ERR_NOMEM, CB_ERR_RANDOM or CB_ERR_THREAD; on error nothing is left running. */
 cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg,
                      size_t msglen) CB_WARN_UNUSED;
 

@@ -15,6 +15,7 @@ struct event;
 
 struct cb_node {
     cb_node_config cfg;
+    int lock_fd; /* <datadir>/.lock, held (flock) while the node runs */
     struct event_base *base;
     cb_logger *log;
     cb_store *store;

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from framework import BIN, Node, RpcError, free_port  # noqa: E402
+from framework import BIN, Node, RpcError, free_port, read_runfiles  # noqa: E402
 
 CLI = os.path.join(BIN, "coinbit-cli")
 COINBITD = os.path.join(BIN, "coinbitd")
@@ -337,6 +338,63 @@ class NodeTest(unittest.TestCase):
             self.assertEqual(n.rpc("getblockcount"), height)
             self.assertFalse(n.rpc("getmininginfo")["generate"])
         self.assert_state_is_replay()
+
+
+class RunFilesTest(unittest.TestCase):
+    """-port=0 -rpcport=0, the ports a node reports, its pid file, and one
+    node per data directory."""
+
+    def test_any_port_and_one_node_per_datadir(self):
+        d = tempfile.mkdtemp(prefix="cb-run-")
+        n = again = Node(d, extra=["-connect=0"], any_port=True)
+        try:
+            n.start()
+            files = read_runfiles(n.netdir)
+            self.assertTrue(files["running"])
+            self.assertEqual(files["pid"], n.proc.pid)
+            self.assertNotIn(files["rpcport"], (None, 0))
+            self.assertEqual(n.rpc("getnetworkinfo")["localport"], files["port"])
+            self.assertEqual(n.port, files["rpcport"])
+            with socket.create_connection(("127.0.0.1", files["port"]), timeout=5):
+                pass  # it really listens for peers there
+            # A second node on the same data directory is refused at once
+            # and touches nothing of the first's.
+            p = subprocess.run([COINBITD, "-regtest", "-datadir=" + d, "-port=0", "-rpcport=0"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("a CoinBit node is probably running there already", p.stderr)
+            self.assertEqual(read_runfiles(n.netdir), files)
+            self.assertEqual(n.rpc("getblockcount"), 0)
+            n.stop()
+            # A clean stop takes its files; the lock is free.
+            self.assertEqual(read_runfiles(n.netdir),
+                             {"running": False, "pid": None, "port": None, "rpcport": None})
+            # A restart keeps the ports it was given; kill -9 leaves the
+            # files, but the lock tells they are stale, and the next start
+            # writes its own.
+            n.start()
+            self.assertEqual(read_runfiles(n.netdir)["rpcport"], files["rpcport"])
+            n.kill()
+            left = read_runfiles(n.netdir)
+            self.assertFalse(left["running"])
+            self.assertEqual(left["rpcport"], files["rpcport"])
+            again = Node(d, extra=["-connect=0"], any_port=True)
+            again.start()
+            now = read_runfiles(again.netdir)
+            self.assertTrue(now["running"])
+            self.assertEqual(now["pid"], again.proc.pid)
+            self.assertEqual(again.port, now["rpcport"])
+            again.stop()
+            for bad in ("-port=-1", "-port=65536", "-rpcport=x", "-rpcport=0x10"):
+                p = subprocess.run([COINBITD, "-regtest", "-datadir=" + d, bad],
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(p.returncode, 1, bad)
+                self.assertIn("is not a port number (0-65535", p.stderr, bad)
+        finally:
+            for node in (n, again):
+                if node.running():
+                    node.kill()
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class MenuTest(unittest.TestCase):

@@ -359,7 +359,7 @@ class NetTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(b.rpc("getpeerinfo")[0]["addr"], a.address())
         # Bad P2P options stop the daemon with a message.
-        for bad in ("-port=0", "-connect=", "-bantime=-5", "-maxconnections=x", "-bind=nowhere"):
+        for bad in ("-port=65536", "-connect=", "-bantime=-5", "-maxconnections=x", "-bind=nowhere"):
             p = subprocess.run([os.path.join(BIN, "coinbitd"), "-regtest",
                                 "-datadir=" + os.path.join(net.root, "bad"), "-rpcport=1", bad],
                                capture_output=True, text=True, timeout=30)

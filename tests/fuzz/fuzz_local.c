@@ -11,7 +11,8 @@
  *      cb_options_from_argv and cb_daemon_config_from_options, the one
  *      place options become a node's configuration: taken or refused
  *      with a message naming what is wrong;
- *   5  a port or a whole number (cb_parse_port, cb_parse_long): what
+ *   5  a port or a whole number (cb_parse_port, cb_parse_listen_port,
+ *      cb_parse_long): what
  *      parses is in range, and its printed form parses to the same. */
 #include <stdint.h>
 #include <stdio.h>
@@ -84,9 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (cb_daemon_config_from_options(cfg, o, msg, sizeof msg) != 0) {
                 if (!msg[0])
                     abort(); /* a refusal always says why */
-            } else if (!cfg->node.params || !cfg->node.datadir[0] || !cfg->rpc.port ||
-                       cfg->node.minethreads < 1 || cfg->node.minethreads > 64 ||
-                       (cfg->node.mine && !cfg->node.have_mineto) ||
+            } else if (!cfg->node.params || !cfg->node.datadir[0] || cfg->node.minethreads < 1 ||
+                       cfg->node.minethreads > 64 || (cfg->node.mine && !cfg->node.have_mineto) ||
                        cfg->net.nconnect > CB_NET_MAX_MANUAL ||
                        cfg->net.naddnode > CB_NET_MAX_MANUAL) {
                 abort(); /* taken, so it must be a configuration a node can start with */
@@ -107,6 +107,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cb_parse_port(s, &port) == 0) {
             snprintf(text, sizeof text, "%u", (unsigned)port);
             if (port == 0 || cb_parse_port(text, &again) != 0 || again != port)
+                abort();
+        }
+        if (cb_parse_listen_port(s, &port) == 0) {
+            snprintf(text, sizeof text, "%u", (unsigned)port);
+            if (cb_parse_listen_port(text, &again) != 0 || again != port ||
+                (port != 0 && cb_parse_port(text, &again) != 0))
                 abort();
         }
         if (cb_parse_long(s, -1000000, 1000000, &v) == 0) {

@@ -24,6 +24,16 @@ static void test_parsers(void **state)
         assert_int_equal(cb_parse_port(bad_ports[i], &port), -1);
         assert_int_equal(port, 7);
     }
+    /* A port to listen on may also be 0: any free one. */
+    assert_int_equal(cb_parse_listen_port("0", &port), 0);
+    assert_int_equal(port, 0);
+    assert_int_equal(cb_parse_listen_port("65535", &port), 0);
+    assert_int_equal(port, 65535);
+    for (size_t i = 1; i < sizeof bad_ports / sizeof *bad_ports; i++) {
+        port = 7;
+        assert_int_equal(cb_parse_listen_port(bad_ports[i], &port), -1);
+        assert_int_equal(port, 7);
+    }
     long v = 0;
     assert_int_equal(cb_parse_long("-5", -10, 10, &v), 0);
     assert_int_equal(v, -5);
@@ -121,6 +131,7 @@ static void test_daemon_config(void **state)
     assert_string_equal(cfg.node.datadir, "/tmp/d/regtest");
     assert_string_equal(cfg.rpc.cookie_dir, "/tmp/d/regtest");
     assert_int_equal(cfg.rpc.port, cb_params_regtest()->rpc_port);
+    assert_int_equal(cfg.net.port, cb_params_regtest()->p2p_port); /* the network's own */
     assert_string_equal(cfg.rpc.bind, "127.0.0.1");
     assert_true(cfg.network && cfg.net.listen);
     assert_int_equal(cfg.net.max_outbound, 8);
@@ -140,6 +151,11 @@ static void test_daemon_config(void **state)
     assert_int_equal(cfg.net.port, 4000);
     assert_int_equal(cfg.net.bantime, 60);
 
+    char *any[] = {"coinbitd", "-regtest", "-port=0", "-rpcport=0"};
+    assert_int_equal(config_of(&cfg, msg, sizeof msg, 4, any), 0);
+    assert_int_equal(cfg.net.port, 0);
+    assert_int_equal(cfg.rpc.port, 0);
+
     char *creds[] = {"coinbitd", "-rpcuser=u", "-rpcpassword=p"};
     assert_int_equal(config_of(&cfg, msg, sizeof msg, 3, creds), 0);
     assert_string_equal(cfg.rpc.user, "u");
@@ -149,7 +165,7 @@ static void test_daemon_config(void **state)
     struct {
         const char *arg, *named;
     } bad[] = {
-        {"-rpcport=0", "-rpcport"},
+        {"-rpcport=-1", "-rpcport"},
         {"-port=70000", "-port"},
         {"-minethreads=65", "-minethreads"},
         {"-minethreads=two", "-minethreads"},
