@@ -33,6 +33,14 @@ def tool(*args, network="regtest"):
                           capture_output=True, text=True, check=True).stdout
 
 
+def new_address(network="regtest"):
+    """A fresh address from coinbit-tool (the key is not kept: a faucet)."""
+    for line in tool("newkey", network=network).splitlines():
+        if line.lower().startswith("address"):
+            return line.split()[-1]
+    raise RuntimeError("coinbit-tool newkey printed no address")
+
+
 def newkey():
     """A fresh regtest key: {"address", "public", "private"}."""
     out = {}
@@ -83,18 +91,62 @@ class RpcError(Exception):
         self.code = err["code"]
 
 
-class Node:
-    """One coinbitd process: start, JSON-RPC, coinbit-cli, stop."""
+def netdir_of(datadir, network="regtest"):
+    """Where a node of that network keeps its files under -datadir."""
+    return os.path.join(datadir, "regtest") if network == "regtest" else datadir
 
-    def __init__(self, datadir, extra=(), network="regtest", p2p_port=None, rpc_port=None):
+
+def read_runfiles(netdir):
+    """What a node's data directory says of it: {"running": a node holds
+    its .lock now, "pid": from coinbitd.pid or None, "port", "rpcport":
+    from coinbitd.ports or None}. The files of a node that was killed stay
+    behind, so only "running" tells whether they are current."""
+    out = {"running": False, "pid": None, "port": None, "rpcport": None}
+    try:
+        with open(os.path.join(netdir, ".lock"), "r") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(f, fcntl.LOCK_UN)
+            except BlockingIOError:
+                out["running"] = True
+    except FileNotFoundError:
+        return out
+    try:
+        with open(os.path.join(netdir, "coinbitd.pid")) as f:
+            out["pid"] = int(f.read().strip())
+    except (OSError, ValueError):
+        pass
+    try:
+        with open(os.path.join(netdir, "coinbitd.ports")) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                if k in ("port", "rpcport") and v.isdigit():
+                    out[k] = int(v)
+    except OSError:
+        pass
+    return out
+
+
+class Node:
+    """One coinbitd process: start, JSON-RPC, coinbit-cli, stop.
+
+    Its ports are reserved here (free_port) and passed to it, so they stay
+    the same across restarts and its peers can name it before it starts;
+    with any_port=True it starts with -port=0 -rpcport=0 instead and the
+    ports it was given are read back from its coinbitd.ports (and kept for
+    its restarts)."""
+
+    def __init__(self, datadir, extra=(), network="regtest", p2p_port=None, rpc_port=None,
+                 any_port=False):
         self.datadir = datadir
         self.network = network
-        self.port = rpc_port or free_port()
-        self.p2p_port = p2p_port or free_port()
+        self.any_port = any_port and not (p2p_port or rpc_port)
+        self.port = 0 if self.any_port else (rpc_port or free_port())
+        self.p2p_port = 0 if self.any_port else (p2p_port or free_port())
         self.extra = list(extra)
         self.proc = None
-        sub = "regtest" if network == "regtest" else ""
-        self.netdir = os.path.join(datadir, sub) if sub else datadir
+        self.netdir = netdir_of(datadir, network)
+        self.rpc_timeout = 300  # seconds one call may take
 
     def args(self):
         net = ["-regtest"] if self.network == "regtest" else []
@@ -106,6 +158,7 @@ class Node:
         os.makedirs(self.datadir, exist_ok=True)
         self.errlog = os.path.join(self.datadir, "stderr.log")
         with open(self.errlog, "ab") as err:
+            self.errlog_from = err.tell()  # what this start writes comes after
             self.proc = subprocess.Popen(self.args(), stdout=subprocess.DEVNULL, stderr=err)
         if wait:
             self.wait_ready(timeout)
@@ -114,15 +167,21 @@ class Node:
         """Until it answers RPC (a node re-validates its stored chain first)."""
         cookie = os.path.join(self.netdir, ".cookie")
         for _ in range(int(timeout / 0.05)):
-            if os.path.exists(cookie):
+            if self.port == 0:  # learnt from the node once it listens
+                got = read_runfiles(self.netdir)
+                if got["running"] and got["pid"] == self.proc.pid and got["rpcport"]:
+                    self.port, self.p2p_port = got["rpcport"], got["port"]
+            if self.port and os.path.exists(cookie):
                 try:
                     self.rpc("getblockcount")
                     return
                 except OSError:
                     pass
             if self.proc.poll() is not None:
-                with open(self.errlog) as f:
-                    raise RuntimeError("coinbitd exited: " + f.read()[-2000:])
+                with open(self.errlog, errors="replace") as f:
+                    f.seek(self.errlog_from)
+                    raise RuntimeError("coinbitd exited %d: %s" % (self.proc.returncode,
+                                                                    f.read()[-2000:]))
             time.sleep(0.05)
         raise RuntimeError("coinbitd did not come up")
 
@@ -130,7 +189,8 @@ class Node:
         with open(os.path.join(self.netdir, ".cookie")) as f:
             return base64.b64encode(f.read().strip().encode()).decode()
 
-    def http(self, body, auth=True, timeout=300):
+    def http(self, body, auth=True, timeout=None):
+        timeout = timeout or self.rpc_timeout
         req = urllib.request.Request("http://127.0.0.1:%d/" % self.port, data=body, method="POST")
         if auth:
             req.add_header("Authorization", "Basic " + self.auth())
@@ -199,6 +259,35 @@ def edges(n, topology, seed=1):
     raise ValueError("topology is line, ring, star, mesh or random")
 
 
+def start_failure(node, err):
+    """Why a node did not come up, in one line: coinbitd's own "Error:"
+    line when it printed one, else what the wait saw."""
+    try:
+        with open(node.errlog, errors="replace") as f:
+            f.seek(node.errlog_from)
+            lines = [ln.strip() for ln in f if ln.startswith("Error:")]
+        if lines:
+            return lines[-1][len("Error:"):].strip()
+    except OSError:
+        pass
+    return str(err).splitlines()[0]
+
+
+class StartError(RuntimeError):
+    """A node of a LocalNet did not come up (the others were stopped)."""
+
+    def __init__(self, index, reason):
+        super().__init__("node %d did not start: %s" % (index, reason))
+        self.index = index
+        self.reason = reason
+
+
+# One node dials at most this many (-connect) and takes this many in
+# before it evicts (coinbitd's CB_NET_MAX_MANUAL and -maxconnections less
+# its 8 outbound slots).
+MAX_DIALS, MAX_INBOUND = 32, 117
+
+
 class LocalNet:
     """N nodes under one directory, linked in a shape."""
 
@@ -207,40 +296,81 @@ class LocalNet:
         self.own_root = root is None
         self.network = network
         self.links = edges(n, topology, seed)
+        dials, takes = [0] * n, [0] * n
+        for a, b in self.links:
+            dials[a] += 1
+            takes[b] += 1
+        if n and max(dials) > MAX_DIALS:
+            raise ValueError("%s of %d nodes has a node dialing %d peers; at most %d"
+                             % (topology, n, max(dials), MAX_DIALS))
         self.nodes = [Node(os.path.join(self.root, "node%d" % i), network=network)
                       for i in range(n)]
         for i, node in enumerate(self.nodes):
             targets = [self.nodes[b].address() for a, b in self.links if a == i]
             # -connect keeps the drawn shape: no node dials anyone else.
             node.extra = (["-connect=" + t for t in targets] or ["-connect=0"]) + list(extra)
+            if takes[i] > MAX_INBOUND:  # a hub (star) takes all its links in
+                node.extra.append("-maxconnections=%d" % (takes[i] + 16))
 
-    def start(self):
-        for node in self.nodes:
-            node.start(wait=False)
-        for node in self.nodes:
-            node.wait_ready()
+    def start(self, timeout=120):
+        """Starts every node and waits until each answers. A node that
+        fails stops the others (nothing is removed) and raises StartError
+        naming it and why."""
+        self.save()
+        try:
+            for node in self.nodes:
+                node.start(wait=False)
+            self.save()
+            deadline = time.time() + timeout
+            for i, node in enumerate(self.nodes):
+                try:
+                    node.wait_ready(max(1, deadline - time.time()))
+                except RuntimeError as e:
+                    raise StartError(i, start_failure(node, e)) from None
+        except BaseException:
+            self.stop()
+            raise
         self.save()
 
     def save(self):
         state = {"network": self.network, "links": self.links,
                  "nodes": [{"datadir": n.datadir, "rpcport": n.port, "p2pport": n.p2p_port,
                             "pid": n.proc.pid if n.proc else None} for n in self.nodes]}
-        with open(os.path.join(self.root, "localnet.json"), "w") as f:
+        path = os.path.join(self.root, "localnet.json")
+        with open(path + ".new", "w") as f:
             json.dump(state, f, indent=1)
+        os.replace(path + ".new", path)
+
+    def missing_links(self):
+        """The links not connected both ways yet: (dialer, listener) whose
+        dialer has no finished outbound handshake to the listener's
+        address, or whose listener has fewer finished inbound ones than
+        links into it."""
+        peers = [n.rpc("getpeerinfo") for n in self.nodes]
+        takes = [0] * len(self.nodes)
+        for _, b in self.links:
+            takes[b] += 1
+        inbound = [sum(1 for p in ps if p["handshake"] and p["inbound"]) for ps in peers]
+        missing = []
+        for a, b in self.links:
+            want = self.nodes[b].address()
+            if not any(p["handshake"] and not p["inbound"] and p["addr"] == want
+                       for p in peers[a]) or inbound[b] < takes[b]:
+                missing.append((a, b))
+        return missing
 
     def wait_connected(self, timeout=30):
-        """Until every link has finished its handshake."""
+        """Until every link has finished its handshake at both ends."""
         deadline = time.time() + timeout
-        want = [0] * len(self.nodes)
-        for a, b in self.links:
-            want[a] += 1
-            want[b] += 1
-        while time.time() < deadline:
-            got = [sum(1 for p in n.rpc("getpeerinfo") if p["handshake"]) for n in self.nodes]
-            if all(g >= w for g, w in zip(got, want)):
+        while True:
+            missing = self.missing_links()
+            if not missing:
                 return
+            if time.time() > deadline:
+                raise AssertionError("%d of %d links not up: %s" % (
+                    len(missing), len(self.links),
+                    " ".join("%d-%d" % ab for ab in missing[:20])))
             time.sleep(0.1)
-        raise AssertionError("links not all up: want %s got %s" % (want, got))
 
     def wait_same_tip(self, timeout=120, nodes=None):
         nodes = nodes if nodes is not None else self.nodes
