@@ -5,6 +5,8 @@
 #   tsan      the threaded ones with ThreadSanitizer;
 #   valgrind  the unit tests under valgrind (needs the release build);
 #   fuzz      each libFuzzer target for a short while on its seed corpus;
+#   package   the Debian package built, installed, run as a service, purged
+#             (tests/package/package_test.sh; needs root and the release build);
 #   format    clang-format on every source file, and the layer rule on
 #             every #include (scripts/check_layers.sh).
 #
@@ -22,13 +24,13 @@ passed=0
 failed=0
 failures=()
 
-all_stages="release asan tsan valgrind fuzz format"
+all_stages="release asan tsan valgrind fuzz package format"
 deps=1
 stages=()
 for a in "$@"; do
     case "$a" in
     --no-deps) deps=0 ;;
-    release | asan | tsan | valgrind | fuzz | format) stages+=("$a") ;;
+    release | asan | tsan | valgrind | fuzz | package | format) stages+=("$a") ;;
     *)
         echo "usage: scripts/test.sh [--no-deps] [STAGE...]; stages: $all_stages" >&2
         exit 2
@@ -84,7 +86,7 @@ step() { # name, then a command; counts one pass or one fail
 }
 
 mkdir -p build-logs
-if wanted release || wanted valgrind; then
+if wanted release || wanted valgrind || wanted package; then
     if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_VALGRIND=ON; then
         if wanted release; then ctest_stage "release tests" build -LE valgrind; fi
         if wanted valgrind; then ctest_stage "valgrind" build -L valgrind; fi
@@ -122,6 +124,17 @@ if wanted fuzz; then
         done
     else
         failed=$((failed + 1)); failures+=("fuzz build")
+    fi
+fi
+
+if wanted package; then
+    echo "== package"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "package: skipped (it installs a package: run as root)"
+    elif [ ! -x build/coinbitd ]; then
+        failed=$((failed + 1)); failures+=("package: no release build (stage release first)")
+    else
+        step "package" ./tests/package/package_test.sh build
     fi
 fi
 

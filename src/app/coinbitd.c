@@ -12,38 +12,29 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app/daemon.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: coinbitd [options]\n"
-            "  -datadir=DIR       data directory (default ~/.coinbit; regtest in DIR/regtest)\n"
-            "  -conf=FILE         configuration file (default DIR/coinbit.conf)\n"
-            "  -regtest           the regression-test network\n"
-            "  -rpcport=N         JSON-RPC port (default 8832, regtest 18832; 0: any free one)\n"
-            "  -rpcbind=ADDR      JSON-RPC address (default 127.0.0.1)\n"
-            "  -rpcuser=U -rpcpassword=P   credentials besides the cookie file\n"
-            "  -db=URI            database: a SQLite file path (default DIR/coinbit.db)\n"
-            "  -mine              mine continuously (needs -mineto)\n"
-            "  -mineto=ADDRESS    where mined coins go\n"
-            "  -minethreads=N     mining threads (default: all cores)\n"
-            "  -minerimpl=NAME    avx512, shani, avx2 or portable (default: fastest here)\n"
-            "  -port=N            P2P port (default 8833, regtest 18833; 0: any free one)\n"
-            "  -listen=0          do not accept peers (default 1)\n"
-            "  -bind=ADDR         listen for peers on ADDR only (default: every interface)\n"
-            "  -connect=HOST:PORT connect to this peer only (repeatable; 0: to none)\n"
-            "  -addnode=HOST:PORT keep this peer connected, besides discovered ones (repeatable)\n"
-            "  -maxconnections=N  at most N peers in all, 8 of them outbound (default 125)\n"
-            "  -bantime=SECONDS   how long a misbehaving peer is banned (default 86400)\n"
-            "  -debug             more detail in the log\n");
+    fprintf(f, "Usage: coinbitd [options]\n"
+               "The CoinBit node: it keeps the chain, relays blocks and payments to its\n"
+               "peers, mines when asked, and serves JSON-RPC (coinbit-cli).\n"
+               "Options (each also NAME=VALUE in coinbit.conf, without the dash):\n");
+    cb_daemon_print_options(f);
+    fprintf(f, "  -version             print the version and exit\n"
+               "  -help                print this and exit\n");
 }
 
 int main(int argc, char **argv)
 {
     cb_options o = {.n = 0};
     char msg[512] = "";
+    /* What the node writes is its own (the store, the log, keys): others
+     * are let in explicitly (the cookie with -rpccookieperms), as Core's
+     * umask(077). */
+    umask(077);
     int first = 0;
     if (cb_options_from_argv(&o, argc, argv, &first, msg, sizeof msg) != 0) {
         fprintf(stderr, "Error: %s\n", msg);
@@ -55,6 +46,10 @@ int main(int argc, char **argv)
     }
     if (cb_options_get(&o, "help") || cb_options_get(&o, "h")) {
         usage(stdout);
+        return 0;
+    }
+    if (cb_options_get(&o, "version")) {
+        printf("coinbitd (CoinBit) %s\n", CB_VERSION_STRING);
         return 0;
     }
     /* The data directory and the config file come first: the file may set
@@ -75,10 +70,7 @@ int main(int argc, char **argv)
         return 1;
     }
     for (size_t i = 0; i < all.n; i++) {
-        bool known = strcmp(all.items[i].key, "help") == 0 || strcmp(all.items[i].key, "h") == 0;
-        for (const char *const *k = cb_daemon_options; *k; k++)
-            known |= strcmp(*k, all.items[i].key) == 0;
-        if (!known) {
+        if (!cb_daemon_knows(all.items[i].key)) {
             fprintf(stderr, "Error: unknown option -%s (%s); see coinbitd -help\n",
                     all.items[i].key, all.items[i].where);
             return 1;

@@ -11,11 +11,50 @@
 
 #include "core/address.h"
 
-const char *const cb_daemon_options[] = {
-    "datadir",   "conf",           "regtest",    "port", "rpcport",     "rpcbind",
-    "rpcuser",   "rpcpassword",    "db",         "mine", "minethreads", "mineto",
-    "minerimpl", "debug",          "listen",     "bind", "connect",     "addnode",
-    "bantime",   "maxconnections", "dbpassword", NULL};
+/* Every option a node takes: the names it knows, -help, the manual page
+ * (made from -help) and the example coinbit.conf all come from here. */
+const cb_option_doc cb_daemon_option_docs[] = {
+    {"datadir", "DIR", "data directory (default ~/.coinbit; regtest in DIR/regtest)", false},
+    {"conf", "FILE", "configuration file (default DIR/coinbit.conf)", true},
+    {"regtest", NULL, "the regression-test network", false},
+    {"rpcport", "N", "JSON-RPC port (default 8832, regtest 18832; 0: any free one)", false},
+    {"rpcbind", "ADDR", "JSON-RPC address (default 127.0.0.1)", false},
+    {"rpcuser", "USER", "a user name for JSON-RPC besides the cookie (with -rpcpassword)", false},
+    {"rpcpassword", "PASS", "that user's password", false},
+    {"rpccookieperms", "WHO", "who may read the cookie: owner (default), group or all", false},
+    {"db", "URI", "database: a SQLite file path (default DIR/coinbit.db) or mysql://...", false},
+    {"dbpassword", "PASS", "the MySQL password (or COINBIT_DB_PASSWORD in the environment)", false},
+    {"mine", NULL, "mine continuously (needs -mineto)", false},
+    {"mineto", "ADDRESS", "where mined coins go", false},
+    {"minethreads", "N", "mining threads (default: all cores)", false},
+    {"minerimpl", "NAME", "avx512, shani, avx2 or portable (default: fastest here)", false},
+    {"port", "N", "P2P port (default 8833, regtest 18833; 0: any free one)", false},
+    {"listen", NULL, "accept peers (default 1; -listen=0: do not)", false},
+    {"bind", "ADDR", "listen for peers on ADDR only (default: every interface)", false},
+    {"connect", "HOST:PORT", "connect to this peer only (repeatable; 0: to none)", false},
+    {"addnode", "HOST:PORT", "keep this peer connected, besides discovered ones (repeatable)",
+     false},
+    {"maxconnections", "N", "at most N peers in all, 8 of them outbound (default 125)", false},
+    {"bantime", "SECONDS", "how long a misbehaving peer is banned (default 86400)", false},
+    {"debug", NULL, "more detail in the log", false},
+    {NULL, NULL, NULL, false}};
+
+bool cb_daemon_knows(const char *name)
+{
+    for (const cb_option_doc *d = cb_daemon_option_docs; d->name; d++)
+        if (strcmp(d->name, name) == 0)
+            return true;
+    return false;
+}
+
+void cb_daemon_print_options(FILE *f)
+{
+    for (const cb_option_doc *d = cb_daemon_option_docs; d->name; d++) {
+        char left[48];
+        snprintf(left, sizeof left, "-%s%s%s", d->name, d->arg ? "=" : "", d->arg ? d->arg : "");
+        fprintf(f, "  %-20s %s\n", left, d->help);
+    }
+}
 
 struct cb_daemon {
     cb_node *node;
@@ -116,6 +155,18 @@ static int parse_rpc(cb_daemon_config *cfg, const cb_options *all, char *msg, si
     if (v && (copy_text(rpc->user, sizeof rpc->user, "rpcuser", v, msg, msglen) != 0 ||
               copy_text(rpc->password, sizeof rpc->password, "rpcpassword", pw, msg, msglen) != 0))
         return -1;
+    v = cb_options_get(all, "rpccookieperms");
+    rpc->cookie_mode = 0600;
+    if (v) {
+        if (strcmp(v, "owner") == 0)
+            rpc->cookie_mode = 0600;
+        else if (strcmp(v, "group") == 0)
+            rpc->cookie_mode = 0640;
+        else if (strcmp(v, "all") == 0)
+            rpc->cookie_mode = 0644;
+        else
+            return fail(msg, msglen, "-rpccookieperms=%s: owner, group or all", v);
+    }
     memcpy(rpc->cookie_dir, cfg->node.datadir, sizeof rpc->cookie_dir);
     return 0;
 }

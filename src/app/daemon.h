@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "app/options.h"
 #include "net/net.h"
@@ -20,8 +21,23 @@ typedef struct {
     cb_net_config net;
 } cb_daemon_config;
 
-/* The option names cb_daemon_config_from_options reads, ending with NULL. */
-extern const char *const cb_daemon_options[];
+/* One option a node takes. */
+typedef struct {
+    const char *name;       /* without the dash */
+    const char *arg;        /* what it takes ("N", "DIR", ...); NULL: a switch (-x, -x=0, -x=1) */
+    const char *help;       /* what it does, with its default, in one line */
+    bool command_line_only; /* read before coinbit.conf (where it would do nothing) */
+} cb_option_doc;
+
+/* Every option cb_daemon_config_from_options reads, ending with a NULL
+ * name: the one source of -help, the manual page and the example conf. */
+extern const cb_option_doc cb_daemon_option_docs[];
+
+/* Whether name (without the dash) is one of them. */
+bool cb_daemon_knows(const char *name);
+
+/* Prints them as -help does: "  -name=ARG   help", a line each. */
+void cb_daemon_print_options(FILE *f);
 
 /* Fills cfg from options (the command line and coinbit.conf together):
  * network, datadir, RPC, store, miner, P2P. Unknown names are not looked

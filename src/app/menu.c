@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -311,6 +312,17 @@ static void *run_loop(void *arg)
     return NULL;
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: coinbit [options]\n"
+               "The original CoinBit's menu: sign up, log in, mine, send coins, see the\n"
+               "wallet, the chain and the peers. It talks to the node serving the data\n"
+               "directory, or starts one inside itself when none runs, with these options:\n");
+    cb_daemon_print_options(f);
+    fprintf(f, "  -version             print the version and exit\n"
+               "  -help                print this and exit\n");
+}
+
 int main(int argc, char **argv)
 {
     cb_options o = {.n = 0};
@@ -318,10 +330,24 @@ int main(int argc, char **argv)
     char msg[512], datadir[PATH_MAX];
     int first = 0;
     memset(&s, 0, sizeof s);
+    umask(077); /* as coinbitd: the node it may run writes only its own files */
     if (cb_options_from_argv(&o, argc, argv, &first, msg, sizeof msg) != 0 || first < argc) {
-        fprintf(stderr, "Usage: coinbit [-regtest] [-datadir=DIR] [-rpcport=N] [-minethreads=N]"
-                        " [-port=N] [-addnode=HOST:PORT]\n");
+        usage(stderr);
         return 1;
+    }
+    if (cb_options_get(&o, "help") || cb_options_get(&o, "h")) {
+        usage(stdout);
+        return 0;
+    }
+    if (cb_options_get(&o, "version")) {
+        printf("coinbit (CoinBit) %s\n", CB_VERSION_STRING);
+        return 0;
+    }
+    for (size_t i = 0; i < o.n; i++) {
+        if (!cb_daemon_knows(o.items[i].key)) {
+            fprintf(stderr, "Error: unknown option -%s; see coinbit -help\n", o.items[i].key);
+            return 1;
+        }
     }
     bool regtest = false;
     if (cb_options_bool(&o, "regtest", false, &regtest) != 0) {

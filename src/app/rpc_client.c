@@ -15,10 +15,19 @@ int cb_rpc_client_cookie(cb_rpc_client *c, const char *datadir, char *msg, size_
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/.cookie", datadir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    if (cb_rpc_client_cookie_file(c, path, msg, msglen) != 0) {
         snprintf(msg, msglen, "cannot read %s: %s (is coinbitd running on this datadir?)", path,
                  strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int cb_rpc_client_cookie_file(cb_rpc_client *c, const char *path, char *msg, size_t msglen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(msg, msglen, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
     size_t n = fread(c->auth, 1, sizeof c->auth - 1, f);

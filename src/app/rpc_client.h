@@ -18,6 +18,10 @@ typedef struct {
  * Returns: 0, or -1 with msg when there is no readable cookie. */
 int cb_rpc_client_cookie(cb_rpc_client *c, const char *datadir, char *msg, size_t msglen);
 
+/* The same from a cookie file named by path (errno tells why it failed).
+ * Returns: 0, or -1 with msg. */
+int cb_rpc_client_cookie_file(cb_rpc_client *c, const char *path, char *msg, size_t msglen);
+
 /* Calls method with params (a JSON array, stolen).
  * Out: *result (new reference) on success; on an RPC error *code and msg;
  * on a transport failure *code = 0 and msg.

@@ -32,7 +32,9 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: coinbit-tool [-regtest | -network=main|regtest|bitcoin] COMMAND [ARGS]\n"
+    fprintf(f, "Usage: coinbit-tool [options] COMMAND [ARGS]\n"
+               "CoinBit's offline tool: keys, signed payments, decoding, header checks,\n"
+               "mining one header, and copying a node's data between stores.\n"
                "Commands:\n"
                "  info                   network parameters and genesis block\n"
                "  newkey                 a new private key, its public key and address\n"
@@ -44,8 +46,14 @@ static void usage(FILE *f)
                "  decodetx HEX           a 153-byte transaction, checked and verified\n"
                "  verifyheaders FILE     validate a file of 80-byte headers from genesis\n"
                "  mineheader HEX         find a nonce for an 80-byte header (hex)\n"
-               "Mining options: -minerimpl=avx512|shani|avx2|portable (default: the\n"
-               "fastest this CPU runs), -minethreads=N (default: all cores)\n");
+               "Options:\n"
+               "  -regtest               the regression-test network\n"
+               "  -network=NAME          main, regtest or bitcoin (default main)\n"
+               "  -minerimpl=NAME        avx512, shani, avx2 or portable (default: the\n"
+               "                         fastest this CPU runs)\n"
+               "  -minethreads=N         mining threads (default: all cores)\n"
+               "  -version               print the version and exit\n"
+               "  -help                  print this and exit\n");
 }
 
 static void print_amount(const char *label, uint64_t v)
@@ -403,6 +411,9 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "-help") == 0 ||
                    strcmp(argv[i], "--help") == 0) {
             usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "-version") == 0 || strcmp(argv[i], "--version") == 0) {
+            printf("coinbit-tool (CoinBit) %s\n", CB_VERSION_STRING);
             return 0;
         } else {
             fprintf(stderr, "error: unknown option '%s'\n", argv[i]);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/hex.h"
@@ -403,8 +404,22 @@ void cb_rpc_handle(cb_rpc_server *s, const char *authorization, const char *body
     handle(s, &k, authorization, body, len);
 }
 
-static cb_err write_cookie(cb_rpc_server *s, const char *dir, char *msg, size_t msglen)
+static cb_err write_cookie(cb_rpc_server *s, const char *dir, unsigned mode, char *msg,
+                           size_t msglen)
 {
+    mode = mode ? mode & 0644u : 0600u;
+    if (mode & 0044u) {
+        /* Readers beyond the owner must reach the file: the directory
+         * gets their search bit only (they still cannot list it). */
+        struct stat st;
+        mode_t want = (mode & 0040u ? S_IXGRP : 0) | (mode & 0004u ? S_IXOTH : 0);
+        if (stat(dir, &st) != 0 ||
+            ((st.st_mode & want) != want && chmod(dir, (st.st_mode & 07777) | want) != 0)) {
+            snprintf(msg, msglen, "cannot open %s to the cookie's readers: %s", dir,
+                     strerror(errno));
+            return CB_ERR_ARG;
+        }
+    }
     uint8_t secret[32];
     char hex[65];
     if (cb_random_bytes(secret, sizeof secret) != CB_OK) {
@@ -415,7 +430,7 @@ static cb_err write_cookie(cb_rpc_server *s, const char *dir, char *msg, size_t 
     OPENSSL_cleanse(secret, sizeof secret);
     snprintf(s->auth, sizeof s->auth, "__cookie__:%s", hex);
     snprintf(s->cookie_path, sizeof s->cookie_path, "%s/.cookie", dir);
-    /* Readable by the owner only, and written whole before anyone looks.
+    /* Readable by whom mode says, and written whole before anyone looks.
      * A fresh file, never through a link someone left there: whatever is
      * at the temporary name goes first (unlink removes a link, not what
      * it points at), and O_EXCL|O_NOFOLLOW refuses one put back since. */
@@ -431,7 +446,7 @@ static cb_err write_cookie(cb_rpc_server *s, const char *dir, char *msg, size_t 
         return CB_ERR_ARG;
     }
     size_t n = strlen(s->auth);
-    bool ok = write(fd, s->auth, n) == (ssize_t)n;
+    bool ok = fchmod(fd, (mode_t)mode) == 0 && write(fd, s->auth, n) == (ssize_t)n;
     ok = close(fd) == 0 && ok;
     if (!ok || rename(tmp, s->cookie_path) != 0) {
         snprintf(msg, msglen, "cannot write %s: %s", s->cookie_path, strerror(errno));
@@ -522,7 +537,7 @@ cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_con
         return CB_ERR_NOMEM;
     s->ctx = *ctx;
     s->log = cb_node_logger(ctx->node);
-    cb_err err = write_cookie(s, cfg->cookie_dir, msg, msglen);
+    cb_err err = write_cookie(s, cfg->cookie_dir, cfg->cookie_mode, msg, msglen);
     if (err != CB_OK) {
         free(s);
         return err;

@@ -2,7 +2,8 @@
  * Bitcoin Core's conventions: POST a JSON-RPC 1.0 or 2.0 request (or a
  * batch), Basic authentication with the cookie in <datadir>/.cookie
  * ("__cookie__:<hex>", made anew at every start, readable by the owner
- * only) or -rpcuser/-rpcpassword; Core's error codes. */
+ * only unless cookie_mode says more) or -rpcuser/-rpcpassword; Core's
+ * error codes. */
 #ifndef CB_RPC_RPC_H
 #define CB_RPC_RPC_H
 
@@ -55,6 +56,10 @@ typedef struct {
     char user[128]; /* -rpcuser (empty: the cookie only) */
     char password[256];
     char cookie_dir[PATH_MAX]; /* where .cookie is written (the datadir) */
+    /* Who may read the cookie: 0 or 0600 the owner (the default), 0640 the
+     * group too, 0644 everyone. Beyond the owner, the cookie's directory is
+     * given the matching search bit (g+x, o+x), never read or write. */
+    unsigned cookie_mode;
 } cb_rpc_config;
 
 /* A method: params is the request's array (never NULL). Returns the result

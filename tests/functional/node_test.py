@@ -384,7 +384,26 @@ class RunFilesTest(unittest.TestCase):
             self.assertTrue(now["running"])
             self.assertEqual(now["pid"], again.proc.pid)
             self.assertEqual(again.port, now["rpcport"])
+            # Files are the node's own; -rpccookieperms=group lets its group
+            # read the cookie and pass through the directory, nothing more.
+            for name in ("coinbit.db", ".cookie", "debug.log", "coinbitd.ports"):
+                self.assertEqual(os.stat(os.path.join(again.netdir, name)).st_mode & 0o777,
+                                 0o600, name)
+            self.assertEqual(os.stat(again.netdir).st_mode & 0o777, 0o700)
             again.stop()
+            shared = Node(d, extra=["-connect=0", "-rpccookieperms=group"], any_port=True)
+            shared.start()
+            try:
+                self.assertEqual(os.stat(os.path.join(shared.netdir, ".cookie")).st_mode & 0o777,
+                                 0o640)
+                self.assertEqual(os.stat(shared.netdir).st_mode & 0o777, 0o710)
+                self.assertEqual(shared.rpc("getblockcount"), 0)
+            finally:
+                shared.stop()
+            p = subprocess.run([COINBITD, "-regtest", "-datadir=" + d, "-rpccookieperms=world"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("-rpccookieperms=world: owner, group or all", p.stderr)
             for bad in ("-port=-1", "-port=65536", "-rpcport=x", "-rpcport=0x10"):
                 p = subprocess.run([COINBITD, "-regtest", "-datadir=" + d, bad],
                                    capture_output=True, text=True, timeout=60)

@@ -156,6 +156,11 @@ static void test_daemon_config(void **state)
     assert_int_equal(cfg.net.port, 0);
     assert_int_equal(cfg.rpc.port, 0);
 
+    assert_int_equal(cfg.rpc.cookie_mode, 0600);
+    char *perms[] = {"coinbitd", "-rpccookieperms=group"};
+    assert_int_equal(config_of(&cfg, msg, sizeof msg, 2, perms), 0);
+    assert_int_equal(cfg.rpc.cookie_mode, 0640);
+
     char *creds[] = {"coinbitd", "-rpcuser=u", "-rpcpassword=p"};
     assert_int_equal(config_of(&cfg, msg, sizeof msg, 3, creds), 0);
     assert_string_equal(cfg.rpc.user, "u");
@@ -178,6 +183,7 @@ static void test_daemon_config(void **state)
         {"-rpcuser=a:b", "-rpcuser"},
         {"-regtest=maybe", "-regtest"},
         {"-listen=2", "-listen"},
+        {"-rpccookieperms=world", "-rpccookieperms"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *argv[] = {"coinbitd", (char *)bad[i].arg};
