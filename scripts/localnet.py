@@ -43,12 +43,15 @@ from framework import (BIN, LocalNet, Node, RpcError, StartError,  # noqa: E402
 
 
 def print_table(net):
-    print("%-6s %-22s %-8s %s" % ("node", "peers at", "rpc", "try"))
+    print("%-6s %-22s %-8s %-8s %s" % ("node", "peers at", "rpc", "web", "try"))
     for i, n in enumerate(net.nodes):
         flag = "-regtest " if net.network == "regtest" else ""
-        print("%-6d %-22s %-8d %s/coinbit-cli %s-datadir=%s -rpcport=%d getpeerinfo"
-              % (i, n.address(), n.port, os.path.relpath(BIN), flag, n.datadir, n.port))
+        print("%-6d %-22s %-8d %-8d %s/coinbit-cli %s-datadir=%s -rpcport=%d getpeerinfo"
+              % (i, n.address(), n.port, n.web_port, os.path.relpath(BIN), flag, n.datadir, n.port))
     print("links:", " ".join("%d-%d" % (a, b) for a, b in net.links))
+    others = ",".join("127.0.0.1:%d" % n.web_port for n in net.nodes[1:])
+    print("every node's tip on one tree: http://127.0.0.1:%d/#/network?nodes=%s"
+          % (net.nodes[0].web_port, others))
 
 
 def cmd_up(a):
@@ -173,8 +176,9 @@ def cmd_status(a):
             tip = n.rpc("getbestblockhash")
             peers = n.rpc("getconnectioncount")
             up += 1
-            print("%-8s pid %-7s p2p %-5d rpc %-5d height %-6d tip %s  %d peers"
-                  % (name, f["pid"], f["port"], f["rpcport"], height, tip[:16], peers))
+            print("%-8s pid %-7s p2p %-5d rpc %-5d web %-5s height %-6d tip %s  %d peers"
+                  % (name, f["pid"], f["port"], f["rpcport"], f["webport"] or "off", height,
+                     tip[:16], peers))
         except (OSError, RpcError) as e:
             print("%-8s pid %s, not answering on RPC port %d (%s)" % (name, f["pid"],
                                                                      f["rpcport"], e))

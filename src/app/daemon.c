@@ -36,6 +36,9 @@ const cb_option_doc cb_daemon_option_docs[] = {
      false},
     {"maxconnections", "N", "at most N peers in all, 8 of them outbound (default 125)", false},
     {"bantime", "SECONDS", "how long a misbehaving peer is banned (default 86400)", false},
+    {"web", NULL, "serve the web view (default 1; -web=0: do not)", false},
+    {"webport", "N", "web view port (default 8834, regtest 18834; 0: any free one)", false},
+    {"webbind", "ADDR", "web view address (default 127.0.0.1; it needs no login)", false},
     {"debug", NULL, "more detail in the log", false},
     {NULL, NULL, NULL, false}};
 
@@ -60,6 +63,7 @@ struct cb_daemon {
     cb_node *node;
     cb_net *net;
     cb_rpc_server *rpc;
+    cb_web *web;
     char pidfile[PATH_MAX + 32];   /* "" until written */
     char portsfile[PATH_MAX + 32]; /* "" until written */
 };
@@ -201,6 +205,22 @@ static int parse_miner(cb_node_config *node, const cb_options *all, char *msg, s
     return 0;
 }
 
+/* The web view's options. */
+static int parse_web(cb_daemon_config *cfg, const cb_options *all, char *msg, size_t msglen)
+{
+    bool on = true;
+    if (cb_options_bool(all, "web", true, &on) != 0)
+        return fail(msg, msglen, "-web takes 0 or 1");
+    cfg->web = on;
+    cb_web_config *w = &cfg->webcfg;
+    w->port = cfg->node.params == cb_params_regtest() ? 18834 : 8834;
+    const char *v = cb_options_get(all, "webport");
+    if (v && cb_parse_listen_port(v, &w->port) != 0)
+        return fail(msg, msglen, "-webport=%s is not a port number (0-65535; 0: any free one)", v);
+    v = cb_options_get(all, "webbind");
+    return copy_text(w->bind, sizeof w->bind, "webbind", v && *v ? v : "127.0.0.1", msg, msglen);
+}
+
 int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *all, char *msg,
                                   size_t msglen)
 {
@@ -226,9 +246,29 @@ int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *all, 
         copy_text(node->dbpassword, sizeof node->dbpassword, "dbpassword", v, msg, msglen) != 0)
         return -1;
     if (parse_miner(node, all, msg, msglen) != 0 || parse_rpc(cfg, all, msg, msglen) != 0 ||
-        parse_net(cfg, all, msg, msglen) != 0)
+        parse_net(cfg, all, msg, msglen) != 0 || parse_web(cfg, all, msg, msglen) != 0)
         return -1;
     return 0;
+}
+
+static void web_tip_changed(void *ctx, const cb_chain_entry *old_tip)
+{
+    cb_web_tip_changed(ctx, old_tip);
+}
+
+static void web_tx_accepted(void *ctx, const uint8_t txid[32])
+{
+    cb_web_tx_accepted(ctx, txid);
+}
+
+static void web_tx_returned(void *ctx, const uint8_t txid[32])
+{
+    cb_web_tx_returned(ctx, txid);
+}
+
+static uint64_t rpc_calls(void *ctx)
+{
+    return cb_rpc_calls(((cb_daemon *)ctx)->rpc);
 }
 
 static cb_err host_submit_block(void *ctx, const cb_block *b, size_t *bad_tx)
@@ -329,8 +369,23 @@ cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, 
     err = cb_rpc_start(&d->rpc, &ctx, &cfg->rpc, msg, msglen);
     if (err != CB_OK)
         goto fail;
-    snprintf(text, sizeof text, "port=%u\nrpcport=%u\n",
-             d->net ? (unsigned)cb_net_port(d->net) : 0u, (unsigned)cb_rpc_port(d->rpc));
+    if (cfg->web) {
+        cb_web_config wc = cfg->webcfg;
+        wc.rpc_calls = rpc_calls;
+        wc.rpc_calls_ctx = d;
+        err = cb_web_start(&d->web, &ctx, &wc, msg, msglen);
+        if (err != CB_OK)
+            goto fail;
+        cb_node_listener l = {d->web, web_tip_changed, web_tx_accepted, web_tx_returned};
+        err = cb_node_add_listener(n, &l);
+        if (err != CB_OK) {
+            snprintf(msg, msglen, "cannot follow the node: %s", cb_strerror(err));
+            goto fail;
+        }
+    }
+    snprintf(text, sizeof text, "port=%u\nrpcport=%u\nwebport=%u\n",
+             d->net ? (unsigned)cb_net_port(d->net) : 0u, (unsigned)cb_rpc_port(d->rpc),
+             (unsigned)cb_web_port(d->web));
     if (write_runfile(dir, "coinbitd.ports", text, d->portsfile, sizeof d->portsfile, msg,
                       msglen) != 0) {
         err = CB_ERR_ARG;
@@ -365,6 +420,11 @@ cb_net *cb_daemon_net(cb_daemon *d)
     return d->net;
 }
 
+cb_web *cb_daemon_web(cb_daemon *d)
+{
+    return d->web;
+}
+
 void cb_daemon_free(cb_daemon *d)
 {
     if (!d)
@@ -373,6 +433,7 @@ void cb_daemon_free(cb_daemon *d)
      * cancelled, or not at all), and it stops calling the network; then
      * the faces go, then the node. */
     cb_node_shutdown(d->node);
+    cb_web_stop(d->web);
     cb_rpc_stop(d->rpc);
     cb_net_free(d->net);
     /* Gone before the node lets go of the datadir's lock. */

@@ -13,12 +13,15 @@
 #include "net/net.h"
 #include "node/node.h"
 #include "rpc/rpc.h"
+#include "web/web.h"
 
 typedef struct {
     cb_node_config node;
     cb_rpc_config rpc;
     bool network; /* run the P2P network */
     cb_net_config net;
+    bool web; /* serve the web view */
+    cb_web_config webcfg;
 } cb_daemon_config;
 
 /* One option a node takes. */
@@ -49,16 +52,13 @@ int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *o, ch
 typedef struct cb_daemon cb_daemon;
 
 /* Starts the node, then the network (when cfg->network), then the RPC
- * server. While it runs, the datadir holds (each written whole, removed
- * by cb_daemon_free; the datadir's .lock says whether they are current):
- *   coinbitd.pid    the process id and a newline, once the node started;
- *   coinbitd.ports  "port=N\nrpcport=N\n", the ports it listens on (the
- *                   ones the system chose for -port=0 / -rpcport=0; port=0
- *                   when it takes no peers), once everything listens.
- * Out: *out (cb_daemon_free); msg says why it could not start.
- * Returns: CB_OK, or the error of the part that failed
- * (CB_ERR_ADDR_IN_USE when a port is taken); on error nothing is left
- * running. */
+ * server, then the web view (when cfg->web). While it runs, the datadir holds (each written whole,
+ * removed by cb_daemon_free; the datadir's .lock says whether they are current): coinbitd.pid the
+ * process id and a newline, once the node started; coinbitd.ports "port=N\nrpcport=N\nwebport=N\n",
+ * the ports it listens on (the ones the system chose for a port of 0; 0 for a face that is off),
+ * once everything listens. Out: *out (cb_daemon_free); msg says why it could not start. Returns:
+ * CB_OK, or the error of the part that failed (CB_ERR_ADDR_IN_USE when a port is taken); on error
+ * nothing is left running. */
 cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg,
                        size_t msglen) CB_WARN_UNUSED;
 
@@ -68,9 +68,11 @@ void cb_daemon_run(cb_daemon *d);
 /* Asks the loop to end (any thread that owns the loop; see cb_node_stop). */
 void cb_daemon_stop(cb_daemon *d);
 
-/* Its parts (valid until cb_daemon_free; the network is NULL when off). */
+/* Its parts (valid until cb_daemon_free; the network and the web view are
+ * NULL when off). */
 cb_node *cb_daemon_node(cb_daemon *d);
 cb_net *cb_daemon_net(cb_daemon *d);
+cb_web *cb_daemon_web(cb_daemon *d);
 
 /* Stops everything in the reverse order and frees it; NULL is fine. */
 void cb_daemon_free(cb_daemon *d);

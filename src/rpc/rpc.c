@@ -20,6 +20,7 @@
 
 #include "core/hex.h"
 #include "crypto/random.h"
+#include "rpc/http_cap.h"
 
 /* A request body larger than this is refused: a full block in hex is 2 MB. */
 #define MAX_BODY (4 * 1024 * 1024)
@@ -27,10 +28,7 @@
 #define MAX_HEADERS (8 * 1024)
 /* Calls in one batch. */
 #define MAX_BATCH 1000
-/* Connections held at once. Past it the server stops accepting (new ones
- * wait in the kernel's queue, holding none of our descriptors) until some
- * close: clients that connect and never finish a request (they are cut
- * after 30 s) cannot take every descriptor the node has for its peers. */
+/* Connections held at once (see http_cap.h). */
 #define MAX_CONNECTIONS 128
 
 struct cb_rpc_server {
@@ -46,14 +44,8 @@ struct cb_rpc_server {
     int64_t last_refusal_log;
     unsigned refusals_unlogged;
     uint16_t port; /* the one bound */
-    /* The connection cap: evhttp counts nothing, so the server counts
-     * its sockets on the loop (count_connections) when the last count
-     * plus those opened since could reach the cap. */
-    struct evconnlistener *listener;
-    evutil_socket_t listen_fd;
-    size_t live, opened_since;
-    bool paused;
-    struct event *resume_ev;
+    cb_http_cap *cap;
+    uint64_t calls; /* method calls dispatched, known or not */
 };
 
 static void reply(struct evhttp_request *req, int status, json_t *body)
@@ -192,10 +184,10 @@ static void dispatch(rpc_request *r, size_t index, json_t *request)
         return;
     }
     const char *name = json_string_value(method);
-    const cb_rpc_method *m = cb_rpc_methods();
-    while (m->name && strcmp(m->name, name) != 0)
-        m++;
-    if (!m->name) {
+    const cb_rpc_method *m = cb_rpc_find(name);
+    if (r->server)
+        r->server->calls++;
+    if (!m) {
         json_decref(args);
         request_put(
             r, index,
@@ -456,78 +448,6 @@ static cb_err write_cookie(cb_rpc_server *s, const char *dir, unsigned mode, cha
     return CB_OK;
 }
 
-typedef struct {
-    const cb_rpc_server *s;
-    evutil_socket_t seen[MAX_CONNECTIONS * 2];
-    size_t n;
-} conn_count;
-
-/* One event of the loop: a connected socket on our port is one of our
- * connections (a bufferevent has two events on one socket: counted once). */
-static int count_one(const struct event_base *base, const struct event *ev, void *arg)
-{
-    conn_count *c = arg;
-    (void)base;
-    evutil_socket_t fd = event_get_fd(ev);
-    if (fd < 0 || fd == c->s->listen_fd || !(event_get_events(ev) & (EV_READ | EV_WRITE)))
-        return 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (c->seen[i] == fd)
-            return 0;
-    struct sockaddr_storage local, peer;
-    socklen_t ll = sizeof local, pl = sizeof peer;
-    if (getsockname(fd, (struct sockaddr *)&local, &ll) != 0 ||
-        getpeername(fd, (struct sockaddr *)&peer, &pl) != 0)
-        return 0;
-    uint16_t port = ntohs(local.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&local)->sin6_port
-                                                      : ((struct sockaddr_in *)&local)->sin_port);
-    if (port != c->s->port)
-        return 0;
-    c->seen[c->n++] = fd;
-    return c->n == sizeof c->seen / sizeof *c->seen; /* enough: stop */
-}
-
-static size_t count_connections(cb_rpc_server *s)
-{
-    static conn_count c; /* loop thread only; too big for the stack */
-    c.s = s;
-    c.n = 0;
-    event_base_foreach_event(cb_node_base(s->ctx.node), count_one, &c);
-    s->live = c.n;
-    s->opened_since = 0;
-    return c.n;
-}
-
-/* Called by evhttp for each connection it accepts (its socket is not on
- * the loop yet). At the cap the listener pauses; a timer resumes it. */
-static struct bufferevent *new_connection(struct event_base *base, void *arg)
-{
-    cb_rpc_server *s = arg;
-    if (s->live + ++s->opened_since >= MAX_CONNECTIONS &&
-        count_connections(s) + 1 >= MAX_CONNECTIONS && !s->paused && s->listener) {
-        evconnlistener_disable(s->listener);
-        s->paused = true;
-        struct timeval second = {1, 0};
-        event_add(s->resume_ev, &second);
-        cb_log(s->log, "RPC: %d connections open; accepting more once some close", MAX_CONNECTIONS);
-    }
-    return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-}
-
-static void resume_accepting(evutil_socket_t fd, short what, void *arg)
-{
-    cb_rpc_server *s = arg;
-    (void)fd;
-    (void)what;
-    if (count_connections(s) < MAX_CONNECTIONS - MAX_CONNECTIONS / 8) {
-        evconnlistener_enable(s->listener);
-        s->paused = false;
-        return;
-    }
-    struct timeval second = {1, 0};
-    event_add(s->resume_ev, &second);
-}
-
 cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_config *cfg, char *msg,
                     size_t msglen)
 {
@@ -570,15 +490,13 @@ cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_con
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     s->port = cfg->port;
-    s->listen_fd = evhttp_bound_socket_get_fd(bound);
-    s->listener = evhttp_bound_socket_get_listener(bound);
-    s->resume_ev = event_new(cb_node_base(ctx->node), -1, 0, resume_accepting, s);
-    if (!s->resume_ev) {
+    s->cap =
+        cb_http_cap_new(s->http, bound, cb_node_base(ctx->node), MAX_CONNECTIONS, s->log, "RPC");
+    if (!s->cap) {
         cb_rpc_stop(s);
         return CB_ERR_NOMEM;
     }
-    evhttp_set_bevcb(s->http, new_connection, s);
-    if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &sl) == 0)
+    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sl) == 0)
         s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                  : ((struct sockaddr_in *)&ss)->sin_port);
     cb_log(s->log, "RPC listening on %s:%u", cfg->bind, (unsigned)s->port);
@@ -591,6 +509,11 @@ uint16_t cb_rpc_port(const cb_rpc_server *s)
     return s->port;
 }
 
+uint64_t cb_rpc_calls(const cb_rpc_server *s)
+{
+    return s ? s->calls : 0;
+}
+
 void cb_rpc_stop(cb_rpc_server *s)
 {
     if (!s)
@@ -601,10 +524,9 @@ void cb_rpc_stop(cb_rpc_server *s)
         r->server = NULL;
         r->sink.http = NULL;
     }
-    if (s->resume_ev)
-        event_free(s->resume_ev);
     if (s->http)
         evhttp_free(s->http);
+    cb_http_cap_free(s->cap);
     if (s->cookie_path[0])
         unlink(s->cookie_path);
     OPENSSL_cleanse(s->auth, sizeof s->auth);

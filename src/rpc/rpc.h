@@ -94,6 +94,14 @@ typedef struct {
 /* The method table, ending with a NULL name. */
 const cb_rpc_method *cb_rpc_methods(void);
 
+/* Values as the RPC writes them (new references): a hash as 64 hex digits
+ * in display order, an amount in coins. */
+json_t *cb_rpc_hash_json(const uint8_t hash[32]);
+json_t *cb_rpc_amount_json(uint64_t units);
+
+/* The method of that name, or NULL. */
+const cb_rpc_method *cb_rpc_find(const char *name);
+
 typedef struct cb_rpc_server cb_rpc_server;
 
 /* Starts listening on cfg->bind:cfg->port, on the node's loop, and writes
@@ -119,6 +127,10 @@ void cb_rpc_handle(cb_rpc_server *s, const char *authorization, const char *body
 
 /* The port it listens on (the one the system chose when cfg->port was 0). */
 uint16_t cb_rpc_port(const cb_rpc_server *s);
+
+/* The method calls it has dispatched since it started (each call of a
+ * batch counts); 0 for NULL. */
+uint64_t cb_rpc_calls(const cb_rpc_server *s);
 
 /* Stops listening and removes the cookie; NULL is fine. Calls still
  * running finish later without a reply. */

@@ -26,9 +26,7 @@ bool cb_rpc_arg_hash(json_t *p, size_t i, uint8_t hash[32], cb_rpc_error *e);
 /* An address of the node's network, as its hash160. */
 bool cb_rpc_arg_address(cb_node *n, json_t *p, size_t i, uint8_t id[20], cb_rpc_error *e);
 
-/* JSON values (new references). */
-json_t *cb_rpc_hash_json(const uint8_t hash[32]);
-json_t *cb_rpc_amount_json(uint64_t units);
+/* JSON values (new references; the hash and amount ones are in rpc.h). */
 json_t *cb_rpc_address_json(cb_node *n, const uint8_t id[20]);
 
 /* The difficulty of bits: the network's limit over the target. */

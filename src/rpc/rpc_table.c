@@ -102,3 +102,11 @@ const cb_rpc_method *cb_rpc_methods(void)
 {
     return METHODS;
 }
+
+const cb_rpc_method *cb_rpc_find(const char *name)
+{
+    for (const cb_rpc_method *m = cb_rpc_methods(); m->name; m++)
+        if (strcmp(m->name, name) == 0)
+            return m;
+    return NULL;
+}

@@ -98,10 +98,10 @@ def netdir_of(datadir, network="regtest"):
 
 def read_runfiles(netdir):
     """What a node's data directory says of it: {"running": a node holds
-    its .lock now, "pid": from coinbitd.pid or None, "port", "rpcport":
-    from coinbitd.ports or None}. The files of a node that was killed stay
+    its .lock now, "pid": from coinbitd.pid or None, "port", "rpcport",
+    "webport": from coinbitd.ports or None}. The files of a node that was killed stay
     behind, so only "running" tells whether they are current."""
-    out = {"running": False, "pid": None, "port": None, "rpcport": None}
+    out = {"running": False, "pid": None, "port": None, "rpcport": None, "webport": None}
     try:
         with open(os.path.join(netdir, ".lock"), "r") as f:
             try:
@@ -120,7 +120,7 @@ def read_runfiles(netdir):
         with open(os.path.join(netdir, "coinbitd.ports")) as f:
             for line in f:
                 k, _, v = line.strip().partition("=")
-                if k in ("port", "rpcport") and v.isdigit():
+                if k in ("port", "rpcport", "webport") and v.isdigit():
                     out[k] = int(v)
     except OSError:
         pass
@@ -143,6 +143,7 @@ class Node:
         self.any_port = any_port and not (p2p_port or rpc_port)
         self.port = 0 if self.any_port else (rpc_port or free_port())
         self.p2p_port = 0 if self.any_port else (p2p_port or free_port())
+        self.web_port = 0 if self.any_port else free_port()
         self.extra = list(extra)
         self.proc = None
         self.netdir = netdir_of(datadir, network)
@@ -152,7 +153,7 @@ class Node:
         net = ["-regtest"] if self.network == "regtest" else []
         return [os.path.join(BIN, "coinbitd")] + net + [
             "-datadir=" + self.datadir, "-rpcport=%d" % self.port, "-port=%d" % self.p2p_port,
-            "-bind=127.0.0.1", "-minethreads=1"] + self.extra
+            "-webport=%d" % self.web_port, "-bind=127.0.0.1", "-minethreads=1"] + self.extra
 
     def start(self, wait=True, timeout=120):
         os.makedirs(self.datadir, exist_ok=True)
@@ -171,6 +172,7 @@ class Node:
                 got = read_runfiles(self.netdir)
                 if got["running"] and got["pid"] == self.proc.pid and got["rpcport"]:
                     self.port, self.p2p_port = got["rpcport"], got["port"]
+                    self.web_port = got["webport"]
             if self.port and os.path.exists(cookie):
                 try:
                     self.rpc("getblockcount")
@@ -233,6 +235,19 @@ class Node:
 
     def address(self):
         return "127.0.0.1:%d" % self.p2p_port
+
+    def web(self, path="/", timeout=30):
+        """GET path from its web view: (status, headers, body bytes)."""
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.web_port, path))
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def web_json(self, path):
+        status, _, body = self.web(path)
+        return status, json.loads(body)
 
 
 def edges(n, topology, seed=1):

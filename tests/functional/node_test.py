@@ -367,8 +367,8 @@ class RunFilesTest(unittest.TestCase):
             self.assertEqual(n.rpc("getblockcount"), 0)
             n.stop()
             # A clean stop takes its files; the lock is free.
-            self.assertEqual(read_runfiles(n.netdir),
-                             {"running": False, "pid": None, "port": None, "rpcport": None})
+            self.assertEqual(read_runfiles(n.netdir), {"running": False, "pid": None, "port": None,
+                                                       "rpcport": None, "webport": None})
             # A restart keeps the ports it was given; kill -9 leaves the
             # files, but the lock tells they are stale, and the next start
             # writes its own.
@@ -422,7 +422,7 @@ class MenuTest(unittest.TestCase):
 
     def test_scripted_session(self):
         d = tempfile.mkdtemp(prefix="cb-menu-")
-        port, p2p = free_port(), free_port()
+        port, p2p, web = free_port(), free_port(), free_port()
         answers = "\n".join([
             "2", "Alice", "alice@example.org", "alice", "correct horse", "correct horse",
             "2", "Bob", "bob@example.org", "bob", "battery staple", "battery staple",
@@ -440,7 +440,8 @@ class MenuTest(unittest.TestCase):
             "8", ""])
         try:
             p = subprocess.run([os.path.join(BIN, "coinbit"), "-regtest", "-datadir=" + d,
-                                "-rpcport=%d" % port, "-port=%d" % p2p, "-minethreads=1"],
+                                "-rpcport=%d" % port, "-port=%d" % p2p, "-webport=%d" % web,
+                                "-minethreads=1"],
                                input=answers, capture_output=True, text=True, timeout=300)
             out = p.stdout
             self.assertEqual(p.returncode, 0, p.stderr)

@@ -58,12 +58,12 @@ for f in bin/coinbitd bin/coinbit-cli bin/coinbit bin/coinbit-tool \
     [ -e "$prefix/$f" ] || fail "cmake --install left out $f"
 done
 [ ! -e /etc/coinbit ] || fail "cmake --install wrote /etc/coinbit outside its prefix"
-"$prefix/bin/coinbitd" -version | grep -q "^coinbitd (CoinBit) " || fail "installed coinbitd -version"
+"$prefix/bin/coinbitd" -version | grep "^coinbitd (CoinBit) " >/dev/null || fail "installed coinbitd -version"
 
 step "build the package"
 deb=$(./scripts/package.sh build-pkg 2>/dev/null | tail -n 1)
 [ -f "$deb" ] || fail "no package built"
-dpkg-deb -f "$deb" Depends | grep -q "libsecp256k1" || fail "Depends lacks the linked libraries"
+dpkg-deb -f "$deb" Depends | grep "libsecp256k1" >/dev/null || fail "Depends lacks the linked libraries"
 dpkg-deb -c "$deb" | grep "./etc/coinbit/coinbit.conf" >/dev/null || fail "no /etc/coinbit/coinbit.conf"
 
 step "apt install $deb"
@@ -86,17 +86,17 @@ for k in ProtectSystem=full PrivateTmp=true NoNewPrivileges=true Restart=on-fail
 done
 for p in coinbitd coinbit-cli coinbit coinbit-tool; do
     [ -f /usr/share/man/man1/$p.1.gz ] || fail "no manual page for $p"
-    $p -version | grep -q "^$p (CoinBit) " || fail "$p -version"
+    $p -version | grep "^$p (CoinBit) " >/dev/null || fail "$p -version"
 done
 
 step "configure and start the service"
-read -r p2p rpc < <(python3 -c '
+read -r p2p rpc web < <(python3 -c '
 import sys; sys.path.insert(0, "tests/functional")
 from framework import free_port
-print(free_port(), free_port())')
+print(free_port(), free_port(), free_port())')
 # A classroom node: regtest, on 127.0.0.1 only, no outbound peers.
-printf 'regtest=1\nport=%s\nrpcport=%s\nbind=127.0.0.1\nconnect=0\nminethreads=1\n' \
-    "$p2p" "$rpc" >>/etc/coinbit/coinbit.conf
+printf 'regtest=1\nport=%s\nrpcport=%s\nwebport=%s\nbind=127.0.0.1\nconnect=0\nminethreads=1\n' \
+    "$p2p" "$rpc" "$web" >>/etc/coinbit/coinbit.conf
 if [ -d /run/systemd/system ]; then
     systemctl start coinbitd
 else
@@ -119,7 +119,7 @@ done
 if out=$(cli $other getblockcount 2>&1); then
     fail "a user outside the coinbit group read the cookie"
 fi
-echo "$out" | grep -q "Permission denied" || fail "refusal says: $out"
+echo "$out" | grep "Permission denied" >/dev/null || fail "refusal says: $out"
 addr=$(coinbit-tool -regtest newkey | sed -n 's/^address: *//Ip')
 [ "$(cli $member generatetoaddress 2 "$addr" | grep -c '"')" = 2 ] || fail "generatetoaddress"
 [ "$(cli $member getblockcount)" = 2 ] || fail "blocks not mined"
@@ -128,6 +128,8 @@ pid=$(cat /var/lib/coinbit/regtest/coinbitd.pid)
 [ "$(stat -c %a /var/lib/coinbit/regtest/coinbit.db)" = 600 ] ||
     fail "coinbit.db is $(stat -c %a /var/lib/coinbit/regtest/coinbit.db)"
 [ "$(stat -c %a /var/lib/coinbit/regtest/.cookie)" = 640 ] || fail "the cookie's mode"
+curl_web=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$web/api/overview').status)")
+[ "$curl_web" = 200 ] || fail "the service's web view"
 
 step "bash completion from the installed files"
 complete_line() {
@@ -136,9 +138,9 @@ complete_line() {
         COMP_LINE=$1; COMP_POINT=${#COMP_LINE}
         _coinbit_cli coinbit-cli; printf "%s\n" "${COMPREPLY[@]}"' _ "$1"
 }
-complete_line "coinbit-cli -regtest -rpcport=$rpc getblockc" | grep -qx getblockcount ||
+complete_line "coinbit-cli -regtest -rpcport=$rpc getblockc" | grep -x getblockcount >/dev/null ||
     fail "completion of a method from the node"
-complete_line "coinbit-cli -rpcc" | grep -qx -- "-rpcconnect=" || fail "completion of an option"
+complete_line "coinbit-cli -rpcc" | grep -x -- "-rpcconnect=" >/dev/null || fail "completion of an option"
 
 step "stop and purge"
 cli $member stop >/dev/null
