@@ -266,6 +266,11 @@ static void web_tx_returned(void *ctx, const uint8_t txid[32])
     cb_web_tx_returned(ctx, txid);
 }
 
+static void web_tx_refused(void *ctx, const uint8_t txid[32], cb_err err)
+{
+    cb_web_tx_refused(ctx, txid, err);
+}
+
 static uint64_t rpc_calls(void *ctx)
 {
     return cb_rpc_calls(((cb_daemon *)ctx)->rpc);
@@ -358,7 +363,7 @@ cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, 
         err = cb_net_start(&d->net, &host, &cfg->net, msg, msglen);
         if (err != CB_OK)
             goto fail;
-        cb_node_listener l = {d->net, net_tip_changed, net_tx_accepted, net_tx_returned};
+        cb_node_listener l = {d->net, net_tip_changed, net_tx_accepted, net_tx_returned, NULL};
         err = cb_node_add_listener(n, &l);
         if (err != CB_OK) {
             snprintf(msg, msglen, "cannot follow the node: %s", cb_strerror(err));
@@ -376,7 +381,8 @@ cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, 
         err = cb_web_start(&d->web, &ctx, &wc, msg, msglen);
         if (err != CB_OK)
             goto fail;
-        cb_node_listener l = {d->web, web_tip_changed, web_tx_accepted, web_tx_returned};
+        cb_node_listener l = {d->web, web_tip_changed, web_tx_accepted, web_tx_returned,
+                              web_tx_refused};
         err = cb_node_add_listener(n, &l);
         if (err != CB_OK) {
             snprintf(msg, msglen, "cannot follow the node: %s", cb_strerror(err));

@@ -117,6 +117,18 @@ int64_t cb_net_bantime(const cb_net *net)
     return net->cfg.bantime;
 }
 
+const char *const cb_net_msg_kinds[CB_NET_MSG_KINDS] = {
+    "version", "verack",   "ping",  "pong", "getheaders", "headers", "sendheaders", "inv",
+    "getdata", "notfound", "block", "tx",   "mempool",    "addr",    "getaddr",     "*other*"};
+
+size_t cb_net_msg_kind(const char *command)
+{
+    for (size_t i = 0; i + 1 < CB_NET_MSG_KINDS; i++)
+        if (strcmp(cb_net_msg_kinds[i], command) == 0)
+            return i;
+    return CB_NET_MSG_KINDS - 1;
+}
+
 uint16_t cb_net_port(const cb_net *net)
 {
     return net->listener ? net->port : 0;
@@ -819,6 +831,8 @@ size_t cb_net_peers(cb_net *net, cb_peer_info *out, size_t max)
             i->last_recv = p->last_recv;
             i->bytes_sent = p->bytes_sent;
             i->bytes_recv = p->bytes_recv;
+            memcpy(i->sent_per_msg, p->sent_per_msg, sizeof i->sent_per_msg);
+            memcpy(i->recv_per_msg, p->recv_per_msg, sizeof i->recv_per_msg);
             i->ping_seconds = p->ping_ms >= 0 ? (double)p->ping_ms / 1000.0 : -1;
             i->inflight = p->ninflight;
         }

@@ -65,6 +65,14 @@ typedef struct {
     cb_err (*submit_tx)(void *ctx, const cb_tx *tx, uint8_t txid[32]);
 } cb_net_host;
 
+/* The kinds of message counted per peer (Core's bytessent_per_msg): the
+ * protocol's commands, then "*other*" for any other command. */
+#define CB_NET_MSG_KINDS 16
+extern const char *const cb_net_msg_kinds[CB_NET_MSG_KINDS];
+
+/* The kind of a command: its index in cb_net_msg_kinds. */
+size_t cb_net_msg_kind(const char *command);
+
 /* A snapshot of one peer for getpeerinfo and the menu. */
 typedef struct {
     uint64_t id;
@@ -77,6 +85,7 @@ typedef struct {
     int64_t synced_headers, synced_blocks; /* -1 when unknown */
     int64_t conn_time, last_send, last_recv;
     uint64_t bytes_sent, bytes_recv;
+    uint64_t sent_per_msg[CB_NET_MSG_KINDS], recv_per_msg[CB_NET_MSG_KINDS]; /* headers too */
     double ping_seconds; /* -1 before the first pong */
     size_t inflight;
 } cb_peer_info;

@@ -76,6 +76,7 @@ typedef struct cb_peer {
     bool sent_getaddr_reply;
     int64_t connected_at, last_send, last_recv;
     uint64_t bytes_sent, bytes_recv;
+    uint64_t sent_per_msg[CB_NET_MSG_KINDS], recv_per_msg[CB_NET_MSG_KINDS];
     uint64_t ping_nonce;
     int64_t ping_sent_ms, ping_ms, next_ping;
     /* Sync. */

@@ -114,6 +114,7 @@ void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_
         return;
     }
     p->bytes_sent += sizeof hdr + len;
+    p->sent_per_msg[cb_net_msg_kind(command)] += sizeof hdr + len;
     p->last_send = cb_net_now(p->net);
 }
 
@@ -187,6 +188,7 @@ static void on_read(struct bufferevent *bev, void *arg)
         }
         const uint8_t *payload = msg + CB_MSG_HEADER_SIZE;
         p->bytes_recv += CB_MSG_HEADER_SIZE + h.length;
+        p->recv_per_msg[cb_net_msg_kind(h.command)] += CB_MSG_HEADER_SIZE + h.length;
         p->last_recv = cb_net_now(p->net);
         if (!cb_msg_checksum_ok(&h, payload, h.length)) {
             cb_peer_ban(p, "bad message checksum");

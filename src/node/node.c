@@ -133,8 +133,15 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
 cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32])
 {
     cb_err err = cb_mempool_add(n->mempool, cb_chain_state(n->chain), tx, txid);
-    if (err != CB_OK)
+    if (err != CB_OK) {
+        if (err != CB_ERR_IN_MEMPOOL) {
+            cb_tx_txid(txid, tx);
+            for (size_t li = 0; li < n->nlisteners; li++)
+                if (n->listeners[li].tx_refused)
+                    n->listeners[li].tx_refused(n->listeners[li].ctx, txid, err);
+        }
         return err;
+    }
     if (cb_store_put_pending_tx(n->store, tx, cb_node_now()) != CB_OK)
         cb_log(n->log, "store: cannot record a pending transaction: %s",
                cb_store_last_error(n->store));

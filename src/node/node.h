@@ -92,6 +92,9 @@ typedef struct {
     void (*tx_accepted)(void *ctx, const uint8_t txid[32]);
     /* A payment of a disconnected block is back in the mempool. */
     void (*tx_returned)(void *ctx, const uint8_t txid[32]);
+    /* A payment offered to cb_node_submit_tx was refused (err: why; never
+     * CB_ERR_IN_MEMPOOL). May be NULL. */
+    void (*tx_refused)(void *ctx, const uint8_t txid[32], cb_err err);
 } cb_node_listener;
 
 #define CB_NODE_MAX_LISTENERS 8
@@ -111,7 +114,7 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WA
 
 /* Admits a transaction to the mempool, records it as pending (a store
  * failure there is logged: the payment stays in the mempool) and tells
- * the listeners.
+ * the listeners (of a refusal too).
  * Out: txid. Returns: as cb_mempool_add. */
 cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32]) CB_WARN_UNUSED;
 

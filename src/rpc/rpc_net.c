@@ -37,6 +37,18 @@ json_t *cb_rpc_getpeerinfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
             (json_int_t)x->bytes_recv, "inflight", (json_int_t)x->inflight);
         if (o && x->ping_seconds >= 0)
             json_object_set_new(o, "pingtime", json_real(x->ping_seconds));
+        /* Core's shape: only the kinds with bytes. */
+        json_t *sent = json_object(), *recv = json_object();
+        for (size_t k = 0; k < CB_NET_MSG_KINDS; k++) {
+            if (x->sent_per_msg[k])
+                json_object_set_new(sent, cb_net_msg_kinds[k],
+                                    json_integer((json_int_t)x->sent_per_msg[k]));
+            if (x->recv_per_msg[k])
+                json_object_set_new(recv, cb_net_msg_kinds[k],
+                                    json_integer((json_int_t)x->recv_per_msg[k]));
+        }
+        json_object_set_new(o, "bytessent_per_msg", sent);
+        json_object_set_new(o, "bytesrecv_per_msg", recv);
         json_array_append_new(list, o);
     }
     free(info);

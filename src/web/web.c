@@ -47,7 +47,8 @@ struct cb_web {
     uint64_t peers_seen[MAX_PEERS_SEEN];
     size_t npeers_seen;
     /* For /metrics, since start. */
-    uint64_t connected, disconnected, reorgs, requests;
+    uint64_t connected, disconnected, reorgs, requests, refused;
+    cb_web_refusals refusals;
 };
 
 /* ---- events ---- */
@@ -181,6 +182,38 @@ void cb_web_tx_accepted(cb_web *w, const uint8_t txid[32])
 void cb_web_tx_returned(cb_web *w, const uint8_t txid[32])
 {
     tx_event(w, "tx_returned", txid);
+}
+
+void cb_web_tx_refused(cb_web *w, const uint8_t txid[32], cb_err err)
+{
+    if (!w)
+        return;
+    cb_web_refusal *r = &w->refusals.items[w->refusals.next];
+    memcpy(r->txid, txid, 32);
+    r->err = err;
+    r->time = cb_node_now();
+    w->refusals.next = (w->refusals.next + 1) % CB_WEB_REFUSALS_KEPT;
+    if (w->refusals.count < CB_WEB_REFUSALS_KEPT)
+        w->refusals.count++;
+    w->refused++;
+    if (!w->clients)
+        return;
+    char hex[65];
+    cb_hash_to_hex(hex, txid);
+    emit(w, "tx_refused",
+         json_pack("{s:s,s:s,s:s}", "txid", hex, "reason", cb_err_reason(err), "message",
+                   cb_strerror(err)));
+}
+
+const cb_web_refusal *cb_web_refusal_find(const cb_web_refusals *r, const uint8_t txid[32])
+{
+    for (size_t k = 1; k <= r->count; k++) {
+        const cb_web_refusal *x =
+            &r->items[(r->next + CB_WEB_REFUSALS_KEPT - k) % CB_WEB_REFUSALS_KEPT];
+        if (memcmp(x->txid, txid, 32) == 0)
+            return x;
+    }
+    return NULL;
 }
 
 /* Peers come and go without the node telling: each second the list is
@@ -319,6 +352,8 @@ static void metrics(cb_web *w, struct evbuffer *b)
            "Blocks disconnected from the active chain since start.", NULL, (double)w->disconnected);
     metric(b, "coinbit_reorganizations_total", "counter",
            "Tip changes that disconnected blocks, since start.", NULL, (double)w->reorgs);
+    metric(b, "coinbit_payments_refused_total", "counter",
+           "Payments offered to this node and refused, since start.", NULL, (double)w->refused);
     metric(b, "coinbit_bans", "gauge", "Addresses and subnets banned now.", NULL,
            (double)json_array_size(bans));
     metric(b, "coinbit_rpc_calls_total", "counter", "JSON-RPC method calls since start.", NULL,
@@ -418,7 +453,7 @@ static void on_request(struct evhttp_request *req, void *arg)
             return;
         }
     } else if (strncmp(path, "/api/", 5) == 0) {
-        cb_web_reply r = cb_web_api(&w->ctx, path + 5, query);
+        cb_web_reply r = cb_web_api(&w->ctx, &w->refusals, path + 5, query);
         send_json(req, r.status, r.body);
         return;
     } else if (strcmp(path, "/events") == 0) {

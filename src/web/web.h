@@ -41,6 +41,7 @@ uint16_t cb_web_port(const cb_web *w);
 void cb_web_tip_changed(cb_web *w, const cb_chain_entry *old_tip);
 void cb_web_tx_accepted(cb_web *w, const uint8_t txid[32]);
 void cb_web_tx_returned(cb_web *w, const uint8_t txid[32]);
+void cb_web_tx_refused(cb_web *w, const uint8_t txid[32], cb_err err);
 
 /* Stops listening and closes every client; NULL is fine. */
 void cb_web_stop(cb_web *w);

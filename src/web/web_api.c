@@ -271,7 +271,7 @@ static const char *status_text(cb_tx_status st)
                                    : "unknown";
 }
 
-static cb_web_reply tx(const cb_rpc_ctx *ctx, const char *arg)
+static cb_web_reply tx(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals, const char *arg)
 {
     if (!is_hash(arg))
         return fail(400, "a payment is named by its txid, 64 hexadecimal digits, not '%.80s'", arg);
@@ -283,6 +283,13 @@ static cb_web_reply tx(const cb_rpc_ctx *ctx, const char *arg)
     if (cb_hash_from_hex(id, arg) == CB_OK &&
         cb_store_tx_status(cb_node_store(ctx->node), id, &st, &h) != CB_OK)
         st = CB_TX_UNKNOWN;
+    const cb_web_refusal *why = st != CB_TX_CONFIRMED ? cb_web_refusal_find(refusals, id) : NULL;
+    if (!o && why && st == CB_TX_UNKNOWN) {
+        /* Refused at the door: never stored, but the node says why. */
+        return ok(json_pack("{s:s,s:s,s:s,s:s,s:I}", "txid", arg, "status", "refused", "reason",
+                            cb_err_reason(why->err), "message", cb_strerror(why->err), "refused_at",
+                            (json_int_t)why->time));
+    }
     if (!o) {
         if (st == CB_TX_UNKNOWN)
             return fail(404, "no payment %.64s is known here", arg);
@@ -333,7 +340,22 @@ static cb_web_reply address(const cb_rpc_ctx *ctx, const char *arg)
     return ok(o);
 }
 
-static cb_web_reply mempool(const cb_rpc_ctx *ctx)
+static json_t *refusals_json(const cb_web_refusals *r)
+{
+    json_t *a = json_array();
+    for (size_t k = 1; k <= r->count && k <= 50; k++) {
+        const cb_web_refusal *x =
+            &r->items[(r->next + CB_WEB_REFUSALS_KEPT - k) % CB_WEB_REFUSALS_KEPT];
+        char hex[65];
+        cb_hash_to_hex(hex, x->txid);
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I}", "txid", hex, "reason",
+                                           cb_err_reason(x->err), "message", cb_strerror(x->err),
+                                           "time", (json_int_t)x->time));
+    }
+    return a;
+}
+
+static cb_web_reply mempool(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals)
 {
     cb_mempool *m = cb_node_mempool(ctx->node);
     size_t max = CB_MAX_BLOCK_TXS - 1; /* beside the coinbase */
@@ -359,9 +381,10 @@ static cb_web_reply mempool(const cb_rpc_ctx *ctx)
     free(txs);
     /* The template takes the best by fee, each sender in nonce order:
      * what follows is the order of the next block. */
-    return ok(json_pack("{s:o,s:o,s:{s:I,s:o},s:I}", "info", call0(ctx, "getmempoolinfo"), "txs",
-                        shown, "next_block", "count", (json_int_t)got, "fees",
-                        cb_rpc_amount_json(fees), "shown_max", (json_int_t)POOL_SHOWN));
+    return ok(json_pack("{s:o,s:o,s:{s:I,s:o},s:I,s:o}", "info", call0(ctx, "getmempoolinfo"),
+                        "txs", shown, "next_block", "count", (json_int_t)got, "fees",
+                        cb_rpc_amount_json(fees), "shown_max", (json_int_t)POOL_SHOWN, "refused",
+                        refusals_json(refusals)));
 }
 
 static cb_web_reply peers(const cb_rpc_ctx *ctx)
@@ -447,7 +470,8 @@ static cb_web_reply search(const cb_rpc_ctx *ctx, const char *query)
     return fail(404, "'%.100s' is no height, hash or address here", q);
 }
 
-cb_web_reply cb_web_api(const cb_rpc_ctx *ctx, const char *path, const char *query)
+cb_web_reply cb_web_api(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals, const char *path,
+                        const char *query)
 {
     const char *slash = strchr(path, '/');
     size_t len = slash ? (size_t)(slash - path) : strlen(path);
@@ -459,7 +483,7 @@ cb_web_reply cb_web_api(const cb_rpc_ctx *ctx, const char *path, const char *que
         if (IS("blocks"))
             return blocks(ctx, query);
         if (IS("mempool"))
-            return mempool(ctx);
+            return mempool(ctx, refusals);
         if (IS("peers"))
             return peers(ctx);
         if (IS("tree"))
@@ -472,7 +496,7 @@ cb_web_reply cb_web_api(const cb_rpc_ctx *ctx, const char *path, const char *que
         if (IS("height"))
             return height(ctx, arg);
         if (IS("tx"))
-            return tx(ctx, arg);
+            return tx(ctx, refusals, arg);
         if (IS("address"))
             return address(ctx, arg);
     }

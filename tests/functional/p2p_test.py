@@ -339,6 +339,13 @@ class NetTest(unittest.TestCase):
         self.assertEqual(peers[0]["addr"], a.address())
         self.assertEqual(peers[0]["subver"], "/CoinBit:0.1.0/")
         self.assertFalse(peers[0]["inbound"])
+        # Bytes by message kind add up to the totals (Core's per_msg).
+        for p in b.rpc("getpeerinfo"):
+            self.assertEqual(sum(p["bytessent_per_msg"].values()), p["bytessent"])
+            self.assertEqual(sum(p["bytesrecv_per_msg"].values()), p["bytesrecv"])
+            self.assertEqual(p["bytessent_per_msg"]["verack"], 24)  # a header, no payload
+            self.assertEqual(p["bytesrecv_per_msg"]["verack"], 24)
+            self.assertGreater(p["bytessent_per_msg"]["version"], 24)
         with self.assertRaises(RpcError) as ctx:
             b.rpc("addnode", a.address(), "add")
         self.assertEqual(ctx.exception.code, -23)

@@ -4,6 +4,7 @@ shapes), hostile URLs, /metrics, the /events stream, caps, and every page
 in a real browser (headless chromium) with a block mined and a
 reorganisation happening while the page is open. Screenshots go to
 CB_SHOTS (default: web-shots/ in the build), never into the tree."""
+import hashlib
 import http.client
 import json
 import os
@@ -17,7 +18,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from framework import BIN, Node, new_address, newkey, read_runfiles, tool  # noqa: E402
+from framework import BIN, Node, RpcError, new_address, newkey, read_runfiles, tool  # noqa: E402
 
 SHOTS = os.environ.get("CB_SHOTS", os.path.join(BIN, "web-shots"))
 
@@ -110,6 +111,21 @@ class WebApiTest(unittest.TestCase):
         n.rpc("generatetoaddress", 1, self.addr)
         st, t = n.web_json("/api/tx/" + txid)
         self.assertEqual((t["status"], t["confirmations"]), ("confirmed", 1))
+        # A refused payment: the page says why, as the stream did.
+        s, read = events(n)
+        self.addCleanup(s.close)
+        self.assertEqual(read()[0], "hello")
+        bad = tool("signtx", k["private"], self.addr, "1", "0.001", "7").strip()
+        bad_id = hashlib.sha256(hashlib.sha256(bytes.fromhex(bad)).digest()).digest()[::-1].hex()
+        with self.assertRaises(RpcError):
+            n.rpc("sendrawtransaction", bad)
+        kind, data = read()
+        self.assertEqual((kind, data["txid"], data["reason"]), ("tx_refused", bad_id,
+                                                                "bad-txns-nonce"))
+        st, t = n.web_json("/api/tx/" + bad_id)
+        self.assertEqual((st, t["status"], t["reason"]), (200, "refused", "bad-txns-nonce"))
+        st, m = n.web_json("/api/mempool")
+        self.assertEqual(m["refused"][0]["txid"], bad_id)
 
     def test_hostile_urls(self):
         n = self.node
@@ -313,7 +329,8 @@ class WebBrowserTest(unittest.TestCase):
             ("#/address/" + block["tx"][0]["recipient"],
              "document.querySelectorAll('#history tr').length >= 2"),
             ("#/mempool", "document.getElementById('empty') !== null"),
-            ("#/peers", "document.querySelectorAll('#peers tr[data-id]').length === 1"),
+            ("#/peers", "document.querySelectorAll('#peers tr[data-id]').length === 1 && "
+             "document.querySelector('table.permsg tr[data-msg=version]') !== null"),
             ("#/network?nodes=127.0.0.1:%d" % b.web_port,
              "document.querySelectorAll('#nodes tr').length === 3 && "
              "document.querySelector('#tree .who') !== null"),

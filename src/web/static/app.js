@@ -164,6 +164,7 @@ async function tx(id) {
   show(
     title("Payment " + short(t.txid), "tx/" + t.txid),
     h("p", {}, "Status: ", status(t.status), t.confirmations ? " with " + t.confirmations + " confirmation" + (t.confirmations === 1 ? "" : "s") : ""),
+    t.reason ? h("p", { class: "error", id: "refusal" }, "Refused: " + t.reason + " \u2014 " + t.message) : null,
     kv([
       ["txid", t.txid, "double SHA-256 of the 153-byte payment"],
       ["sender", t.sender ? addrLink(t.sender) : "", "the address of the key that signed it"],
@@ -198,7 +199,11 @@ async function mempool() {
       card("next block would take", o.next_block.count + " paying " + coins(o.next_block.fees), "nextblock"),
       card("minimum fee", coins(o.info.minrelaytxfee))),
     h("h2", {}, "By fee, in the order the next block takes them" + (o.txs.length < o.next_block.count ? " (the first " + o.txs.length + ")" : "")),
-    o.txs.length ? payments(o.txs) : h("p", { id: "empty" }, "No payment is waiting."));
+    o.txs.length ? payments(o.txs) : h("p", { id: "empty" }, "No payment is waiting."),
+    h("h2", {}, "Refused lately"),
+    o.refused.length ? h("table", { id: "refused" }, h("tr", {}, ["txid", "reason", "why", "when"].map((x) => h("th", {}, x))),
+      o.refused.map((r) => h("tr", {}, h("td", {}, txLink(r.txid)), h("td", { class: "status-refused" }, r.reason), h("td", {}, r.message), h("td", {}, when(r.time)))))
+      : h("p", {}, "Nothing refused since the node started."));
 }
 
 async function peers() {
@@ -209,6 +214,13 @@ async function peers() {
       o.peers.map((p) => h("tr", { "data-id": p.id }, h("td", {}, p.id), h("td", { class: "mono" }, p.addr), h("td", {}, p.inbound ? "in" : "out"),
         h("td", {}, p.subver), h("td", {}, p.startingheight), h("td", {}, p.bytessent), h("td", {}, p.bytesrecv), h("td", {}, p.handshake ? "done" : "pending")))),
     o.peers.length ? null : h("p", {}, "No peer is connected."),
+    o.peers.map((p) => {
+      const kinds = [...new Set(Object.keys(p.bytessent_per_msg || {}).concat(Object.keys(p.bytesrecv_per_msg || {})))].sort();
+      return [h("h2", {}, "Peer " + p.id + " (" + p.addr + "): bytes by message"),
+        h("table", { class: "permsg", "data-id": p.id }, h("tr", {}, h("th", {}, "message"), h("th", {}, "sent"), h("th", {}, "received")),
+          kinds.map((k) => h("tr", { "data-msg": k }, h("td", { class: "mono" }, k),
+            h("td", {}, (p.bytessent_per_msg || {})[k] || 0), h("td", {}, (p.bytesrecv_per_msg || {})[k] || 0))))];
+    }),
     h("h2", {}, "Banned"),
     o.banned.length ? h("table", {}, o.banned.map((b) => h("tr", {}, h("td", { class: "mono" }, b.address), h("td", {}, "until " + when(b.banned_until)))))
       : h("p", {}, "Nobody is banned."));
@@ -363,7 +375,7 @@ async function render() {
 const follows = {
   overview: ["tip", "tx_accepted", "tx_returned", "peer_connected", "peer_disconnected"],
   blocks: ["tip"], block: ["tip"], tx: ["tip", "tx_accepted", "tx_returned"], address: ["tip", "tx_accepted", "tx_returned"],
-  mempool: ["tip", "tx_accepted", "tx_returned"], peers: ["peer_connected", "peer_disconnected"], tree: ["tip"], network: ["tip"],
+  mempool: ["tip", "tx_accepted", "tx_returned", "tx_refused"], peers: ["peer_connected", "peer_disconnected"], tree: ["tip"], network: ["tip"],
 };
 
 function logEvent(type, d) {
@@ -371,6 +383,7 @@ function logEvent(type, d) {
   const text = type === "tip" ? "tip " + d.height + " " + short(d.hash)
     : type === "reorg" ? "reorganisation: " + d.disconnected + " out, " + d.connected + " in, from height " + d.fork_height
     : type.startsWith("block_") ? type.replace("_", " ") + " " + d.height
+    : type === "tx_refused" ? "payment refused (" + d.reason + ") " + short(d.txid)
     : type.startsWith("tx_") ? "payment " + type.slice(3) + " " + short(d.txid)
     : type.startsWith("peer_") ? type.replace("_", " ") + " " + (d.addr || "#" + d.id) : type;
   log.prepend(h("li", { "data-type": type }, new Date().toLocaleTimeString() + " " + text));
@@ -383,7 +396,7 @@ function listen() {
   es.onopen = () => { live.textContent = "live"; live.className = "live on"; };
   es.onerror = () => { live.textContent = "reconnecting"; live.className = "live off"; };
   let pending = null;
-  for (const type of ["tip", "block_connected", "block_disconnected", "reorg", "tx_accepted", "tx_returned", "peer_connected", "peer_disconnected"]) {
+  for (const type of ["tip", "block_connected", "block_disconnected", "reorg", "tx_accepted", "tx_returned", "tx_refused", "peer_connected", "peer_disconnected"]) {
     es.addEventListener(type, (ev) => {
       const d = JSON.parse(ev.data);
       logEvent(type, d);
