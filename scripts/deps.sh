@@ -4,9 +4,9 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libsecp256k1-dev libssl-dev libjansson-dev libsqlite3-dev
-            libsodium-dev libevent-dev libmariadb-dev help2man dpkg-dev)
+            libsodium-dev libevent-dev libmariadb-dev libedit-dev help2man dpkg-dev)
 test_pkgs=(libcmocka-dev python3 valgrind clang libclang-rt-14-dev clang-format mariadb-server
-           bash-completion chromium)
+           bash-completion chromium tmux)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then

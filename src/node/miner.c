@@ -54,6 +54,7 @@ typedef struct {
     uint64_t extra;    /* the worker's own extra nonces */
     cb_generate_done_fn done;
     void *ctx;
+    unsigned epoch; /* the node's generate_epoch when it began */
 } generate_job;
 
 static void generate_work(void *arg)
@@ -99,6 +100,10 @@ static cb_err generate_start(generate_job *g)
 
 static void generate_next(generate_job *g)
 {
+    if (g->epoch != g->n->generate_epoch) {
+        generate_end(g, CB_ERR_CANCELLED);
+        return;
+    }
     cb_err err = g->made == g->count ? CB_OK : generate_start(g);
     if (g->made == g->count || err != CB_OK)
         generate_end(g, err);
@@ -108,7 +113,7 @@ static void generate_done(void *arg, bool cancelled)
 {
     generate_job *g = arg;
     cb_node *n = g->n;
-    if (cancelled) {
+    if (cancelled || g->epoch != n->generate_epoch) {
         generate_end(g, CB_ERR_CANCELLED);
         return;
     }
@@ -150,6 +155,10 @@ cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count, cb_gen
     g->count = count;
     g->done = done;
     g->ctx = ctx;
+    g->epoch = n->generate_epoch;
+    /* A search an earlier cancel stopped has ended or will end by its
+     * epoch; this one runs. */
+    atomic_store(&n->jobs_stop, 0);
     cb_block_init(&g->b);
     cb_err err = generate_start(g);
     if (err != CB_OK) {
@@ -326,4 +335,10 @@ void cb_miner_free(cb_node *n)
     if (n->work_ev)
         event_free(n->work_ev);
     n->found_ev = n->work_ev = NULL;
+}
+
+void cb_node_generate_cancel(cb_node *n)
+{
+    n->generate_epoch++;
+    atomic_store(&n->jobs_stop, 1);
 }

@@ -270,7 +270,7 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     cb_block_init(&n->work);
     cb_block_init(&n->found);
     snprintf(path, sizeof path, "%s/debug.log", cfg->datadir);
-    err = cb_logger_new(&n->log, path, cfg->debug, true, NULL);
+    err = cb_logger_new(&n->log, path, cfg->debug, !cfg->quiet, NULL);
     if (err != CB_OK) {
         snprintf(msg, msglen, "cannot open %s: %s", path,
                  err == CB_ERR_ARG ? strerror(errno) : cb_strerror(err));

@@ -38,6 +38,7 @@ typedef struct {
     bool have_mineto;
     const cb_scan_impl *minerimpl;
     bool debug;
+    bool quiet; /* log to debug.log only, not also to stderr (the menu) */
     cb_pwcost pwcost;
 } cb_node_config;
 
@@ -133,6 +134,10 @@ typedef void (*cb_generate_done_fn)(void *ctx, cb_err err, const uint8_t (*hashe
  * `done` is not called. */
 cb_err cb_node_generate(cb_node *n, const uint8_t to[20], unsigned count, cb_generate_done_fn done,
                         void *ctx) CB_WARN_UNUSED;
+
+/* Stops every cb_node_generate under way (loop thread): each ends with
+ * CB_ERR_CANCELLED and the blocks it had mined (they stay mined). */
+void cb_node_generate_cancel(cb_node *n);
 
 /* Turns continuous mining on (to the configured address) or off; threads
  * (when not 0) becomes the thread count from the next template on.

@@ -48,7 +48,8 @@ struct cb_node {
     struct event *work_ev;  /* a new template is due (payments arrived) */
     /* Work off the loop (password hashes, generatetoaddress searches). */
     cb_jobs *jobs;
-    atomic_int jobs_stop; /* set at shutdown: running searches end */
+    atomic_int jobs_stop;    /* set at shutdown or a cancel: running searches end */
+    unsigned generate_epoch; /* bumped by cb_node_generate_cancel (loop thread) */
     uint64_t extra_nonce;
 };
 

@@ -40,7 +40,8 @@ static void generated(void *ctx, cb_err err, const uint8_t (*hashes)[32], unsign
 {
     cb_rpc_call *call = ctx;
     cb_rpc_error e = {0, ""};
-    if (err != CB_OK) {
+    /* Stopped by stopgenerating: the blocks mined until then. */
+    if (err != CB_OK && err != CB_ERR_CANCELLED) {
         cb_rpc_fail(&e, CB_RPC_MISC_ERROR, "mining failed after %u blocks: %s", made,
                     cb_strerror(err));
         cb_rpc_call_finish(call, NULL, &e);
@@ -75,6 +76,14 @@ bool cb_rpc_generatetoaddress(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call
         return false;
     }
     return true;
+}
+
+json_t *cb_rpc_stopgenerating(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
+{
+    if (!cb_rpc_arg_count(p, 0, 0, e))
+        return NULL;
+    cb_node_generate_cancel(rc->node);
+    return json_null();
 }
 
 json_t *cb_rpc_setgenerate(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)

@@ -62,6 +62,8 @@ static const cb_rpc_method METHODS[] = {
     {"getmininginfo", "", "mining state", cb_rpc_getmininginfo, NULL},
     {"generatetoaddress", "nblocks \"address\"", "mine blocks now, paying address", NULL,
      cb_rpc_generatetoaddress},
+    {"stopgenerating", "", "stop every generatetoaddress under way (each returns its blocks)",
+     cb_rpc_stopgenerating, NULL},
     {"setgenerate", "generate ( threads )", "continuous mining on or off (to -mineto)",
      cb_rpc_setgenerate, NULL},
     {"getaccount", "\"address\"", "balance, nonce and pending payments of an address",

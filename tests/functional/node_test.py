@@ -5,6 +5,7 @@ standard library only."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -425,19 +426,24 @@ class MenuTest(unittest.TestCase):
         port, p2p, web = free_port(), free_port(), free_port()
         answers = "\n".join([
             "2", "Alice", "alice@example.org", "alice", "correct horse", "correct horse",
-            "2", "Bob", "bob@example.org", "bob", "battery staple", "battery staple",
-            "2", "Eve", "not-an-email", "eve", "password1", "password1",  # refused
+            "9",                                                          # signed in: log out
+            "2", "Bob", "not-an-email", "bob@example.org",                # email asked again
+            "b", "bob",                                                   # username again
+            "short", "battery staple",                                    # password again
+            "battery stapel", "battery staple",                           # only the repeat again
+            "9",
             "1", "alice", "wrong password",                               # refused
             "1", "alice", "correct horse",
             "1", "3",                                                     # mine 3
             "3", "bob", "2.5", "", "y", "correct horse",                  # pay bob 2.5
             "2",                                                          # verify
             "1", "1",                                                     # mine 1
-            "4", "5", "7",
-            "1", "bob", "battery staple", "4",
+            "4", "5", "n", "p", "2", "",                                  # wallet, chain pages, block 2
+            "7", "y", "correct horse",                                    # export the key
+            "9", "1", "bob", "battery staple", "4",
             "6", "127.0.0.1:%d" % p2p,                                    # peers: add one
             "6", "",                                                      # peers: look
-            "8", ""])
+            "10", ""])
         try:
             p = subprocess.run([os.path.join(BIN, "coinbit"), "-regtest", "-datadir=" + d,
                                 "-rpcport=%d" % port, "-port=%d" % p2p, "-webport=%d" % web,
@@ -445,16 +451,32 @@ class MenuTest(unittest.TestCase):
                                input=answers, capture_output=True, text=True, timeout=300)
             out = p.stdout
             self.assertEqual(p.returncode, 0, p.stderr)
-            self.assertIn("Welcome, alice. Your address: c", out)
-            self.assertIn("email: not a valid address", out)
+            self.assertIn("Welcome, alice: you are signed in. Your address: c", out)
+            self.assertIn("email: not a valid address (like name@example.org); again, please",
+                          out)
+            self.assertIn("username: 3 to 32 letters, digits or '_'; again, please", out)
+            self.assertIn("password: at least 8 characters; again, please", out)
+            self.assertEqual(out.count("that is not the same password; again, please"), 1)
+            self.assertIn("Welcome, bob: you are signed in.", out)
             self.assertIn("wrong username or password", out)
             self.assertIn("Mined 3 blocks", out)
             self.assertIn("signature valid, balance sufficient: valid", out)
             # alice: 4 rewards - 2.5 (her fee came back: she mined that block)
             self.assertIn("balance          77.50000000 CB", out)
             self.assertIn("balance          2.50000000 CB", out)
-            self.assertIn("receive      2.50000000 CB  confirmed, 1 confirmations", out)
+            self.assertIn("receive      2.50000000 CB  confirmed, 1 confirmation ", out)
+            self.assertNotIn("1 confirmations", out)
             self.assertIn("#4 ", out)
+            self.assertIn("-- Block 2 --", out)
+            self.assertRegex(out, r"#0 +[0-9a-f]{64}  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+            wif = re.search(r"shown this once:\n\n    (\w+)\n", out)
+            self.assertIsNotNone(wif)
+            self.assertIn("Watch it in a browser: http://127.0.0.1:%d/" % web, out)
+            self.assertIn("web view http://127.0.0.1:%d/" % web, out)
+            # The node's log stays in debug.log.
+            self.assertNotIn("new tip", out + p.stderr)
+            with open(os.path.join(d, "regtest", "debug.log")) as f:
+                self.assertIn("new tip", f.read())
             # Passwords never appear in the transcript.
             self.assertNotIn("correct horse", out)
             self.assertNotIn("battery staple", out)
@@ -462,6 +484,73 @@ class MenuTest(unittest.TestCase):
             self.assertIn("listening on port %d" % p2p, out)
             self.assertIn("Added 127.0.0.1:%d" % p2p, out)
         finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class TerminalMenuTest(unittest.TestCase):
+    """The menu on a real terminal (tmux): what only a terminal shows."""
+
+    def screen(self):
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session, "-S", "-200"],
+                              capture_output=True, text=True).stdout
+
+    def keys(self, *keys):
+        subprocess.run(["tmux", "send-keys", "-t", self.session] + list(keys), check=True)
+
+    def wait_for(self, text, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = self.screen()
+            if text in got:
+                return got
+            time.sleep(0.1)
+        self.fail("the terminal never showed %r:\n%s" % (text, self.screen()))
+
+    def test_no_echo_and_ctrl_c_stops_mining(self):
+        if not shutil.which("tmux"):
+            if os.geteuid() != 0:
+                self.skipTest("tmux is not installed")
+            subprocess.run(["apt-get", "install", "-y", "-qq", "tmux"], capture_output=True,
+                           env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        d = tempfile.mkdtemp(prefix="cb-tty-")
+        self.session = "cbmenu%d" % os.getpid()
+        # The main network: a block takes minutes on one thread, so there
+        # is time to press Ctrl-C while it is mined.
+        cmd = "%s -datadir=%s -rpcport=%d -port=%d -webport=%d -connect=0 -minethreads=1" % (
+            os.path.join(BIN, "coinbit"), d, free_port(), free_port(), free_port())
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "160", "-y", "50",
+                        cmd + "; echo MENU-EXITED $?; sleep 30"], check=True)
+        try:
+            self.wait_for("3) Exit")
+            self.keys("2", "Enter")
+            for answer in ("Ann", "ann@example.org", "annie"):
+                self.wait_for(":")
+                self.keys(answer, "Enter")
+                time.sleep(0.2)
+            self.wait_for("Password (8 characters or more):")
+            self.keys("secret password", "Enter")
+            self.wait_for("Password again:")
+            self.keys("secret password", "Enter")
+            out = self.wait_for("you are signed in", timeout=120)
+            self.assertNotIn("secret password", out)
+            self.assertIn("Email: ann@example.org", out)  # what is typed shows, but not that
+            self.keys("1", "Enter")
+            self.wait_for("How many blocks to mine?")
+            self.keys("1000", "Enter")
+            self.wait_for("of 1000 mined", timeout=60)  # the progress line
+            self.assertIn("MH/s", self.screen())
+            self.keys("C-c")
+            out = self.wait_for("Stopped: mined", timeout=60)
+            made = int(re.search(r"Stopped: mined (\d+) block", out).group(1))
+            self.assertLess(made, 1000)
+            self.assertIn("height %d," % made, self.wait_for("height %d," % made))
+            self.assertNotIn("MENU-EXITED", out)  # Ctrl-C stopped mining, not the menu
+            self.keys("10", "Enter")
+            out = self.wait_for("MENU-EXITED", timeout=60)
+            self.assertIn("Goodbye.", out)
+            self.assertIn("MENU-EXITED 0", out)
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
             shutil.rmtree(d, ignore_errors=True)
 
 
