@@ -66,11 +66,17 @@ static void drop_client(events_client *c)
     free(c);
 }
 
-/* evhttp closes the connection (the client left, or we cut it). */
+/* evhttp closes the connection (the client left, or we cut it). A client
+ * that left mid-stream had its request detached from the connection
+ * (libevent leaves ending it to us: that frees it); one we cut, or the
+ * server's end, still holds it, and the connection frees it. */
 static void client_closed(struct evhttp_connection *conn, void *arg)
 {
+    events_client *c = arg;
     (void)conn;
-    drop_client(arg);
+    if (!evhttp_request_get_connection(c->req))
+        evhttp_send_reply_end(c->req);
+    drop_client(c);
 }
 
 static void send_text(cb_web *w, const char *text)
