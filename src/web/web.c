@@ -263,6 +263,8 @@ static void tick(evutil_socket_t fd, short what, void *arg)
     cb_web *w = arg;
     (void)fd;
     (void)what;
+    if (!w->clients)
+        return; /* nobody to tell: the first client takes a fresh list */
     peers_diff(w);
     if (++w->ticks % 15 == 0 && w->clients)
         send_text(w, ": keepalive\n\n"); /* proxies and browsers keep it open */
@@ -281,6 +283,8 @@ static void start_events(cb_web *w, struct evhttp_request *req)
         evhttp_send_error(req, 500, "out of memory");
         return;
     }
+    if (!w->clients)
+        peers_diff(w); /* the peers now, told to nobody: later ones are news */
     c->web = w;
     c->req = req;
     c->conn = evhttp_request_get_connection(req);

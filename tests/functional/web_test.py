@@ -317,6 +317,7 @@ class WebBrowserTest(unittest.TestCase):
         self.assertIn(old_tip, stale)
         self.assertEqual(len(stale), 2)
         p.wait("document.querySelectorAll('#eventlog li[data-type=reorg]').length === 1")
+        p.wait("document.querySelectorAll('#eventlog li[data-type=peer_connected]').length === 1")
         self.shot(p, "tree-reorg")
         # Each page draws with no error.
         tip = a.rpc("getbestblockhash")
