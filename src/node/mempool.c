@@ -1,5 +1,7 @@
 #include "node/mempool.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,50 +268,128 @@ static cb_err make_room(cb_mempool *m, const uint8_t keep[20], uint64_t fee)
 
 /* The core of admission. `trusted`: the signature was verified before
  * (it came from this pool or from a valid block). */
-static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bool trusted,
-                    uint8_t txid_out[32])
+/* Why a rule refused a payment, in a sentence with its numbers (when why
+ * is given). Returns: err. */
+static cb_err refuse(cb_err err, char *why, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static cb_err refuse(cb_err err, char *why, size_t cap, const char *fmt, ...)
 {
+    if (why && cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, cap, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+/* What admit decides before it changes anything. */
+typedef struct {
     uint8_t txid[32], sid[20];
-    uint32_t dummy, qi = 0;
+    bool have_txid;
     cb_account acct;
+    queue *q;
+    uint32_t qi;
+    size_t n, k;
+    bool replacing;
+    uint64_t cost;
+} admission;
+
+/* The checks of admit, in its order, changing nothing. */
+static cb_err check_admission(cb_mempool *m, const cb_accounts *state, const cb_tx *tx,
+                              bool trusted, admission *a, char *why, size_t cap)
+{
+    char x[CB_AMOUNT_TEXT], y[CB_AMOUNT_TEXT];
+    uint32_t dummy;
     cb_err err;
+    memset(a, 0, sizeof *a);
     if (cb_tx_is_coinbase(tx))
-        return CB_ERR_TX_COINBASE;
+        return refuse(CB_ERR_TX_COINBASE, why, cap,
+                      "a coinbase comes only first in a block, never on its own");
     err = cb_tx_check(tx);
     if (err != CB_OK)
-        return err;
-    if (tx->fee < CB_MEMPOOL_MIN_FEE)
-        return CB_ERR_FEE_TOO_LOW;
-    cb_tx_txid(txid, tx);
-    if (txid_out)
-        memcpy(txid_out, txid, 32);
-    if (cb_keymap_get(m->by_txid, txid, &dummy))
-        return CB_ERR_IN_MEMPOOL;
+        return refuse(err, why, cap, "%s", cb_strerror(err));
+    if (tx->fee < CB_MEMPOOL_MIN_FEE) {
+        cb_amount_format(x, tx->fee);
+        cb_amount_format(y, CB_MEMPOOL_MIN_FEE);
+        return refuse(CB_ERR_FEE_TOO_LOW, why, cap, "fee %s CB is below the minimum of %s CB", x,
+                      y);
+    }
+    cb_tx_txid(a->txid, tx);
+    a->have_txid = true;
+    if (cb_keymap_get(m->by_txid, a->txid, &dummy))
+        return refuse(CB_ERR_IN_MEMPOOL, why, cap, "this payment is already in the mempool");
     /* The state before the signature: a payment whose nonce is used or
      * whose sender cannot pay is refused without the costly check. */
-    cb_tx_sender_id(sid, tx);
-    cb_accounts_get(state, sid, &acct);
-    queue *q = find_queue(m, sid, &qi);
-    size_t n = q ? q->n : 0;
-    if (tx->nonce < acct.nonce || tx->nonce - acct.nonce > n)
-        return CB_ERR_TX_NONCE;
-    size_t k = (size_t)(tx->nonce - acct.nonce);
-    bool replacing = k < n;
-    if (!replacing && n >= CB_MEMPOOL_MAX_CHAIN)
-        return CB_ERR_MEMPOOL_CHAIN;
+    cb_tx_sender_id(a->sid, tx);
+    cb_accounts_get(state, a->sid, &a->acct);
+    a->q = find_queue(m, a->sid, &a->qi);
+    a->n = a->q ? a->q->n : 0;
+    unsigned long long nonce = tx->nonce, next = a->acct.nonce;
+    if (tx->nonce < a->acct.nonce)
+        return refuse(CB_ERR_TX_NONCE, why, cap,
+                      "nonce %llu is used already: this account's next nonce is %llu", nonce, next);
+    if (tx->nonce - a->acct.nonce > a->n) {
+        char waiting[64] = "";
+        if (a->n)
+            snprintf(waiting, sizeof waiting, " (after %zu waiting in the mempool)", a->n);
+        return refuse(CB_ERR_TX_NONCE, why, cap,
+                      "nonce %llu, but this account's next nonce is %llu%s: an earlier payment "
+                      "is missing",
+                      nonce, next + a->n, waiting);
+    }
+    a->k = (size_t)(tx->nonce - a->acct.nonce);
+    a->replacing = a->k < a->n;
+    if (!a->replacing && a->n >= CB_MEMPOOL_MAX_CHAIN)
+        return refuse(CB_ERR_MEMPOOL_CHAIN, why, cap,
+                      "this sender has %zu payments waiting already, the most one may have", a->n);
     /* Fees are at most MAX_MONEY, so 11 x fee fits in 64 bits. */
-    if (replacing && tx->fee * 10 < q->txs[k].fee * 11)
-        return CB_ERR_REPLACE_FEE;
-    uint64_t cost = tx->amount + tx->fee;
-    for (size_t i = 0; i < k; i++)
-        cost += q->txs[i].amount + q->txs[i].fee;
-    if (cost > acct.balance)
-        return CB_ERR_TX_BALANCE;
+    if (a->replacing && tx->fee * 10 < a->q->txs[a->k].fee * 11) {
+        cb_amount_format(x, tx->fee);
+        cb_amount_format(y, (a->q->txs[a->k].fee * 11 + 9) / 10);
+        return refuse(CB_ERR_REPLACE_FEE, why, cap,
+                      "it replaces the waiting payment with nonce %llu: fee %s CB, but a "
+                      "replacement must pay at least %s CB",
+                      nonce, x, y);
+    }
+    a->cost = tx->amount + tx->fee;
+    for (size_t i = 0; i < a->k; i++)
+        a->cost += a->q->txs[i].amount + a->q->txs[i].fee;
+    if (a->cost > a->acct.balance) {
+        cb_amount_format(x, a->acct.balance);
+        cb_amount_format(y, a->cost);
+        return refuse(CB_ERR_TX_BALANCE, why, cap,
+                      "the sender has %s CB, but this payment needs %s CB (amount plus fee%s)", x,
+                      y, a->k ? ", after the payments waiting before it" : "");
+    }
     if (!trusted) {
         err = cb_tx_verify_cached(tx, m->p->magic, m->keys);
         if (err != CB_OK)
-            return err;
+            return refuse(err, why, cap, "%s",
+                          err == CB_ERR_TX_PUBKEY
+                              ? "the sender's public key is not a valid secp256k1 key"
+                              : "the signature does not verify for the sender's key");
     }
+    return refuse(CB_OK, why, cap, "it would be accepted");
+}
+
+static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bool trusted,
+                    uint8_t txid_out[32], char *why, size_t cap)
+{
+    admission a;
+    cb_err err = check_admission(m, state, tx, trusted, &a, why, cap);
+    if (txid_out && a.have_txid)
+        memcpy(txid_out, a.txid, 32);
+    if (err != CB_OK)
+        return err;
+    uint8_t *txid = a.txid, *sid = a.sid;
+    queue *q = a.q;
+    uint32_t qi = a.qi;
+    size_t k = a.k;
+    bool replacing = a.replacing;
+    uint64_t cost = a.cost;
+    cb_account acct = a.acct;
     if (replacing) {
         cb_keymap_remove(m->by_txid, q->txids[k]);
         err = cb_keymap_put(m->by_txid, txid, where(qi, k));
@@ -333,7 +413,10 @@ static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bo
     }
     err = make_room(m, sid, tx->fee);
     if (err != CB_OK)
-        return err;
+        return refuse(err, why, cap, "%s",
+                      err == CB_ERR_MEMPOOL_FULL
+                          ? "the mempool is full, and this fee is too low to take a place"
+                          : cb_strerror(err));
     q = find_queue(m, sid, &qi); /* evictions may have moved it */
     if (!q) {
         err = new_queue(m, sid, &qi);
@@ -360,7 +443,23 @@ static cb_err admit(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, bo
 
 cb_err cb_mempool_add(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, uint8_t txid[32])
 {
-    return admit(m, state, tx, false, txid);
+    return admit(m, state, tx, false, txid, NULL, 0);
+}
+
+cb_err cb_mempool_add_why(cb_mempool *m, const cb_accounts *state, const cb_tx *tx,
+                          uint8_t txid[32], char *why, size_t cap)
+{
+    return admit(m, state, tx, false, txid, why, cap);
+}
+
+cb_err cb_mempool_test(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, uint8_t txid[32],
+                       char *why, size_t cap)
+{
+    admission a;
+    cb_err err = check_admission(m, state, tx, false, &a, why, cap);
+    if (txid)
+        cb_tx_txid(txid, tx);
+    return err;
 }
 
 /* Takes the queue of id out of the pool, appending its transactions to
@@ -435,7 +534,7 @@ static cb_err readmit(cb_mempool *m, const cb_accounts *state, const cb_block *b
                 break;
         }
         for (size_t i = 0; i < nb + n; i++) {
-            cb_err why = admit(m, state, all[i].tx, true, NULL);
+            cb_err why = admit(m, state, all[i].tx, true, NULL, NULL, 0);
             uint8_t id[32];
             uint32_t dummy;
             if (why == CB_OK || why == CB_ERR_IN_MEMPOOL || !m->on_drop)

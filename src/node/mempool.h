@@ -48,6 +48,20 @@ void cb_mempool_free(cb_mempool *m);
 cb_err cb_mempool_add(cb_mempool *m, const cb_accounts *state, const cb_tx *tx,
                       uint8_t txid[32]) CB_WARN_UNUSED;
 
+/* cb_mempool_add, and why (cap bytes): on a refusal one plain sentence
+ * with the numbers that broke the rule ("nonce 5, but this account's next
+ * nonce is 0: an earlier payment is missing"). */
+cb_err cb_mempool_add_why(cb_mempool *m, const cb_accounts *state, const cb_tx *tx,
+                          uint8_t txid[32], char *why, size_t cap) CB_WARN_UNUSED;
+
+/* Whether cb_mempool_add would take tx now, changing nothing (Core's
+ * testmempoolaccept): the same checks in the same order, the signature
+ * included; only room is not tried (a full pool may still evict for it).
+ * Out: txid (may be NULL); why as above, or "it would be accepted".
+ * Returns: what cb_mempool_add would. */
+cb_err cb_mempool_test(cb_mempool *m, const cb_accounts *state, const cb_tx *tx, uint8_t txid[32],
+                       char *why, size_t cap) CB_WARN_UNUSED;
+
 /* Told of each transaction that re-admission after a block (connected or
  * disconnected) leaves out, with the rule it now breaks: a payment of a
  * block we left that the new branch cannot pay for, or a later pending

@@ -71,6 +71,44 @@ static void tx_dropped(void *ctx, const cb_tx *tx, cb_err why)
         cb_log(n->log, "store: cannot mark a dropped payment: %s", cb_store_last_error(n->store));
 }
 
+static void note_rejection(cb_node *n, const char *kind, const uint8_t id[32], cb_err err,
+                           const char *why)
+{
+    if (!n->rejections)
+        return;
+    cb_rejection *r = &n->rejections[n->rejections_next];
+    snprintf(r->kind, sizeof r->kind, "%s", kind);
+    memcpy(r->id, id, 32);
+    r->err = err;
+    snprintf(r->why, sizeof r->why, "%s", why && *why ? why : cb_strerror(err));
+    r->time = cb_node_now();
+    n->rejections_next = (n->rejections_next + 1) % CB_NODE_REJECTIONS_KEPT;
+    if (n->rejections_count < CB_NODE_REJECTIONS_KEPT)
+        n->rejections_count++;
+}
+
+size_t cb_node_rejections(const cb_node *n, cb_rejection *out, size_t max)
+{
+    size_t got = 0;
+    for (size_t k = 1; k <= n->rejections_count && got < max; k++)
+        out[got++] = n->rejections[(n->rejections_next + CB_NODE_REJECTIONS_KEPT - k) %
+                                   CB_NODE_REJECTIONS_KEPT];
+    return got;
+}
+
+bool cb_node_rejection_find(const cb_node *n, const uint8_t id[32], cb_rejection *out)
+{
+    for (size_t k = 1; k <= n->rejections_count; k++) {
+        const cb_rejection *r = &n->rejections[(n->rejections_next + CB_NODE_REJECTIONS_KEPT - k) %
+                                               CB_NODE_REJECTIONS_KEPT];
+        if (memcmp(r->id, id, 32) == 0) {
+            *out = *r;
+            return true;
+        }
+    }
+    return false;
+}
+
 cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
 {
     chain_events ev = {NULL, NULL, 0, 0, false};
@@ -78,6 +116,21 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
     const cb_chain_entry *before = cb_chain_tip(n->chain);
     cb_chainstore_set_listener(n->cs, &l);
     cb_err err = cb_chainstore_accept_block(n->cs, b, cb_node_now(), bad_tx);
+    if (err != CB_OK && err != CB_ERR_DUPLICATE && err != CB_ERR_NOMEM && err != CB_ERR_STORE) {
+        uint8_t hash[32];
+        char why[224];
+        cb_header_hash(hash, &b->header);
+        const cb_chain_entry *prev = cb_chain_lookup(n->chain, b->header.prev);
+        int k = snprintf(why, sizeof why, "%s", cb_strerror(err));
+        if (prev && k > 0 && (size_t)k < sizeof why)
+            k += snprintf(why + k, sizeof why - (size_t)k, " (a block at height %u",
+                          (unsigned)prev->height + 1);
+        if (prev && k > 0 && (size_t)k < sizeof why)
+            snprintf(why + k, sizeof why - (size_t)k,
+                     bad_tx && *bad_tx != CB_NO_TX ? ", its payment %zu)" : ")",
+                     bad_tx ? *bad_tx : 0);
+        note_rejection(n, "block", hash, err, why);
+    }
     cb_chainstore_set_listener(n->cs, NULL);
     /* The mempool follows the final state: disconnected blocks' payments
      * are offered back, then the connected blocks' are taken out. */
@@ -132,10 +185,13 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
 
 cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32])
 {
-    cb_err err = cb_mempool_add(n->mempool, cb_chain_state(n->chain), tx, txid);
+    char why[224] = "";
+    cb_err err =
+        cb_mempool_add_why(n->mempool, cb_chain_state(n->chain), tx, txid, why, sizeof why);
     if (err != CB_OK) {
         if (err != CB_ERR_IN_MEMPOOL) {
             cb_tx_txid(txid, tx);
+            note_rejection(n, "tx", txid, err, why);
             for (size_t li = 0; li < n->nlisteners; li++)
                 if (n->listeners[li].tx_refused)
                     n->listeners[li].tx_refused(n->listeners[li].ctx, txid, err);
@@ -299,11 +355,12 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
         snprintf(msg, msglen, "no randomness from the OS");
         goto fail;
     }
+    n->rejections = calloc(CB_NODE_REJECTIONS_KEPT, sizeof *n->rejections);
     n->chain = cb_chain_new(cfg->params, seed);
     n->mempool = cb_mempool_new(cfg->params, 50000, 50000 * CB_TX_SIZE, seed ^ 1);
     n->pool = cb_verify_pool_new(n->cfg.minethreads > 1 ? n->cfg.minethreads : 2, seed ^ 2);
     n->keys = cb_keyctx_new();
-    if (!n->chain || !n->mempool || !n->pool || !n->keys) {
+    if (!n->chain || !n->mempool || !n->pool || !n->keys || !n->rejections) {
         snprintf(msg, msglen, "out of memory at start");
         err = CB_ERR_NOMEM;
         goto fail;
@@ -415,6 +472,7 @@ void cb_node_free(cb_node *n)
     pthread_mutex_destroy(&n->mu);
     pthread_cond_destroy(&n->cv);
     close(n->lock_fd);
+    free(n->rejections);
     free(n);
 }
 

@@ -115,9 +115,27 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WA
 
 /* Admits a transaction to the mempool, records it as pending (a store
  * failure there is logged: the payment stays in the mempool) and tells
- * the listeners (of a refusal too).
+ * the listeners; a refusal is kept (cb_node_rejections) and told too.
  * Out: txid. Returns: as cb_mempool_add. */
 cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32]) CB_WARN_UNUSED;
+
+/* A block or payment the node refused lately, and why. */
+typedef struct {
+    char kind[8]; /* "tx" or "block" */
+    uint8_t id[32];
+    cb_err err;    /* cb_err_reason gives its code (bad-txns-nonce, ...) */
+    char why[224]; /* a plain sentence with the numbers that broke the rule */
+    int64_t time;
+} cb_rejection;
+
+/* How many refusals the node keeps (the oldest go first). */
+#define CB_NODE_REJECTIONS_KEPT 500
+
+/* Up to max of the refusals kept, newest first. Returns: how many. */
+size_t cb_node_rejections(const cb_node *n, cb_rejection *out, size_t max);
+
+/* The newest refusal of id (a txid or block hash). Returns: whether any. */
+bool cb_node_rejection_find(const cb_node *n, const uint8_t id[32], cb_rejection *out);
 
 /* The end of a cb_node_generate: err is CB_OK when all `count` blocks
  * were mined, else the first error (CB_ERR_CANCELLED when the node

@@ -15,6 +15,8 @@ struct event;
 
 struct cb_node {
     cb_node_config cfg;
+    cb_rejection *rejections; /* a ring of CB_NODE_REJECTIONS_KEPT */
+    size_t rejections_next, rejections_count;
     int lock_fd; /* <datadir>/.lock, held (flock) while the node runs */
     struct event_base *base;
     cb_logger *log;

@@ -282,6 +282,9 @@ json_t *cb_rpc_sendrawtransaction(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error 
     err = cb_node_submit_tx(n, &tx, txid);
     if (err == CB_ERR_IN_MEMPOOL)
         return cb_rpc_hash_json(txid);
+    cb_rejection r;
+    if (err != CB_OK && cb_node_rejection_find(n, txid, &r))
+        return cb_rpc_fail(e, CB_RPC_VERIFY_REJECTED, "%s: %s", cb_err_reason(err), r.why);
     if (err != CB_OK)
         return cb_rpc_fail(e, CB_RPC_VERIFY_REJECTED, "%s", cb_err_reason(err));
     return cb_rpc_hash_json(txid);

@@ -60,6 +60,11 @@ json_t *cb_rpc_verifymempool(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 /* The mining methods (rpc_mining.c); generatetoaddress mines on a worker. */
 json_t *cb_rpc_submitblock(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 bool cb_rpc_generatetoaddress(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *c, cb_rpc_error *e);
+/* Why the node thinks what it does (rpc_explain.c). */
+json_t *cb_rpc_explain(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_testmempoolaccept(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_getrejections(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+
 json_t *cb_rpc_stopgenerating(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_setgenerate(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_getmininginfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);

@@ -48,7 +48,6 @@ struct cb_web {
     size_t npeers_seen;
     /* For /metrics, since start. */
     uint64_t connected, disconnected, reorgs, requests, refused;
-    cb_web_refusals refusals;
 };
 
 /* ---- events ---- */
@@ -194,32 +193,16 @@ void cb_web_tx_refused(cb_web *w, const uint8_t txid[32], cb_err err)
 {
     if (!w)
         return;
-    cb_web_refusal *r = &w->refusals.items[w->refusals.next];
-    memcpy(r->txid, txid, 32);
-    r->err = err;
-    r->time = cb_node_now();
-    w->refusals.next = (w->refusals.next + 1) % CB_WEB_REFUSALS_KEPT;
-    if (w->refusals.count < CB_WEB_REFUSALS_KEPT)
-        w->refusals.count++;
     w->refused++;
     if (!w->clients)
         return;
     char hex[65];
+    cb_rejection r;
     cb_hash_to_hex(hex, txid);
+    bool known = cb_node_rejection_find(w->ctx.node, txid, &r);
     emit(w, "tx_refused",
          json_pack("{s:s,s:s,s:s}", "txid", hex, "reason", cb_err_reason(err), "message",
-                   cb_strerror(err)));
-}
-
-const cb_web_refusal *cb_web_refusal_find(const cb_web_refusals *r, const uint8_t txid[32])
-{
-    for (size_t k = 1; k <= r->count; k++) {
-        const cb_web_refusal *x =
-            &r->items[(r->next + CB_WEB_REFUSALS_KEPT - k) % CB_WEB_REFUSALS_KEPT];
-        if (memcmp(x->txid, txid, 32) == 0)
-            return x;
-    }
-    return NULL;
+                   known ? r.why : cb_strerror(err)));
 }
 
 /* Peers come and go without the node telling: each second the list is
@@ -463,7 +446,7 @@ static void on_request(struct evhttp_request *req, void *arg)
             return;
         }
     } else if (strncmp(path, "/api/", 5) == 0) {
-        cb_web_reply r = cb_web_api(&w->ctx, &w->refusals, path + 5, query);
+        cb_web_reply r = cb_web_api(&w->ctx, path + 5, query);
         send_json(req, r.status, r.body);
         return;
     } else if (strcmp(path, "/events") == 0) {

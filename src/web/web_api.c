@@ -271,7 +271,7 @@ static const char *status_text(cb_tx_status st)
                                    : "unknown";
 }
 
-static cb_web_reply tx(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals, const char *arg)
+static cb_web_reply tx(const cb_rpc_ctx *ctx, const char *arg)
 {
     if (!is_hash(arg))
         return fail(400, "a payment is named by its txid, 64 hexadecimal digits, not '%.80s'", arg);
@@ -283,12 +283,12 @@ static cb_web_reply tx(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals, c
     if (cb_hash_from_hex(id, arg) == CB_OK &&
         cb_store_tx_status(cb_node_store(ctx->node), id, &st, &h) != CB_OK)
         st = CB_TX_UNKNOWN;
-    const cb_web_refusal *why = st != CB_TX_CONFIRMED ? cb_web_refusal_find(refusals, id) : NULL;
-    if (!o && why && st == CB_TX_UNKNOWN) {
+    cb_rejection why;
+    if (!o && st == CB_TX_UNKNOWN && cb_node_rejection_find(ctx->node, id, &why)) {
         /* Refused at the door: never stored, but the node says why. */
         return ok(json_pack("{s:s,s:s,s:s,s:s,s:I}", "txid", arg, "status", "refused", "reason",
-                            cb_err_reason(why->err), "message", cb_strerror(why->err), "refused_at",
-                            (json_int_t)why->time));
+                            cb_err_reason(why.err), "message", why.why, "refused_at",
+                            (json_int_t)why.time));
     }
     if (!o) {
         if (st == CB_TX_UNKNOWN)
@@ -340,22 +340,23 @@ static cb_web_reply address(const cb_rpc_ctx *ctx, const char *arg)
     return ok(o);
 }
 
-static json_t *refusals_json(const cb_web_refusals *r)
+static json_t *refusals_json(cb_node *n)
 {
+    cb_rejection *r = malloc(50 * sizeof *r);
+    size_t got = r ? cb_node_rejections(n, r, 50) : 0;
     json_t *a = json_array();
-    for (size_t k = 1; k <= r->count && k <= 50; k++) {
-        const cb_web_refusal *x =
-            &r->items[(r->next + CB_WEB_REFUSALS_KEPT - k) % CB_WEB_REFUSALS_KEPT];
+    for (size_t k = 0; k < got; k++) {
         char hex[65];
-        cb_hash_to_hex(hex, x->txid);
-        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I}", "txid", hex, "reason",
-                                           cb_err_reason(x->err), "message", cb_strerror(x->err),
-                                           "time", (json_int_t)x->time));
+        cb_hash_to_hex(hex, r[k].id);
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:I}", "kind", r[k].kind, "id", hex,
+                                           "reason", cb_err_reason(r[k].err), "message", r[k].why,
+                                           "time", (json_int_t)r[k].time));
     }
+    free(r);
     return a;
 }
 
-static cb_web_reply mempool(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals)
+static cb_web_reply mempool(const cb_rpc_ctx *ctx)
 {
     cb_mempool *m = cb_node_mempool(ctx->node);
     size_t max = CB_MAX_BLOCK_TXS - 1; /* beside the coinbase */
@@ -384,7 +385,7 @@ static cb_web_reply mempool(const cb_rpc_ctx *ctx, const cb_web_refusals *refusa
     return ok(json_pack("{s:o,s:o,s:{s:I,s:o},s:I,s:o}", "info", call0(ctx, "getmempoolinfo"),
                         "txs", shown, "next_block", "count", (json_int_t)got, "fees",
                         cb_rpc_amount_json(fees), "shown_max", (json_int_t)POOL_SHOWN, "refused",
-                        refusals_json(refusals)));
+                        refusals_json(ctx->node)));
 }
 
 static cb_web_reply peers(const cb_rpc_ctx *ctx)
@@ -470,8 +471,7 @@ static cb_web_reply search(const cb_rpc_ctx *ctx, const char *query)
     return fail(404, "'%.100s' is no height, hash or address here", q);
 }
 
-cb_web_reply cb_web_api(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals, const char *path,
-                        const char *query)
+cb_web_reply cb_web_api(const cb_rpc_ctx *ctx, const char *path, const char *query)
 {
     const char *slash = strchr(path, '/');
     size_t len = slash ? (size_t)(slash - path) : strlen(path);
@@ -483,7 +483,7 @@ cb_web_reply cb_web_api(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals, 
         if (IS("blocks"))
             return blocks(ctx, query);
         if (IS("mempool"))
-            return mempool(ctx, refusals);
+            return mempool(ctx);
         if (IS("peers"))
             return peers(ctx);
         if (IS("tree"))
@@ -496,7 +496,7 @@ cb_web_reply cb_web_api(const cb_rpc_ctx *ctx, const cb_web_refusals *refusals, 
         if (IS("height"))
             return height(ctx, arg);
         if (IS("tx"))
-            return tx(ctx, refusals, arg);
+            return tx(ctx, arg);
         if (IS("address"))
             return address(ctx, arg);
     }

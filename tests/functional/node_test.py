@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from framework import BIN, Node, RpcError, free_port, read_runfiles  # noqa: E402
+from framework import BIN, Node, RpcError, free_port, newkey, read_runfiles, tool  # noqa: E402
 
 CLI = os.path.join(BIN, "coinbit-cli")
 COINBITD = os.path.join(BIN, "coinbitd")
@@ -339,6 +339,87 @@ class NodeTest(unittest.TestCase):
             self.assertEqual(n.rpc("getblockcount"), height)
             self.assertFalse(n.rpc("getmininginfo")["generate"])
         self.assert_state_is_replay()
+
+
+class ExplainTest(unittest.TestCase):
+    """explain, testmempoolaccept and getrejections: every refusal keeps
+    its reason code and says, with numbers, what broke the rule."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="cb-explain-")
+        self.node = Node(self.dir, extra=["-connect=0"])
+        self.node.start()
+
+    def tearDown(self):
+        self.node.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_refusals_explained(self):
+        n = self.node
+        k = newkey()
+        n.rpc("generatetoaddress", 1, k["address"])
+        to = newkey()["address"]
+
+        def sign(amount, fee, nonce):
+            return tool("signtx", k["private"], to, amount, fee, str(nonce)).strip()
+
+        good = sign("1", "0.0001", 0)
+        [r] = n.rpc("testmempoolaccept", [good])
+        self.assertTrue(r["allowed"])
+        self.assertEqual(n.rpc("getrawmempool"), [])  # a test sends nothing
+        cases = [
+            (sign("1", "0.0001", 5), "bad-txns-nonce",
+             "nonce 5, but this account's next nonce is 0: an earlier payment is missing"),
+            (sign("1", "0.000005", 0), "min-fee-not-met",
+             "fee 0.00000500 CB is below the minimum of 0.00001000 CB"),
+            (sign("25", "0.0001", 0), "bad-txns-balance",
+             "the sender has 20.00000000 CB, but this payment needs 25.00010000 CB"),
+            ("00" * 153, "bad-txns-coinbase", "a coinbase comes only first in a block"),
+            ("abc", "TX decode failed", None),
+        ]
+        got = n.rpc("testmempoolaccept", [c[0] for c in cases])
+        for (hexed, reason, words), r in zip(cases, got):
+            self.assertFalse(r["allowed"], reason)
+            self.assertEqual(r["reject-reason"], reason)
+            if words:
+                self.assertIn(words, r["message"])
+        # Sent for real: the error says it, the refusal is kept, explain
+        # and the web view tell the same.
+        bad = cases[0][0]
+        with self.assertRaises(RpcError) as ctx:
+            n.rpc("sendrawtransaction", bad)
+        self.assertIn("bad-txns-nonce: nonce 5, but this account's next nonce is 0",
+                      str(ctx.exception))
+        rej = n.rpc("getrejections")
+        self.assertEqual((rej[0]["kind"], rej[0]["reason"]), ("tx", "bad-txns-nonce"))
+        e = n.rpc("explain", rej[0]["id"])
+        self.assertEqual(e["status"], "refused")
+        self.assertIn("nonce 5, but", e["explanation"])
+        txid = n.rpc("sendrawtransaction", good)
+        e = n.rpc("explain", txid)
+        self.assertEqual(e["status"], "pending")
+        self.assertIn("waiting in the mempool with fee 0.00010000 CB: nonce 0", e["explanation"])
+        tip = n.rpc("generatetoaddress", 1, to)[0]
+        e = n.rpc("explain", txid)
+        self.assertEqual((e["status"], e["explanation"]),
+                         ("confirmed", "accepted in block 2 with 1 confirmation"))
+        e = n.rpc("explain", tip)
+        self.assertEqual(e["explanation"], "in the active chain at height 2 with 1 confirmation")
+        self.assertEqual(n.rpc("explain", "ab" * 32)["status"], "unknown")
+        self.assertEqual(n.rpc("explain", sign("1", "0.0001", 1))["status"], "new")
+        with self.assertRaises(RpcError):
+            n.rpc("explain", "zz")
+        # A block with a payment changed after its header was made: the
+        # block is refused, kept, and explained.
+        raw, h = coinbase_block(tip, 3, int(time.time()) + 10, b"explain")
+        broken = raw[:-2] + ("00" if raw[-2:] != "00" else "01")
+        self.assertEqual(n.rpc("submitblock", broken), "bad-txnmrklroot")
+        rej = n.rpc("getrejections", 1)
+        self.assertEqual((rej[0]["kind"], rej[0]["id"]), ("block", h))
+        self.assertIn("height 3", rej[0]["message"])
+        e = n.rpc("explain", h)
+        self.assertEqual(e["status"], "refused")
+        self.assertIn("bad-txnmrklroot", e["explanation"])
 
 
 class RunFilesTest(unittest.TestCase):

@@ -125,7 +125,8 @@ class WebApiTest(unittest.TestCase):
         st, t = n.web_json("/api/tx/" + bad_id)
         self.assertEqual((st, t["status"], t["reason"]), (200, "refused", "bad-txns-nonce"))
         st, m = n.web_json("/api/mempool")
-        self.assertEqual(m["refused"][0]["txid"], bad_id)
+        self.assertEqual((m["refused"][0]["id"], m["refused"][0]["kind"]), (bad_id, "tx"))
+        self.assertIn("nonce 7, but this account's next nonce is", t["message"])
 
     def test_hostile_urls(self):
         n = self.node

@@ -201,8 +201,8 @@ async function mempool() {
     h("h2", {}, "By fee, in the order the next block takes them" + (o.txs.length < o.next_block.count ? " (the first " + o.txs.length + ")" : "")),
     o.txs.length ? payments(o.txs) : h("p", { id: "empty" }, "No payment is waiting."),
     h("h2", {}, "Refused lately"),
-    o.refused.length ? h("table", { id: "refused" }, h("tr", {}, ["txid", "reason", "why", "when"].map((x) => h("th", {}, x))),
-      o.refused.map((r) => h("tr", {}, h("td", {}, txLink(r.txid)), h("td", { class: "status-refused" }, r.reason), h("td", {}, r.message), h("td", {}, when(r.time)))))
+    o.refused.length ? h("table", { id: "refused" }, h("tr", {}, ["what", "reason", "why", "when"].map((x) => h("th", {}, x))),
+      o.refused.map((r) => h("tr", {}, h("td", {}, r.kind === "tx" ? txLink(r.id) : blockLink(r.id)), h("td", { class: "status-refused" }, r.reason), h("td", {}, r.message), h("td", {}, when(r.time)))))
       : h("p", {}, "Nothing refused since the node started."));
 }
 
