@@ -39,6 +39,10 @@ const cb_option_doc cb_daemon_option_docs[] = {
     {"web", NULL, "serve the web view (default 1; -web=0: do not)", false},
     {"webport", "N", "web view port (default 8834, regtest 18834; 0: any free one)", false},
     {"webbind", "ADDR", "web view address (default 127.0.0.1; it needs no login)", false},
+    {"trace", "WHAT",
+     "net: keep each peer's last messages for getpeermessages (settrace "
+     "switches it)",
+     false},
     {"debug", NULL, "more detail in the log", false},
     {NULL, NULL, NULL, false}};
 
@@ -129,6 +133,12 @@ static int parse_net(cb_daemon_config *cfg, const cb_options *all, char *msg, si
             return fail(msg, msglen, "-maxconnections=%s: a number from 0 to 1000", v);
         net->max_outbound = t < 8 ? (unsigned)t : 8;
         net->max_inbound = t > 8 ? (unsigned)(t - 8) : 0;
+    }
+    v = cb_options_get(all, "trace");
+    if (v) {
+        if (strcmp(v, "net") != 0 && strcmp(v, "0") != 0 && strcmp(v, "none") != 0)
+            return fail(msg, msglen, "-trace=%s: net (or none)", v);
+        net->trace = strcmp(v, "net") == 0;
     }
     v = cb_options_get(all, "bantime");
     if (v) {

@@ -129,6 +129,36 @@ size_t cb_net_msg_kind(const char *command)
     return CB_NET_MSG_KINDS - 1;
 }
 
+void cb_net_set_trace(cb_net *net, bool on)
+{
+    net->trace = on;
+    if (on)
+        return;
+    for (cb_peer *p = net->peers; p; p = p->next) {
+        free(p->trace);
+        p->trace = NULL;
+        p->trace_next = p->trace_count = 0;
+    }
+}
+
+bool cb_net_tracing(const cb_net *net)
+{
+    return net->trace;
+}
+
+long cb_net_peer_messages(const cb_net *net, uint64_t id, cb_trace_entry *out, size_t max)
+{
+    for (const cb_peer *p = net->peers; p; p = p->next) {
+        if (p->closing || p->id != id)
+            continue;
+        size_t n = p->trace_count < max ? p->trace_count : max;
+        for (size_t i = 0; i < n; i++)
+            out[i] = p->trace[(p->trace_next + CB_TRACE_KEPT - n + i) % CB_TRACE_KEPT];
+        return (long)n;
+    }
+    return -1;
+}
+
 uint16_t cb_net_port(const cb_net *net)
 {
     return net->listener ? net->port : 0;
@@ -903,6 +933,7 @@ cb_err cb_net_start(cb_net **out, const cb_net_host *host, const cb_net_config *
     }
     net->host = *host;
     net->cfg = *cfg;
+    net->trace = cfg->trace;
     if (net->cfg.bantime <= 0)
         net->cfg.bantime = 86400;
     if (cb_random_bytes((uint8_t *)&net->nonce, 8) != CB_OK ||

@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "net/addrbook.h"
 #include "net/banlist.h"
+#include "net/trace.h"
 #include "node/log.h"
 #include "node/mempool.h"
 #include "store/store.h"
@@ -37,6 +38,7 @@ typedef struct {
     unsigned max_outbound; /* discovered and manual peers we connect to */
     unsigned max_inbound;  /* peers that connect to us */
     int64_t bantime;       /* seconds */
+    bool trace;            /* -trace=net: keep each peer's last messages */
 } cb_net_config;
 
 /* The defaults: listen on every interface at the network's port, 8
@@ -72,6 +74,15 @@ extern const char *const cb_net_msg_kinds[CB_NET_MSG_KINDS];
 
 /* The kind of a command: its index in cb_net_msg_kinds. */
 size_t cb_net_msg_kind(const char *command);
+
+/* The message trace (net/trace.h): on or off at run time; turning it off
+ * lets each peer's messages go. */
+void cb_net_set_trace(cb_net *net, bool on);
+bool cb_net_tracing(const cb_net *net);
+
+/* The messages peer `id` kept, oldest first, up to max (CB_TRACE_KEPT is
+ * all). Returns: how many, or -1 when no such peer. */
+long cb_net_peer_messages(const cb_net *net, uint64_t id, cb_trace_entry *out, size_t max);
 
 /* A snapshot of one peer for getpeerinfo and the menu. */
 typedef struct {

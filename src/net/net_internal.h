@@ -12,6 +12,7 @@
 #include "net/protocol.h"
 #include "net/addrbook.h"
 #include "net/net.h"
+#include "net/trace.h"
 #include "net/presync.h"
 
 struct bufferevent;
@@ -77,6 +78,8 @@ typedef struct cb_peer {
     int64_t connected_at, last_send, last_recv;
     uint64_t bytes_sent, bytes_recv;
     uint64_t sent_per_msg[CB_NET_MSG_KINDS], recv_per_msg[CB_NET_MSG_KINDS];
+    cb_trace_entry *trace; /* a ring of CB_TRACE_KEPT, made at the first traced message */
+    size_t trace_next, trace_count;
     uint64_t ping_nonce;
     int64_t ping_sent_ms, ping_ms, next_ping;
     /* Sync. */
@@ -135,6 +138,7 @@ typedef struct {
 struct cb_net {
     cb_net_host host;
     cb_net_config cfg;
+    bool trace; /* peers keep their messages (net/trace.h) */
     struct evconnlistener *listener;
     uint16_t port;
     struct event *tick_ev;

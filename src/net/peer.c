@@ -98,6 +98,23 @@ size_t cb_peer_send_backlog(const cb_peer *p)
     return p->bev ? evbuffer_get_length(bufferevent_get_output(p->bev)) : 0;
 }
 
+/* Keeps one message in the peer's trace (the oldest goes). */
+static void trace_note(cb_peer *p, bool out, const char *command, const uint8_t *payload,
+                       size_t len)
+{
+    if (!p->trace && !(p->trace = calloc(CB_TRACE_KEPT, sizeof *p->trace)))
+        return;
+    cb_trace_entry *e = &p->trace[p->trace_next];
+    e->time_ms = cb_net_now_ms();
+    e->out = out;
+    snprintf(e->command, sizeof e->command, "%s", command);
+    e->size = (uint32_t)len;
+    cb_trace_summary(command, payload, len, e->summary, sizeof e->summary);
+    p->trace_next = (p->trace_next + 1) % CB_TRACE_KEPT;
+    if (p->trace_count < CB_TRACE_KEPT)
+        p->trace_count++;
+}
+
 void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_t len)
 {
     uint8_t hdr[CB_MSG_HEADER_SIZE];
@@ -115,6 +132,8 @@ void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_
     }
     p->bytes_sent += sizeof hdr + len;
     p->sent_per_msg[cb_net_msg_kind(command)] += sizeof hdr + len;
+    if (p->net->trace)
+        trace_note(p, true, command, payload, len);
     p->last_send = cb_net_now(p->net);
 }
 
@@ -194,6 +213,8 @@ static void on_read(struct bufferevent *bev, void *arg)
             cb_peer_ban(p, "bad message checksum");
             return;
         }
+        if (p->net->trace)
+            trace_note(p, false, h.command, payload, h.length);
         cb_net_handle_message(p, h.command, payload, h.length);
         /* The handler may have closed p, but the buffer is still ours. */
         evbuffer_drain(in, CB_MSG_HEADER_SIZE + h.length);
@@ -308,5 +329,6 @@ void cb_peer_free(cb_peer *p)
     cb_presync_free(p->redownload);
     free(p->txq);
     free(p->gd);
+    free(p->trace);
     free(p);
 }

@@ -77,6 +77,8 @@ json_t *cb_rpc_addnode(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_disconnectnode(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_setban(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_listbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_settrace(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
+json_t *cb_rpc_getpeermessages(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_clearbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 
 /* The user methods (rpc_users.c), for the method table. Those that check

@@ -199,3 +199,42 @@ json_t *cb_rpc_clearbanned(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
     cb_net_clearbans(rc->net);
     return json_null();
 }
+
+json_t *cb_rpc_settrace(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
+{
+    const char *what;
+    if (!cb_rpc_arg_count(p, 2, 2, e) || !cb_rpc_arg_string(p, 0, &what, e) || !have_net(rc, e))
+        return NULL;
+    json_t *on = json_array_get(p, 1);
+    if (strcmp(what, "net") != 0)
+        return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "only \"net\" can be traced");
+    if (!json_is_boolean(on))
+        return cb_rpc_fail(e, CB_RPC_TYPE_ERROR, "on must be true or false");
+    cb_net_set_trace(rc->net, json_is_true(on));
+    return json_pack("{s:b}", "net", cb_net_tracing(rc->net));
+}
+
+json_t *cb_rpc_getpeermessages(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
+{
+    uint64_t id;
+    if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_uint(p, 0, UINT64_MAX >> 1, &id, e) ||
+        !have_net(rc, e))
+        return NULL;
+    cb_trace_entry *t = calloc(CB_TRACE_KEPT, sizeof *t);
+    if (!t)
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
+    long n = cb_net_peer_messages(rc->net, id, t, CB_TRACE_KEPT);
+    if (n < 0) {
+        free(t);
+        return cb_rpc_fail(e, CB_RPC_INVALID_PARAMETER, "no peer %llu (getpeerinfo lists them)",
+                           (unsigned long long)id);
+    }
+    json_t *a = json_array();
+    for (long i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:I,s:s}", "time_ms",
+                                           (json_int_t)t[i].time_ms, "direction",
+                                           t[i].out ? "out" : "in", "command", t[i].command, "size",
+                                           (json_int_t)t[i].size, "summary", t[i].summary));
+    free(t);
+    return a;
+}

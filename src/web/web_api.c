@@ -23,12 +23,25 @@
 #define HISTORY_MAX 100
 
 /* The methods the web view may call: each only reads. */
-static const char *const READ_ONLY[] = {"getblockcount",  "getbestblockhash", "getblockhash",
-                                        "getblockheader", "getblock",         "getblockchaininfo",
-                                        "getchaintips",   "getaccount",       "validateaddress",
-                                        "getmempoolinfo", "getrawmempool",    "getrawtransaction",
-                                        "getmininginfo",  "getpeerinfo",      "getconnectioncount",
-                                        "getnetworkinfo", "listbanned",       NULL};
+static const char *const READ_ONLY[] = {"getblockcount",
+                                        "getbestblockhash",
+                                        "getblockhash",
+                                        "getblockheader",
+                                        "getblock",
+                                        "getblockchaininfo",
+                                        "getchaintips",
+                                        "getaccount",
+                                        "validateaddress",
+                                        "getmempoolinfo",
+                                        "getrawmempool",
+                                        "getrawtransaction",
+                                        "getmininginfo",
+                                        "getpeerinfo",
+                                        "getconnectioncount",
+                                        "getnetworkinfo",
+                                        "listbanned",
+                                        "getpeermessages",
+                                        NULL};
 
 json_t *cb_web_call(const cb_rpc_ctx *ctx, const char *method, json_t *params, cb_rpc_error *err)
 {
@@ -392,8 +405,20 @@ static cb_web_reply peers(const cb_rpc_ctx *ctx)
 {
     if (!ctx->net)
         return ok(json_pack("{s:[],s:[],s:n}", "peers", "banned", "network"));
-    return ok(json_pack("{s:o,s:o,s:o}", "peers", call0(ctx, "getpeerinfo"), "banned",
-                        call0(ctx, "listbanned"), "network", call0(ctx, "getnetworkinfo")));
+    json_t *list = call0(ctx, "getpeerinfo");
+    size_t i;
+    json_t *peer;
+    bool tracing = cb_net_tracing(ctx->net);
+    json_array_foreach(list, i, peer)
+    {
+        cb_rpc_error e;
+        json_t *m = tracing ? cb_web_call(ctx, "getpeermessages",
+                                          json_pack("[O]", json_object_get(peer, "id")), &e)
+                            : NULL;
+        json_object_set_new(peer, "messages", m ? m : json_array());
+    }
+    return ok(json_pack("{s:o,s:o,s:o,s:b}", "peers", list, "banned", call0(ctx, "listbanned"),
+                        "network", call0(ctx, "getnetworkinfo"), "tracing", tracing));
 }
 
 /* Every known block of the last n heights, from the branch point below

@@ -14,7 +14,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from framework import BIN, LocalNet, Node, RpcError, newkey, tool  # noqa: E402
+from framework import BIN, LocalNet, Node, RpcError, new_address, newkey, tool  # noqa: E402
 import wire  # noqa: E402
 
 COIN = 100_000_000
@@ -346,6 +346,26 @@ class NetTest(unittest.TestCase):
             self.assertEqual(p["bytessent_per_msg"]["verack"], 24)  # a header, no payload
             self.assertEqual(p["bytesrecv_per_msg"]["verack"], 24)
             self.assertGreater(p["bytessent_per_msg"]["version"], 24)
+        # The trace: each message with a summary, switched at run time.
+        self.assertEqual(b.rpc("settrace", "net", True), {"net": True})
+        pid = b.rpc("getpeerinfo")[0]["id"]
+        h = a.rpc("generatetoaddress", 1, new_address())[0]
+        msgs = []
+        for _ in range(100):
+            msgs = b.rpc("getpeermessages", pid)
+            if any(m["command"] == "block" for m in msgs):
+                break
+            time.sleep(0.05)
+        blk = [m for m in msgs if m["command"] == "block"][0]
+        self.assertEqual((blk["direction"], blk["summary"]), ("in", "block %s, 1 payment" % h[:16]))
+        self.assertTrue(any(m["direction"] == "out" and m["command"] == "getdata" and
+                            h[:16] in m["summary"] for m in msgs))
+        b.rpc("settrace", "net", False)
+        self.assertEqual(b.rpc("getpeermessages", pid), [])
+        with self.assertRaises(RpcError):
+            b.rpc("getpeermessages", 999999)
+        with self.assertRaises(RpcError):
+            b.rpc("settrace", "disk", True)
         with self.assertRaises(RpcError) as ctx:
             b.rpc("addnode", a.address(), "add")
         self.assertEqual(ctx.exception.code, -23)
@@ -366,7 +386,7 @@ class NetTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(b.rpc("getpeerinfo")[0]["addr"], a.address())
         # Bad P2P options stop the daemon with a message.
-        for bad in ("-port=65536", "-connect=", "-bantime=-5", "-maxconnections=x", "-bind=nowhere"):
+        for bad in ("-port=65536", "-trace=disk", "-connect=", "-bantime=-5", "-maxconnections=x", "-bind=nowhere"):
             p = subprocess.run([os.path.join(BIN, "coinbitd"), "-regtest",
                                 "-datadir=" + os.path.join(net.root, "bad"), "-rpcport=1", bad],
                                capture_output=True, text=True, timeout=30)

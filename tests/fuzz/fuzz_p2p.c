@@ -45,6 +45,7 @@ static void start_node(void)
     cb_net_config_default(&cfg.net);
     cfg.net.listen = false;
     cfg.net.connect_only = true;
+    cfg.net.trace = true; /* the trace's summaries read every payload too */
     if (cb_daemon_start(&daemon_, &cfg, msg, sizeof msg) != CB_OK) {
         fprintf(stderr, "fuzz_p2p: cannot start a node: %s\n", msg);
         abort();

@@ -216,7 +216,12 @@ async function peers() {
     o.peers.length ? null : h("p", {}, "No peer is connected."),
     o.peers.map((p) => {
       const kinds = [...new Set(Object.keys(p.bytessent_per_msg || {}).concat(Object.keys(p.bytesrecv_per_msg || {})))].sort();
+      const msgs = (p.messages || []).slice(-30).reverse();
       return [h("h2", {}, "Peer " + p.id + " (" + p.addr + "): bytes by message"),
+        msgs.length ? h("table", { class: "trace", "data-id": p.id }, h("tr", {}, ["time", "", "message", "bytes", "summary"].map((x) => h("th", {}, x))),
+          msgs.map((m) => h("tr", {}, h("td", {}, new Date(m.time_ms).toLocaleTimeString()), h("td", {}, m.direction === "out" ? "\u2192" : "\u2190"),
+            h("td", { class: "mono" }, m.command), h("td", {}, m.size), h("td", { class: "mono" }, m.summary))))
+          : h("p", { class: "help" }, o.tracing ? "No message yet." : "Messages are kept with -trace=net (or: coinbit-cli settrace net true)."),
         h("table", { class: "permsg", "data-id": p.id }, h("tr", {}, h("th", {}, "message"), h("th", {}, "sent"), h("th", {}, "received")),
           kinds.map((k) => h("tr", { "data-msg": k }, h("td", { class: "mono" }, k),
             h("td", {}, (p.bytessent_per_msg || {})[k] || 0), h("td", {}, (p.bytesrecv_per_msg || {})[k] || 0))))];
