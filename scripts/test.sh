@@ -52,7 +52,13 @@ ctest_stage() {
     local log
     log=$(cd "$dir" && ctest --output-on-failure -j"$jobs" "$@" 2>&1)
     local rc=$?
-    echo "$log" | tail -n 25
+    # The whole run stays in build-logs/; a failure shows its own output.
+    echo "$log" >"build-logs/ctest-${name// /-}.log"
+    if [[ $log == *"tests failed out of"* && $log != *" 0 tests failed out of"* ]]; then
+        echo "$log" | grep -v "^ *[0-9]*/[0-9]* Test *#[0-9]*: .* Passed" | tail -n 300
+    else
+        echo "$log" | tail -n 25
+    fi
     local line total bad
     line=$(echo "$log" | grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' | tail -n 1)
     if [ -z "$line" ]; then
