@@ -43,6 +43,8 @@ const cb_option_doc cb_daemon_option_docs[] = {
      "net: keep each peer's last messages for getpeermessages (settrace "
      "switches it)",
      false},
+    {"mocktime", "SECONDS", "regtest: the node's clock starts at this unix time (setmocktime)",
+     false},
     {"debug", NULL, "more detail in the log", false},
     {NULL, NULL, NULL, false}};
 
@@ -248,7 +250,16 @@ int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *all, 
     if (cb_options_datadir(all, regtest, NULL, 0, node->datadir, sizeof node->datadir, msg,
                            msglen) != 0)
         return -1;
-    const char *v = cb_options_get(all, "db");
+    const char *v = cb_options_get(all, "mocktime");
+    if (v) {
+        long t;
+        if (cb_parse_long(v, 0, 1L << 40, &t) != 0)
+            return fail(msg, msglen, "-mocktime=%s: unix seconds (0: the real clock)", v);
+        if (t && !regtest)
+            return fail(msg, msglen, "-mocktime is for regtest only");
+        node->mocktime = t;
+    }
+    v = cb_options_get(all, "db");
     if (v && copy_text(node->db, sizeof node->db, "db", v, msg, msglen) != 0)
         return -1;
     v = cb_options_get(all, "dbpassword");

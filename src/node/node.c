@@ -3,6 +3,7 @@
 #include <event2/thread.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -17,9 +18,22 @@
 #include "crypto/random.h"
 #include "node/node_internal.h"
 
+static _Atomic int64_t mocktime;
+
 int64_t cb_node_now(void)
 {
-    return (int64_t)time(NULL);
+    int64_t m = atomic_load(&mocktime);
+    return m ? m : (int64_t)time(NULL);
+}
+
+void cb_node_set_mocktime(int64_t t)
+{
+    atomic_store(&mocktime, t > 0 ? t : 0);
+}
+
+int64_t cb_node_mocktime(void)
+{
+    return atomic_load(&mocktime);
 }
 
 /* What the chain did during one accept, for the mempool afterwards. One
@@ -306,6 +320,8 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     err = make_datadir(cfg->datadir, msg, msglen);
     if (err != CB_OK)
         return err;
+    if (cfg->mocktime)
+        cb_node_set_mocktime(cfg->mocktime);
     int lock_fd;
     err = lock_datadir(cfg->datadir, &lock_fd, msg, msglen);
     if (err != CB_OK)

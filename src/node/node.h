@@ -38,7 +38,8 @@ typedef struct {
     bool have_mineto;
     const cb_scan_impl *minerimpl;
     bool debug;
-    bool quiet; /* log to debug.log only, not also to stderr (the menu) */
+    bool quiet;       /* log to debug.log only, not also to stderr (the menu) */
+    int64_t mocktime; /* regtest: the clock starts set to this (0: real) */
     cb_pwcost pwcost;
 } cb_node_config;
 
@@ -174,5 +175,12 @@ void cb_node_mining_info(cb_node *n, cb_mining_info *out);
 
 /* The current unix time (the node's one clock). */
 int64_t cb_node_now(void);
+
+/* Sets the clock cb_node_now reads (as Core's setmocktime: for tests and
+ * lessons on regtest, whose story must come out the same twice): t unix
+ * seconds, or 0 for the real clock again. For the whole process; any
+ * thread. */
+void cb_node_set_mocktime(int64_t t);
+int64_t cb_node_mocktime(void); /* 0 when the real clock runs */
 
 #endif

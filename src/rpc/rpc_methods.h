@@ -65,6 +65,7 @@ json_t *cb_rpc_explain(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_testmempoolaccept(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_getrejections(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 
+json_t *cb_rpc_setmocktime(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_stopgenerating(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_setgenerate(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);
 json_t *cb_rpc_getmininginfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e);

@@ -78,6 +78,17 @@ bool cb_rpc_generatetoaddress(const cb_rpc_ctx *rc, json_t *p, cb_rpc_call *call
     return true;
 }
 
+json_t *cb_rpc_setmocktime(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
+{
+    uint64_t t;
+    if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_uint(p, 0, 1ULL << 40, &t, e))
+        return NULL;
+    if (cb_node_params(rc->node) != cb_params_regtest())
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "setmocktime is for regtest only");
+    cb_node_set_mocktime((int64_t)t);
+    return json_null();
+}
+
 json_t *cb_rpc_stopgenerating(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
 {
     if (!cb_rpc_arg_count(p, 0, 0, e))

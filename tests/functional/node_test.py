@@ -422,6 +422,40 @@ class ExplainTest(unittest.TestCase):
         self.assertIn("bad-txnmrklroot", e["explanation"])
 
 
+class MockTimeTest(unittest.TestCase):
+    """-mocktime and setmocktime (Core's): the node's clock set by hand,
+    on regtest only, so a lesson's story comes out the same twice."""
+
+    def test_the_clock_is_set_and_given_back(self):
+        d = tempfile.mkdtemp(prefix="cb-mock-")
+        start = 1795393000  # after genesis, before today: both clocks can follow it
+        n = Node(d, extra=["-connect=0", "-mocktime=%d" % start])
+        try:
+            n.start()
+            addr = newkey()["address"]
+            h = n.rpc("generatetoaddress", 1, addr)[0]
+            self.assertEqual(n.rpc("getblockheader", h)["time"], start)
+            n.rpc("setmocktime", start + 600)
+            h = n.rpc("generatetoaddress", 1, addr)[0]
+            self.assertEqual(n.rpc("getblockheader", h)["time"], start + 600)
+            # The same steps on the same clock make the same blocks' times.
+            n.rpc("setmocktime", 0)
+            h = n.rpc("generatetoaddress", 1, addr)[0]
+            # Back on the real clock, but never before its parent's median.
+            self.assertGreater(n.rpc("getblockheader", h)["time"], start)
+            with self.assertRaises(RpcError):
+                n.rpc("setmocktime", -5)
+            n.stop()
+            p = subprocess.run([COINBITD, "-datadir=" + d, "-mocktime=%d" % start],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("-mocktime is for regtest only", p.stderr)
+        finally:
+            if n.running():
+                n.kill()
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class RunFilesTest(unittest.TestCase):
     """-port=0 -rpcport=0, the ports a node reports, its pid file, and one
     node per data directory."""
