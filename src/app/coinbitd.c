@@ -23,8 +23,6 @@ static void usage(FILE *f)
                "peers, mines when asked, and serves JSON-RPC (coinbit-cli).\n"
                "Options (each also NAME=VALUE in coinbit.conf, without the dash):\n");
     cb_daemon_print_options(f);
-    fprintf(f, "  -version             print the version and exit\n"
-               "  -help                print this and exit\n");
 }
 
 int main(int argc, char **argv)

@@ -63,6 +63,8 @@ void cb_daemon_print_options(FILE *f)
         snprintf(left, sizeof left, "-%s%s%s", d->name, d->arg ? "=" : "", d->arg ? d->arg : "");
         fprintf(f, "  %-20s %s\n", left, d->help);
     }
+    fprintf(f, "  -version             print the version and exit\n"
+               "  -help                print this and exit\n");
 }
 
 struct cb_daemon {

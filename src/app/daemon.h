@@ -39,7 +39,8 @@ extern const cb_option_doc cb_daemon_option_docs[];
 /* Whether name (without the dash) is one of them. */
 bool cb_daemon_knows(const char *name);
 
-/* Prints them as -help does: "  -name=ARG   help", a line each. */
+/* Prints them as -help does: "  -name=ARG   help", a line each, then
+ * -version and -help (which every program running a node takes). */
 void cb_daemon_print_options(FILE *f);
 
 /* Fills cfg from options (the command line and coinbit.conf together):

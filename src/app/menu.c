@@ -629,8 +629,6 @@ static void usage(FILE *f)
                "wallet, the chain and the peers. It talks to the node serving the data\n"
                "directory, or starts one inside itself when none runs, with these options:\n");
     cb_daemon_print_options(f);
-    fprintf(f, "  -version             print the version and exit\n"
-               "  -help                print this and exit\n");
 }
 
 int main(int argc, char **argv)

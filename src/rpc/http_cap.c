@@ -50,6 +50,11 @@ static int count_one(const struct event_base *base, const struct event *ev, void
     return c->nseen == c->cap_seen; /* enough: stop */
 }
 
+uint16_t cb_http_cap_port(const cb_http_cap *c)
+{
+    return c->port;
+}
+
 size_t cb_http_cap_count(cb_http_cap *c)
 {
     c->nseen = 0;

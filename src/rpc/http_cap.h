@@ -10,6 +10,7 @@
 
 #include <event2/http.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "node/log.h"
 
@@ -21,6 +22,9 @@ typedef struct cb_http_cap cb_http_cap;
  * out of memory. */
 cb_http_cap *cb_http_cap_new(struct evhttp *http, struct evhttp_bound_socket *bound,
                              struct event_base *base, size_t max, cb_logger *log, const char *what);
+
+/* The port the server is bound to (the one the system chose for 0). */
+uint16_t cb_http_cap_port(const cb_http_cap *c);
 
 /* The connections held now, counted on the loop. */
 size_t cb_http_cap_count(cb_http_cap *c);

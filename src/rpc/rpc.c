@@ -486,19 +486,14 @@ cb_err cb_rpc_start(cb_rpc_server **out, const cb_rpc_ctx *ctx, const cb_rpc_con
         cb_rpc_stop(s);
         return why == EADDRINUSE ? CB_ERR_ADDR_IN_USE : CB_ERR_ARG;
     }
-    /* Port 0 asks the system for a free one: which it gave is read back. */
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    s->port = cfg->port;
+    /* Port 0 asks the system for a free one: the cap reads back which. */
     s->cap =
         cb_http_cap_new(s->http, bound, cb_node_base(ctx->node), MAX_CONNECTIONS, s->log, "RPC");
     if (!s->cap) {
         cb_rpc_stop(s);
         return CB_ERR_NOMEM;
     }
-    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sl) == 0)
-        s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    s->port = cb_http_cap_port(s->cap);
     cb_log(s->log, "RPC listening on %s:%u", cfg->bind, (unsigned)s->port);
     *out = s;
     return CB_OK;

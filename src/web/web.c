@@ -141,6 +141,8 @@ void cb_web_tip_changed(cb_web *w, const cb_chain_entry *old_tip)
     w->connected += came;
     if (gone)
         w->reorgs++;
+    if (!w->clients)
+        return; /* counted; nobody to tell */
     /* Tip first, then each block gone (old tip first), then each come
      * (lowest first), then the reorganisation that sums it up. */
     const cb_chain_entry *e = old_tip;
@@ -510,18 +512,13 @@ cb_err cb_web_start(cb_web **out, const cb_rpc_ctx *ctx, const cb_web_config *cf
         cb_web_stop(w);
         return why == EADDRINUSE ? CB_ERR_ADDR_IN_USE : CB_ERR_ARG;
     }
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    w->port = cfg->port;
-    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sl) == 0)
-        w->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                 : ((struct sockaddr_in *)&ss)->sin_port);
     w->cap = cb_http_cap_new(w->http, bound, base, w->cfg.max_conns, w->log, "web");
     struct timeval second = {1, 0};
     if (!w->cap || event_add(w->tick_ev, &second) != 0) {
         cb_web_stop(w);
         return CB_ERR_NOMEM;
     }
+    w->port = cb_http_cap_port(w->cap);
     cb_log(w->log, "web view on http://%s:%u/", bind, (unsigned)w->port);
     *out = w;
     return CB_OK;
