@@ -43,7 +43,13 @@ const cb_option_doc cb_daemon_option_docs[] = {
      "net: keep each peer's last messages for getpeermessages (settrace "
      "switches it)",
      false},
-    {"mocktime", "SECONDS", "regtest: the node's clock starts at this unix time (setmocktime)",
+    {"pcap", "FILE",
+     "capture every P2P message into FILE (pcap, for Wireshark: Decode As Bitcoin; "
+     "a relative name is in the data directory; at most 1 GiB)",
+     false},
+    {"mocktime", "SECONDS",
+     "the node's clock starts at this unix time (setmocktime moves it; on main only for "
+     "experiments on a private network, as the lessons do)",
      false},
     {"debug", NULL, "more detail in the log", false},
     {NULL, NULL, NULL, false}};
@@ -143,6 +149,13 @@ static int parse_net(cb_daemon_config *cfg, const cb_options *all, char *msg, si
         if (strcmp(v, "net") != 0 && strcmp(v, "0") != 0 && strcmp(v, "none") != 0)
             return fail(msg, msglen, "-trace=%s: net (or none)", v);
         net->trace = strcmp(v, "net") == 0;
+    }
+    v = cb_options_get(all, "pcap");
+    if (v && v[0]) {
+        int k = v[0] == '/' ? snprintf(net->pcap, sizeof net->pcap, "%s", v)
+                            : snprintf(net->pcap, sizeof net->pcap, "%s/%s", cfg->node.datadir, v);
+        if (k < 0 || (size_t)k >= sizeof net->pcap)
+            return fail(msg, msglen, "-pcap=%s: the path is too long", v);
     }
     v = cb_options_get(all, "bantime");
     if (v) {
@@ -257,8 +270,6 @@ int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *all, 
         long t;
         if (cb_parse_long(v, 0, 1L << 40, &t) != 0)
             return fail(msg, msglen, "-mocktime=%s: unix seconds (0: the real clock)", v);
-        if (t && !regtest)
-            return fail(msg, msglen, "-mocktime is for regtest only");
         node->mocktime = t;
     }
     v = cb_options_get(all, "db");
@@ -302,6 +313,12 @@ static uint64_t rpc_calls(void *ctx)
 static cb_err host_submit_block(void *ctx, const cb_block *b, size_t *bad_tx)
 {
     return cb_node_submit_block(ctx, b, bad_tx);
+}
+
+static void host_refused(void *ctx, const char *kind, const uint8_t id[32], cb_err err,
+                         const char *why)
+{
+    cb_node_note_rejection(ctx, kind, id, err, why);
 }
 
 static cb_err host_submit_tx(void *ctx, const cb_tx *tx, uint8_t txid[32])
@@ -382,7 +399,7 @@ cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, 
         cb_net_host host = {
             cb_node_params(n), cb_node_base(n),   cb_node_chain(n), cb_node_mempool(n),
             cb_node_store(n),  cb_node_logger(n), cb_node_now,      n,
-            host_submit_block, host_submit_tx};
+            host_submit_block, host_submit_tx,    host_refused};
         err = cb_net_start(&d->net, &host, &cfg->net, msg, msglen);
         if (err != CB_OK)
             goto fail;

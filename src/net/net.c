@@ -736,9 +736,16 @@ static cb_err add_manual(cb_net *net, const char *text, bool onetry)
     uint16_t port;
     if (parse_hostport(text, net->host.params->p2p_port, host, sizeof host, &port) != CB_OK)
         return CB_ERR_ARG;
-    for (size_t i = 0; i < net->nmanual; i++)
-        if (net->manual[i].port == port && strcmp(net->manual[i].host, host) == 0)
-            return onetry ? CB_OK : CB_ERR_DUPLICATE;
+    for (size_t i = 0; i < net->nmanual; i++) {
+        if (net->manual[i].port == port && strcmp(net->manual[i].host, host) == 0) {
+            if (!onetry)
+                return CB_ERR_DUPLICATE;
+            /* Core's onetry dials now: so does a kept address, whatever
+             * its back-off (the next tick tries it). */
+            net->manual[i].last_try = 0;
+            return CB_OK;
+        }
+    }
     if (net->nmanual == CB_NET_MAX_MANUAL)
         return CB_ERR_TOO_LARGE;
     cb_manual_peer *m = &net->manual[net->nmanual++];
@@ -934,6 +941,13 @@ cb_err cb_net_start(cb_net **out, const cb_net_host *host, const cb_net_config *
     net->host = *host;
     net->cfg = *cfg;
     net->trace = cfg->trace;
+    if (cfg->pcap[0]) {
+        err = cb_pcap_open(&net->pcap, cfg->pcap, cfg->pcap_max ? cfg->pcap_max : (1ULL << 30), msg,
+                           msglen);
+        if (err != CB_OK)
+            goto fail;
+        cb_log(host->log, "capturing P2P messages into %s", cfg->pcap);
+    }
     if (net->cfg.bantime <= 0)
         net->cfg.bantime = 86400;
     if (cb_random_bytes((uint8_t *)&net->nonce, 8) != CB_OK ||
@@ -1039,5 +1053,6 @@ void cb_net_free(cb_net *net)
     cb_keymap_free(net->rejected);
     cb_addrbook_free(net->book);
     cb_banlist_free(net->bans);
+    cb_pcap_close(net->pcap);
     free(net);
 }

@@ -39,6 +39,8 @@ typedef struct {
     unsigned max_inbound;  /* peers that connect to us */
     int64_t bantime;       /* seconds */
     bool trace;            /* -trace=net: keep each peer's last messages */
+    char pcap[4096];       /* -pcap: capture every message into this file ("": none) */
+    uint64_t pcap_max;     /* bytes the capture may grow to (0: 1 GiB) */
 } cb_net_config;
 
 /* The defaults: listen on every interface at the network's port, 8
@@ -65,6 +67,10 @@ typedef struct {
     cb_err (*submit_block)(void *ctx, const cb_block *b, size_t *bad_tx);
     /* A payment from a peer. Returns: as cb_node_submit_tx. */
     cb_err (*submit_tx)(void *ctx, const cb_tx *tx, uint8_t txid[32]);
+    /* A header or a message refused (kind "header" or "message"; id the
+     * header's hash or the message header's sha256d), and why, in a
+     * sentence with its numbers: kept for getrejections. May be NULL. */
+    void (*refused)(void *ctx, const char *kind, const uint8_t id[32], cb_err err, const char *why);
 } cb_net_host;
 
 /* The kinds of message counted per peer (Core's bytessent_per_msg): the

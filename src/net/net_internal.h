@@ -12,6 +12,7 @@
 #include "net/protocol.h"
 #include "net/addrbook.h"
 #include "net/net.h"
+#include "net/pcap.h"
 #include "net/trace.h"
 #include "net/presync.h"
 
@@ -79,6 +80,9 @@ typedef struct cb_peer {
     uint64_t bytes_sent, bytes_recv;
     uint64_t sent_per_msg[CB_NET_MSG_KINDS], recv_per_msg[CB_NET_MSG_KINDS];
     cb_trace_entry *trace; /* a ring of CB_TRACE_KEPT, made at the first traced message */
+    cb_pcap_end wire_local, wire_remote; /* the connection's ends, for the capture */
+    bool wire_known;
+    uint32_t wire_seq[2]; /* the capture's next sequence number: [0] ours, [1] theirs */
     size_t trace_next, trace_count;
     uint64_t ping_nonce;
     int64_t ping_sent_ms, ping_ms, next_ping;
@@ -138,7 +142,8 @@ typedef struct {
 struct cb_net {
     cb_net_host host;
     cb_net_config cfg;
-    bool trace; /* peers keep their messages (net/trace.h) */
+    bool trace;    /* peers keep their messages (net/trace.h) */
+    cb_pcap *pcap; /* -pcap, or NULL */
     struct evconnlistener *listener;
     uint16_t port;
     struct event *tick_ev;
@@ -201,6 +206,11 @@ void cb_peer_mark_known(cb_peer *p, const uint8_t hash[32]);
 bool cb_peer_knows(const cb_peer *p, const uint8_t hash[32]);
 size_t cb_peer_send_backlog(const cb_peer *p);
 void cb_peer_addr_text(const cb_peer *p, char *out, size_t cap);
+
+/* Tells the host of a refusal by peer p's doing (see cb_net_host.refused):
+ * why gets "peer ADDR: " in front. */
+void cb_peer_refused(cb_peer *p, const char *kind, const uint8_t id[32], cb_err err,
+                     const char *why);
 void cb_peer_send_version(cb_peer *p);
 
 /* net_msg.c: dispatches one checked message from an open connection. */

@@ -8,10 +8,26 @@
 
 #include "core/hex.h"
 #include "core/pow.h"
+#include "core/refusal.h"
 #include "net/net_internal.h"
 
 #define GETDATA_QUEUE_MAX 100000
 #define TX_REREQUEST_AFTER 30 /* seconds before a tx is asked of another peer */
+
+/* A header refused: told with its numbers, then its sender banned. */
+static void refuse_header(cb_peer *p, const char *what, cb_err err, const cb_header *h, int64_t now)
+{
+    uint8_t hash[32];
+    char why[224];
+    cb_header_hash(hash, h);
+    cb_refusal_header(why, sizeof why, err, p->net->host.chain, h, now);
+    cb_peer_refused(p, "header", hash, err, why);
+    char ban[128];
+    char hex[65];
+    cb_hash_to_hex(hex, hash);
+    snprintf(ban, sizeof ban, "%s %.16s: %s", what, hex, cb_err_reason(err));
+    cb_peer_ban(p, ban);
+}
 
 static void ban_for(cb_peer *p, const char *what, cb_err err)
 {
@@ -480,9 +496,10 @@ static void presync_headers(cb_peer *p, const cb_header *hs, size_t n, int64_t n
         if (err == CB_ERR_NOMEM)
             return;
         if (err != CB_OK) {
-            ban_for(
-                p, i == 0 && err == CB_ERR_PREV_MISSING ? "presync chain broken" : "invalid header",
-                err);
+            if (i == 0 && err == CB_ERR_PREV_MISSING)
+                ban_for(p, "presync chain broken", err);
+            else
+                refuse_header(p, "invalid header", err, &hs[i], now);
             return;
         }
     }
@@ -560,7 +577,7 @@ static void on_headers(cb_peer *p, const uint8_t *payload, size_t len)
         if (err == CB_ERR_NOMEM)
             goto done;
         if (err != CB_OK) {
-            ban_for(p, "invalid header", err);
+            refuse_header(p, "invalid header", err, &hs[i], now);
             goto done;
         }
         if (prev && !p->redownload && cb_u256_cmp(&e->work, &tip->work) <= 0 &&

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "crypto/hash.h"
 #include "net/net_internal.h"
 
 int64_t cb_net_now(const cb_net *net)
@@ -46,6 +47,28 @@ void cb_peer_close(cb_peer *p, const char *reason)
         bufferevent_disable(p->bev, EV_READ | EV_WRITE);
     cb_net_forget_peer(p->net, p);
     cb_net_schedule_reap(p->net);
+}
+
+void cb_peer_refused(cb_peer *p, const char *kind, const uint8_t id[32], cb_err err,
+                     const char *why)
+{
+    const cb_net_host *h = &p->net->host;
+    if (!h->refused)
+        return;
+    char addr[CB_NET_ADDR_MAX], text[288];
+    cb_peer_addr_text(p, addr, sizeof addr);
+    snprintf(text, sizeof text, "peer %s: %s", addr, why);
+    h->refused(h->ctx, kind, id, err, text);
+}
+
+/* A message refused before it was read: told, then its sender banned. */
+static void refuse_message(cb_peer *p, const uint8_t raw[CB_MSG_HEADER_SIZE], cb_err err,
+                           const char *why, const char *ban_why)
+{
+    uint8_t id[32];
+    cb_sha256d(id, raw, CB_MSG_HEADER_SIZE);
+    cb_peer_refused(p, "message", id, err, why);
+    cb_peer_ban(p, ban_why);
 }
 
 void cb_peer_ban(cb_peer *p, const char *why)
@@ -115,6 +138,19 @@ static void trace_note(cb_peer *p, bool out, const char *command, const uint8_t 
         p->trace_count++;
 }
 
+/* Writes one message into the capture (-pcap); out: sent by us. */
+static void capture(cb_peer *p, bool out, const uint8_t *hdr, const uint8_t *payload, size_t len)
+{
+    cb_net *net = p->net;
+    if (!p->wire_known || cb_pcap_full(net->pcap))
+        return;
+    const cb_pcap_end *from = out ? &p->wire_local : &p->wire_remote;
+    const cb_pcap_end *to = out ? &p->wire_remote : &p->wire_local;
+    if (!cb_pcap_message(net->pcap, from, to, &p->wire_seq[out ? 0 : 1], p->wire_seq[out ? 1 : 0],
+                         hdr, CB_MSG_HEADER_SIZE, payload, len))
+        cb_log(net->host.log, "the capture %s is full: no more messages go into it", net->cfg.pcap);
+}
+
 void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_t len)
 {
     uint8_t hdr[CB_MSG_HEADER_SIZE];
@@ -134,6 +170,8 @@ void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_
     p->sent_per_msg[cb_net_msg_kind(command)] += sizeof hdr + len;
     if (p->net->trace)
         trace_note(p, true, command, payload, len);
+    if (p->net->pcap)
+        capture(p, true, hdr, payload, len);
     p->last_send = cb_net_now(p->net);
 }
 
@@ -186,16 +224,27 @@ static void on_read(struct bufferevent *bev, void *arg)
             return;
         cb_err err = cb_msg_header_parse(&h, raw, net->host.params->magic);
         if (err != CB_OK) {
-            char why[96];
+            char why[96], said[160];
             snprintf(why, sizeof why, "bad message header: %s", cb_strerror(err));
-            cb_peer_ban(p, why);
+            const uint8_t *m = net->host.params->magic;
+            if (err == CB_ERR_NET_MAGIC)
+                snprintf(said, sizeof said,
+                         "a message starting %02x%02x%02x%02x, not this network's magic "
+                         "%02x%02x%02x%02x",
+                         raw[0], raw[1], raw[2], raw[3], m[0], m[1], m[2], m[3]);
+            else
+                snprintf(said, sizeof said, "a message header: %s", cb_strerror(err));
+            refuse_message(p, raw, err, said, why);
             return;
         }
         if (h.length > cb_net_max_payload(h.command)) {
             char why[96];
             snprintf(why, sizeof why, "'%s' of %u bytes: more than it can hold", h.command,
                      (unsigned)h.length);
-            cb_peer_ban(p, why);
+            char said[160];
+            snprintf(said, sizeof said, "'%s' of %u bytes, but it may hold at most %zu", h.command,
+                     (unsigned)h.length, (size_t)cb_net_max_payload(h.command));
+            refuse_message(p, raw, CB_ERR_TOO_LARGE, said, why);
             return;
         }
         if (avail < CB_MSG_HEADER_SIZE + (size_t)h.length)
@@ -210,11 +259,21 @@ static void on_read(struct bufferevent *bev, void *arg)
         p->recv_per_msg[cb_net_msg_kind(h.command)] += CB_MSG_HEADER_SIZE + h.length;
         p->last_recv = cb_net_now(p->net);
         if (!cb_msg_checksum_ok(&h, payload, h.length)) {
-            cb_peer_ban(p, "bad message checksum");
+            uint8_t sum[32];
+            char said[160];
+            cb_sha256d(sum, payload, h.length);
+            snprintf(said, sizeof said,
+                     "'%s' with checksum %02x%02x%02x%02x, but its %u bytes hash to "
+                     "%02x%02x%02x%02x",
+                     h.command, h.checksum[0], h.checksum[1], h.checksum[2], h.checksum[3],
+                     (unsigned)h.length, sum[0], sum[1], sum[2], sum[3]);
+            refuse_message(p, raw, CB_ERR_NET_CHECKSUM, said, "bad message checksum");
             return;
         }
         if (p->net->trace)
             trace_note(p, false, h.command, payload, h.length);
+        if (p->net->pcap)
+            capture(p, false, msg, payload, h.length);
         cb_net_handle_message(p, h.command, payload, h.length);
         /* The handler may have closed p, but the buffer is still ours. */
         evbuffer_drain(in, CB_MSG_HEADER_SIZE + h.length);
@@ -242,14 +301,41 @@ static void on_write(struct bufferevent *bev, void *arg)
     }
 }
 
-/* The local end of the connection, for getpeerinfo's addrlocal. */
+/* A socket address as the capture's end. Returns: whether IPv4 or IPv6. */
+static bool wire_end(cb_pcap_end *e, const struct sockaddr_storage *ss)
+{
+    memset(e, 0, sizeof *e);
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sa = (const struct sockaddr_in *)ss;
+        memcpy(e->ip, &sa->sin_addr, 4);
+        e->port = ntohs(sa->sin_port);
+        return true;
+    }
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)ss;
+        e->v6 = true;
+        memcpy(e->ip, &sa->sin6_addr, 16);
+        e->port = ntohs(sa->sin6_port);
+        return true;
+    }
+    return false;
+}
+
+/* The local end of the connection, for getpeerinfo's addrlocal (and both
+ * ends for the capture). */
 static void fill_local(cb_peer *p)
 {
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
+    struct sockaddr_storage ss, peer;
+    socklen_t sl = sizeof ss, pl = sizeof peer;
     char host[INET6_ADDRSTRLEN] = "";
     if (getsockname(bufferevent_getfd(p->bev), (struct sockaddr *)&ss, &sl) != 0)
         return;
+    if (getpeername(bufferevent_getfd(p->bev), (struct sockaddr *)&peer, &pl) == 0 &&
+        wire_end(&p->wire_local, &ss) && wire_end(&p->wire_remote, &peer) &&
+        p->wire_local.v6 == p->wire_remote.v6) {
+        p->wire_known = true;
+        p->wire_seq[0] = p->wire_seq[1] = 1; /* each direction's first byte */
+    }
     if (ss.ss_family == AF_INET) {
         struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
         inet_ntop(AF_INET, &sa->sin_addr, host, sizeof host);

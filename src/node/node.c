@@ -16,6 +16,7 @@
 #include "core/grow.h"
 #include "core/hex.h"
 #include "crypto/random.h"
+#include "core/refusal.h"
 #include "node/node_internal.h"
 
 static _Atomic int64_t mocktime;
@@ -101,6 +102,12 @@ static void note_rejection(cb_node *n, const char *kind, const uint8_t id[32], c
         n->rejections_count++;
 }
 
+void cb_node_note_rejection(cb_node *n, const char *kind, const uint8_t id[32], cb_err err,
+                            const char *why)
+{
+    note_rejection(n, kind, id, err, why);
+}
+
 size_t cb_node_rejections(const cb_node *n, cb_rejection *out, size_t max)
 {
     size_t got = 0;
@@ -134,15 +141,8 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
         uint8_t hash[32];
         char why[224];
         cb_header_hash(hash, &b->header);
-        const cb_chain_entry *prev = cb_chain_lookup(n->chain, b->header.prev);
-        int k = snprintf(why, sizeof why, "%s", cb_strerror(err));
-        if (prev && k > 0 && (size_t)k < sizeof why)
-            k += snprintf(why + k, sizeof why - (size_t)k, " (a block at height %u",
-                          (unsigned)prev->height + 1);
-        if (prev && k > 0 && (size_t)k < sizeof why)
-            snprintf(why + k, sizeof why - (size_t)k,
-                     bad_tx && *bad_tx != CB_NO_TX ? ", its payment %zu)" : ")",
-                     bad_tx ? *bad_tx : 0);
+        cb_refusal_block(why, sizeof why, err, n->chain, b, bad_tx ? *bad_tx : CB_NO_TX,
+                         cb_node_now());
         note_rejection(n, "block", hash, err, why);
     }
     cb_chainstore_set_listener(n->cs, NULL);

@@ -39,7 +39,7 @@ typedef struct {
     const cb_scan_impl *minerimpl;
     bool debug;
     bool quiet;       /* log to debug.log only, not also to stderr (the menu) */
-    int64_t mocktime; /* regtest: the clock starts set to this (0: real) */
+    int64_t mocktime; /* the clock starts set to this (0: real) */
     cb_pwcost pwcost;
 } cb_node_config;
 
@@ -122,12 +122,18 @@ cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32]) CB_WARN_
 
 /* A block or payment the node refused lately, and why. */
 typedef struct {
-    char kind[8]; /* "tx" or "block" */
+    char kind[8]; /* "tx", "block", "header" or "message" (from a peer) */
     uint8_t id[32];
     cb_err err;    /* cb_err_reason gives its code (bad-txns-nonce, ...) */
     char why[224]; /* a plain sentence with the numbers that broke the rule */
     int64_t time;
 } cb_rejection;
+
+/* Keeps a refusal made outside the node (the network's of headers and
+ * peer messages): kind as in cb_rejection, why its sentence (cut to
+ * fit). Any thread of the node's loop. */
+void cb_node_note_rejection(cb_node *n, const char *kind, const uint8_t id[32], cb_err err,
+                            const char *why);
 
 /* How many refusals the node keeps (the oldest go first). */
 #define CB_NODE_REJECTIONS_KEPT 500
@@ -177,7 +183,8 @@ void cb_node_mining_info(cb_node *n, cb_mining_info *out);
 int64_t cb_node_now(void);
 
 /* Sets the clock cb_node_now reads (as Core's setmocktime: for tests and
- * lessons on regtest, whose story must come out the same twice): t unix
+ * lessons, whose story must come out the same twice; on main only when
+ * the node was started with its clock set): t unix
  * seconds, or 0 for the real clock again. For the whole process; any
  * thread. */
 void cb_node_set_mocktime(int64_t t);

@@ -149,12 +149,14 @@ static json_t *explain_tx(cb_node *n, const uint8_t txid[32])
         cb_accounts_get(cb_chain_state(cb_node_chain(n)), sid, &a);
         cb_amount_format(fee, tx.fee);
         unsigned long long ahead = tx.nonce - a.nonce;
+        char behind[64] = "";
+        if (ahead)
+            snprintf(behind, sizeof behind, ", so it waits behind %llu payment%s", ahead,
+                     ahead == 1 ? "" : "s");
         return explained("tx", hex, "pending",
                          "waiting in the mempool with fee %s CB: nonce %llu, the sender's next "
-                         "confirmed nonce is %llu%s%llu%s",
-                         fee, (unsigned long long)tx.nonce, (unsigned long long)a.nonce,
-                         ahead ? ", so it waits behind " : "", ahead,
-                         ahead ? (ahead == 1 ? " payment" : " payments") : "");
+                         "confirmed nonce is %llu%s",
+                         fee, (unsigned long long)tx.nonce, (unsigned long long)a.nonce, behind);
     }
     cb_tx_status st;
     uint32_t height;

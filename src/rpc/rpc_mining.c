@@ -83,8 +83,10 @@ json_t *cb_rpc_setmocktime(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
     uint64_t t;
     if (!cb_rpc_arg_count(p, 1, 1, e) || !cb_rpc_arg_uint(p, 0, 1ULL << 40, &t, e))
         return NULL;
-    if (cb_node_params(rc->node) != cb_params_regtest())
-        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "setmocktime is for regtest only");
+    /* On main the clock moves only once the operator set it at start. */
+    if (cb_node_params(rc->node) != cb_params_regtest() && cb_node_mocktime() == 0)
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR,
+                           "setmocktime is for regtest, or a node started with -mocktime");
     cb_node_set_mocktime((int64_t)t);
     return json_null();
 }

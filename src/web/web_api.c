@@ -244,6 +244,12 @@ static cb_web_reply block(const cb_rpc_ctx *ctx, const char *arg)
         return fail(400, "bad hash");
     cb_chain *c = cb_node_chain(ctx->node);
     const cb_chain_entry *x = cb_chain_lookup(c, hash);
+    cb_rejection why;
+    bool refused = cb_node_rejection_find(ctx->node, hash, &why);
+    if (!x && refused) /* refused at the door (its header): never kept, but said why */
+        return ok(json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "hash", arg, "status", "refused", "kind",
+                            why.kind, "reason", cb_err_reason(why.err), "message", why.why,
+                            "refused_at", (json_int_t)why.time));
     if (!x)
         return fail(404, "no block %.64s is known here", arg);
     cb_rpc_error e;
@@ -256,6 +262,8 @@ static cb_web_reply block(const cb_rpc_ctx *ctx, const char *arg)
     json_object_set_new(o, "hex", hex ? hex : json_null());
     json_object_set_new(o, "status", json_string(entry_status(c, x)));
     json_object_set_new(o, "reason", failure_reason(x));
+    if (refused && (x->status & CB_ENTRY_FAILED))
+        json_object_set_new(o, "message", json_string(why.why));
     json_object_set_new(o, "checks",
                         (x->status & CB_ENTRY_HAVE_DATA) && !(x->status & CB_ENTRY_FAILED)
                             ? checks()

@@ -306,11 +306,15 @@ MAX_DIALS, MAX_INBOUND = 32, 117
 class LocalNet:
     """N nodes under one directory, linked in a shape."""
 
-    def __init__(self, n, topology="mesh", root=None, network="regtest", extra=(), seed=1):
+    def __init__(self, n, topology="mesh", root=None, network="regtest", extra=(), seed=1,
+                 relay=None, links=None):
+        """relay (relay.Relay, not started): every link goes through it, so
+        it can be delayed, held or cut; links: (dialer, listener) pairs
+        instead of a topology's."""
         self.root = root or tempfile.mkdtemp(prefix="cb-net-")
         self.own_root = root is None
         self.network = network
-        self.links = edges(n, topology, seed)
+        self.links = sorted(links) if links is not None else edges(n, topology, seed)
         dials, takes = [0] * n, [0] * n
         for a, b in self.links:
             dials[a] += 1
@@ -320,8 +324,19 @@ class LocalNet:
                              % (topology, n, max(dials), MAX_DIALS))
         self.nodes = [Node(os.path.join(self.root, "node%d" % i), network=network)
                       for i in range(n)]
+        self.relay = relay
+        self.dial = {}  # link: the address its dialer connects to
+        self.relay_link = {}  # link: its index in the relay
+        for a, b in self.links:
+            self.dial[(a, b)] = self.nodes[b].address()
+            if relay:
+                self.relay_link[(a, b)] = relay.add(self.nodes[b].p2p_port)
+        if relay:
+            relay.start()
+            for ab, k in self.relay_link.items():
+                self.dial[ab] = "127.0.0.1:%d" % relay.port(k)
         for i, node in enumerate(self.nodes):
-            targets = [self.nodes[b].address() for a, b in self.links if a == i]
+            targets = [self.dial[(a, b)] for a, b in self.links if a == i]
             # -connect keeps the drawn shape: no node dials anyone else.
             node.extra = (["-connect=" + t for t in targets] or ["-connect=0"]) + list(extra)
             if takes[i] > MAX_INBOUND:  # a hub (star) takes all its links in
@@ -368,7 +383,7 @@ class LocalNet:
         inbound = [sum(1 for p in ps if p["handshake"] and p["inbound"]) for ps in peers]
         missing = []
         for a, b in self.links:
-            want = self.nodes[b].address()
+            want = self.dial[(a, b)]
             if not any(p["handshake"] and not p["inbound"] and p["addr"] == want
                        for p in peers[a]) or inbound[b] < takes[b]:
                 missing.append((a, b))
@@ -424,6 +439,8 @@ class LocalNet:
                     node.proc.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     node.kill()
+        if self.relay:
+            self.relay.stop()
 
     def cleanup(self):
         if self.own_root and not os.environ.get("CB_KEEP"):

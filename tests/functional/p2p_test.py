@@ -53,6 +53,71 @@ class NetTest(unittest.TestCase):
         return node.rpc("createuser", name.title(), name + "@example.org", name, "pw-" + name)[
             "address"]
 
+    def test_pcap_capture_holds_every_message(self):
+        """-pcap writes the node's P2P messages as raw IPv4/TCP packets,
+        read here from the pcap format itself: both directions' streams
+        reassemble into whole, checksummed messages of our framing."""
+        net = self.make_net(2, "line", extra=["-pcap=p2p.pcap"])
+        a, b = net.nodes
+        k = newkey()
+        a.rpc("generatetoaddress", 2, k["address"])
+        txid = b.rpc("sendrawtransaction", tool("signtx", k["private"], new_address(), "1",
+                                                "0.0001", "0").strip())
+        net.wait_same_mempool()
+        a.rpc("generatetoaddress", 1, new_address())
+        net.wait_same_tip()
+        net.stop()
+        with open(os.path.join(a.netdir, "p2p.pcap"), "rb") as f:
+            data = f.read()
+        magic, major, minor, _, _, snap, link = struct.unpack("<IHHiIII", data[:24])
+        self.assertEqual((magic, major, minor, link), (0xA1B2C3D4, 2, 4, 101))
+        streams = {}
+        off = 24
+        while off < len(data):
+            sec, usec, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+            self.assertEqual(incl, orig)
+            pkt = data[off + 16:off + 16 + incl]
+            off += 16 + incl
+            self.assertEqual(pkt[0] >> 4, 4)
+            ihl = (pkt[0] & 15) * 4
+            self.assertEqual(struct.unpack(">H", pkt[2:4])[0], len(pkt))
+            self.assertEqual(pkt[9], 6)  # TCP
+            src, dst = pkt[12:16], pkt[16:20]
+            sport, dport, seq = struct.unpack(">HHI", pkt[ihl:ihl + 8])
+            body = pkt[ihl + 20:]
+            key = (src, sport, dst, dport)
+            got = streams.setdefault(key, [1, b""])
+            self.assertEqual(seq, got[0], "sequence numbers count the bytes")
+            got[0] += len(body)
+            got[1] += body
+        self.assertEqual(len(streams), 2, "one connection, two directions")
+        seen = {}
+        for key, (_, stream) in streams.items():
+            cmds = []
+            while stream:
+                self.assertEqual(stream[:4], wire.REGTEST_MAGIC)
+                cmd = stream[4:16].rstrip(b"\0").decode()
+                length = struct.unpack("<I", stream[16:20])[0]
+                payload = stream[24:24 + length]
+                self.assertEqual(wire.sha256d(payload)[:4], stream[20:24])
+                cmds.append((cmd, payload))
+                stream = stream[24 + length:]
+            seen[key] = cmds
+            self.assertEqual(cmds[0][0], "version")
+        everything = [c for cmds in seen.values() for c, _ in cmds]
+        for want in ("version", "verack", "headers", "getdata", "block", "inv", "tx"):
+            self.assertIn(want, everything)
+        self.assertIn(bytes.fromhex(txid)[::-1],
+                      b"".join(p for cmds in seen.values() for c, p in cmds if c == "inv"))
+        self.assertEqual(os.stat(os.path.join(a.netdir, "p2p.pcap")).st_mode & 0o777, 0o600)
+        # A capture that cannot be written stops the node at start, saying why.
+        p = subprocess.run([os.path.join(BIN, "coinbitd"), "-regtest", "-datadir=" + a.datadir,
+                            "-pcap=/nonexistent/dir/x.pcap", "-connect=0", "-port=0",
+                            "-rpcport=0", "-webport=0"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("cannot write the capture /nonexistent/dir/x.pcap", p.stderr)
+
     def test_five_nodes_three_miners(self):
         net = self.make_net(5, "ring")
         nodes = net.nodes

@@ -128,6 +128,39 @@ class WebApiTest(unittest.TestCase):
         self.assertEqual((m["refused"][0]["id"], m["refused"][0]["kind"]), (bad_id, "tx"))
         self.assertIn("nonce 7, but this account's next nonce is", t["message"])
 
+    def test_refused_headers_and_blocks_say_why(self):
+        """A header refused at the door (never kept) and a block found
+        invalid both have a page that gives the node's sentence."""
+        import wire
+        n = self.node
+        tip = n.rpc("getbestblockhash")
+        hdr = n.rpc("getblockheader", tip)
+        raw, h = wire.make_block(tip, hdr["height"] + 1, hdr["time"] + 1, valid_pow=False)
+        p = wire.Peer(n.p2p_port, source="127.0.0.77")
+        p.handshake(hdr["height"])
+        p.send("headers", wire.compact(1) + raw[:80] + b"\0")
+        self.assertTrue(p.closed())
+        p.close()
+        deadline = time.time() + 10
+        while time.time() < deadline and n.web("/api/block/" + h)[0] != 200:
+            time.sleep(0.05)
+        st, b = n.web_json("/api/block/" + h)
+        self.assertEqual((st, b["status"], b["kind"], b["reason"]),
+                         (200, "refused", "header", "high-hash"))
+        self.assertIn("is above the target 7fffff", b["message"])
+        self.assertIn("peer 127.0.0.77:", b["message"])
+        st, m = n.web_json("/api/mempool")
+        self.assertIn(("header", h), [(r["kind"], r["id"]) for r in m["refused"]])
+        # A block whose coinbase pays too much: kept as invalid, with the numbers.
+        raw, h = wire.make_block(tip, hdr["height"] + 1, hdr["time"] + 1, amount=999 * wire.COIN,
+                                 tag=b"web-bad")
+        self.assertEqual(n.rpc("submitblock", raw.hex()), "bad-cb-amount")
+        st, b = n.web_json("/api/block/" + h)
+        self.assertEqual((st, b["status"], b["reason"]), (200, "invalid", "bad-cb-amount"))
+        self.assertIn("the coinbase pays 999.00000000 CB, but the reward at height %d is "
+                      "20.00000000 CB" % (hdr["height"] + 1), b["message"])
+        self.assertEqual(n.rpc("getbestblockhash"), tip)
+
     def test_hostile_urls(self):
         n = self.node
         for path, want in [

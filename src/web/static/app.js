@@ -133,9 +133,16 @@ function payments(txs) {
 
 async function block(hash) {
   const b = await api("block/" + encodeURIComponent(hash));
+  if (b.status === "refused") {
+    show(title("Refused " + b.kind, "block/" + b.hash),
+      h("p", { class: "error", id: "refusal" }, "Refused: " + b.reason + " \u2014 " + b.message),
+      kv([["hash", b.hash, "what its header hashes to"],
+        ["refused", when(b.refused_at), "it was never kept: only why is"]]));
+    return;
+  }
   show(
     title("Block " + b.height, "block/" + b.hash),
-    h("p", {}, "Status: ", status(b.status), b.reason ? h("span", { class: "error" }, " \u2014 " + b.reason) : null),
+    h("p", {}, "Status: ", status(b.status), b.reason ? h("span", { class: "error", id: "refusal" }, " \u2014 " + b.reason + (b.message ? ": " + b.message : "")) : null),
     kv([
       ["hash", b.hash, "double SHA-256 of the 80-byte header; at or below the target, or it is no block"],
       ["height", b.height, "blocks between it and the genesis block"],
@@ -202,7 +209,7 @@ async function mempool() {
     o.txs.length ? payments(o.txs) : h("p", { id: "empty" }, "No payment is waiting."),
     h("h2", {}, "Refused lately"),
     o.refused.length ? h("table", { id: "refused" }, h("tr", {}, ["what", "reason", "why", "when"].map((x) => h("th", {}, x))),
-      o.refused.map((r) => h("tr", {}, h("td", {}, r.kind === "tx" ? txLink(r.id) : blockLink(r.id)), h("td", { class: "status-refused" }, r.reason), h("td", {}, r.message), h("td", {}, when(r.time)))))
+      o.refused.map((r) => h("tr", {}, h("td", {}, r.kind === "tx" ? txLink(r.id) : r.kind === "message" ? "a peer's message" : blockLink(r.id)), h("td", { class: "status-refused" }, r.reason), h("td", {}, r.message), h("td", {}, when(r.time)))))
       : h("p", {}, "Nothing refused since the node started."));
 }
 
