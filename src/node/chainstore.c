@@ -54,10 +54,53 @@ static cb_err load_one(void *ctx, const cb_block *b)
     }
 }
 
+/* Walks the store from its recorded tip to the replayed chain's (see the
+ * header). A recorded tip the replay does not know (a block the rules now
+ * refuse) cannot be walked from: the store is left as it is, the chain
+ * runs from the replay, and the walk stops at the first block whose undo
+ * row is missing. */
+static cb_err walk_store(cb_chain *c, cb_store *s, cb_load_report *r)
+{
+    uint8_t hash[32];
+    uint32_t height;
+    cb_err err = cb_store_tip(s, hash, &height);
+    const cb_chain_entry *at;
+    if (err == CB_ERR_NOT_FOUND)
+        at = cb_chain_at(c, 0); /* nothing connected: the store stands at genesis */
+    else if (err != CB_OK)
+        return err;
+    else
+        at = cb_chain_lookup(c, hash);
+    if (!at || !(at->status & CB_ENTRY_HAVE_DATA))
+        return CB_OK;
+    while (at && !cb_chain_is_active(c, at)) {
+        err = cb_store_disconnect(s, at->hash, at->block);
+        if (err == CB_ERR_NOT_FOUND)
+            return CB_OK; /* no journal: not connected after all */
+        if (err != CB_OK)
+            return err;
+        r->disconnected++;
+        at = at->prev;
+    }
+    if (!at)
+        return CB_OK;
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    /* Up from the fork, with the replay's journals; the rows written carry
+     * the final state's values, which the last step makes right for all. */
+    for (uint32_t h = at->height + 1; h <= tip->height; h++) {
+        const cb_chain_entry *e = cb_chain_at(c, h);
+        err = cb_store_connect(s, e->hash, e->height, e->block, &e->undo, cb_chain_state(c));
+        if (err != CB_OK)
+            return err;
+        r->connected++;
+    }
+    return CB_OK;
+}
+
 cb_err cb_chainstore_open(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t now,
                           cb_load_report *report)
 {
-    cb_load_report local = {0, 0, false};
+    cb_load_report local = {0, 0, false, 0, 0};
     cb_load_report *r = report ? report : &local;
     memset(r, 0, sizeof *r);
     *out = NULL;
@@ -70,6 +113,8 @@ cb_err cb_chainstore_open(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t
     cb_chain_set_listener(c, NULL);
     loader l = {c, now, r};
     cb_err err = cb_store_foreach_block(s, load_one, &l);
+    if (err == CB_OK)
+        err = walk_store(c, s, r);
     cb_accounts *stored = NULL;
     if (err == CB_OK) {
         stored = cb_accounts_new(1);

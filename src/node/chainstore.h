@@ -4,9 +4,16 @@
  * is rebuilt from the stored blocks.
  *
  * Rebuilding validates every stored block again: the database is outside
- * input. The wallet table is then compared with the state the blocks
+ * input. The replay picks the chain with the most work among all stored
+ * blocks; where the store recorded another tip (a crash in the middle of
+ * a reorganisation, or after a branch's blocks were stored but before the
+ * switch), the store is walked to the replayed chain: disconnected back
+ * to the fork, the replayed branch connected, one transaction a step as
+ * ever, so a crash during the walk leaves a store the next start walks
+ * on. The wallet table is then compared with the state the blocks
  * produce and rewritten if it differs, so whatever a crash or a hand edit
- * left, the node starts on a consistent chain. */
+ * left, the node starts on a consistent chain, and the store reads as
+ * that chain: its active marks, undo rows, payments' status and tip. */
 #ifndef CB_NODE_CHAINSTORE_H
 #define CB_NODE_CHAINSTORE_H
 
@@ -24,6 +31,8 @@ typedef struct {
     size_t blocks;        /* stored blocks read */
     size_t refused;       /* of those, refused by the rules (kept out) */
     bool wallet_repaired; /* the wallet table differed and was rewritten */
+    size_t disconnected;  /* blocks the store had active off the replayed chain */
+    size_t connected;     /* blocks of the replayed chain the store had not connected */
 } cb_load_report;
 
 /* Rebuilds chain c (fresh: genesis only) from store s, then binds them.

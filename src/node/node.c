@@ -398,6 +398,11 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
            cb_chain_tip(n->chain)->height);
     if (report.refused)
         cb_log(n->log, "%zu stored blocks were refused by the rules and left out", report.refused);
+    if (report.disconnected || report.connected)
+        cb_log(n->log,
+               "the store had stopped off the chain with the most work (a reorganisation cut "
+               "short): %zu blocks disconnected in it, %zu connected",
+               report.disconnected, report.connected);
 
     evthread_use_pthreads();
     n->base = event_base_new();

@@ -121,6 +121,24 @@ class MySQLTest(unittest.TestCase):
         self.assertEqual(again.rpc("checklogin", "alice", "pw-alice")["address"], alice)
         again.stop()
 
+    def test_kill_during_reorganisations(self):
+        """kill -9 at any moment of a reorganisation of depth 1 to 20, then
+        a restart: the MySQL store equals a replay of the node's chain."""
+        import shutil
+        import tempfile
+        from reorg_crash import crash_loop
+        d = tempfile.mkdtemp(prefix="cb-reorg-crash-my-")
+        self.addCleanup(shutil.rmtree, d, True)
+        n = Node(d, extra=["-connect=0", "-db=" + self.server.uri("coinbit_crash")])
+        n.start()
+        self.addCleanup(lambda: n.running() and n.kill())
+        depths, walked = crash_loop(self, n, lambda q: mysql_rows(self.server, "coinbit_crash", q),
+                                    6, seed=11)
+        self.assertIn(20, depths)
+        print("reorganisations of depths %s; %d restarts walked the store" % (depths, walked),
+              file=sys.stderr)
+        n.stop()
+
     def test_server_stops_during_mining(self):
         node = Node(os.path.join(self.server.dir, "miner"),
                     extra=["-connect=0", "-db=" + self.server.uri("coinbit_b")])

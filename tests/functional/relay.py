@@ -199,9 +199,9 @@ class Relay:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 await link.release_ev.wait()
+                link.bytes += len(data)  # before: write() may send at once
                 writer.write(data)
                 await writer.drain()
-                link.bytes += len(data)
 
         out = asyncio.ensure_future(deliver())
         try:

@@ -132,7 +132,11 @@ class WebApiTest(unittest.TestCase):
         """A header refused at the door (never kept) and a block found
         invalid both have a page that gives the node's sentence."""
         import wire
-        n = self.node
+        # A node of its own: the invalid block stays in its tree.
+        n = Node(os.path.join(self.dir, "refusals"), extra=["-connect=0"])
+        n.start()
+        self.addCleanup(n.stop)
+        n.rpc("generatetoaddress", 2, self.addr)
         tip = n.rpc("getbestblockhash")
         hdr = n.rpc("getblockheader", tip)
         raw, h = wire.make_block(tip, hdr["height"] + 1, hdr["time"] + 1, valid_pow=False)
