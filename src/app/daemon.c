@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/address.h"
+#include "node/chainstore.h"
 
 /* Every option a node takes: the names it knows, -help, the manual page
  * (made from -help) and the example coinbit.conf all come from here. */
@@ -42,6 +43,18 @@ const cb_option_doc cb_daemon_option_docs[] = {
     {"trace", "WHAT",
      "net: keep each peer's last messages for getpeermessages (settrace "
      "switches it)",
+     false},
+    {"checkblocks", "N",
+     "at start, check the last N stored blocks again in full (default 6; 0: all); the rest "
+     "are checked but for their signatures",
+     false},
+    {"checklevel", "L",
+     "how the last blocks are checked: 0 as the rest, 1 signatures too, 2 and their undo data, "
+     "3 and disconnecting and connecting them again (default 3)",
+     false},
+    {"reindex", NULL,
+     "check every stored block in full and write the active chain's rows again (after a "
+     "failed start-up check)",
      false},
     {"pcap", "FILE",
      "capture every P2P message into FILE (pcap, for Wireshark: Decode As Bitcoin; "
@@ -262,6 +275,25 @@ int cb_daemon_config_from_options(cb_daemon_config *cfg, const cb_options *all, 
     node->mine = mine;
     node->debug = debug;
     node->pwcost = cb_pwcost_default();
+    node->checkblocks = CB_CHECKBLOCKS_DEFAULT;
+    node->checklevel = CB_CHECKLEVEL_DEFAULT;
+    bool reindex = false;
+    if (cb_options_bool(all, "reindex", false, &reindex) != 0)
+        return fail(msg, msglen, "-reindex takes 0 or 1");
+    node->reindex = reindex;
+    const char *cv = cb_options_get(all, "checkblocks");
+    long cn;
+    if (cv) {
+        if (cb_parse_long(cv, 0, 100000000, &cn) != 0)
+            return fail(msg, msglen, "-checkblocks=%s: a number of blocks (0: all)", cv);
+        node->checkblocks = (uint32_t)cn;
+    }
+    cv = cb_options_get(all, "checklevel");
+    if (cv) {
+        if (cb_parse_long(cv, 0, CB_CHECKLEVEL_MAX, &cn) != 0)
+            return fail(msg, msglen, "-checklevel=%s: 0 to %d", cv, CB_CHECKLEVEL_MAX);
+        node->checklevel = (int)cn;
+    }
     if (cb_options_datadir(all, regtest, NULL, 0, node->datadir, sizeof node->datadir, msg,
                            msglen) != 0)
         return -1;

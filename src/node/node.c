@@ -385,7 +385,12 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     cb_sig_checker checker = cb_verify_pool_checker(n->pool);
     cb_chain_set_sig_checker(n->chain, &checker);
     cb_load_report report;
-    err = cb_chainstore_open(&n->cs, n->chain, n->store, cb_node_now(), &report);
+    cb_load_options lo = {cfg->checkblocks, cfg->checklevel, cfg->reindex, &checker};
+    err = cb_chainstore_open_checked(&n->cs, n->chain, n->store, cb_node_now(), &lo, &report);
+    if (err == CB_ERR_STORE && report.why[0]) {
+        snprintf(msg, msglen, "%s", report.why);
+        goto fail;
+    }
     if (err != CB_OK) {
         char shown[PATH_MAX];
         cb_store_uri_redact(shown, sizeof shown, n->cfg.db);
@@ -393,9 +398,17 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
                  cb_store_last_error(n->store));
         goto fail;
     }
-    cb_log(n->log, "loaded %zu stored blocks%s; tip height %u", report.blocks,
-           report.wallet_repaired ? " (wallet table rebuilt from the blocks)" : "",
+    cb_log(n->log, "loaded %zu stored blocks in %.0f ms%s; tip height %u", report.blocks,
+           report.load_ms, report.wallet_repaired ? " (wallet table rebuilt from the blocks)" : "",
            cb_chain_tip(n->chain)->height);
+    if (cfg->reindex)
+        cb_log(n->log, "reindex: every stored block checked in full, signatures included, and "
+                       "the active chain's rows written again");
+    else
+        cb_log(n->log,
+               "%zu blocks trusted as this store took them (all but their signatures checked "
+               "again); the last %zu checked at level %d in %.1f ms",
+               report.trusted, report.checked, cfg->checklevel, report.check_ms);
     if (report.refused)
         cb_log(n->log, "%zu stored blocks were refused by the rules and left out", report.refused);
     if (report.disconnected || report.connected)

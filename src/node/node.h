@@ -41,6 +41,12 @@ typedef struct {
     bool quiet;       /* log to debug.log only, not also to stderr (the menu) */
     int64_t mocktime; /* the clock starts set to this (0: real) */
     cb_pwcost pwcost;
+    /* What a start believes of its store (node/chainstore.h): the last
+     * checkblocks blocks (0: all) checked at checklevel; reindex checks
+     * every one and rewrites the rest. */
+    uint32_t checkblocks;
+    int checklevel;
+    bool reindex;
 } cb_node_config;
 
 typedef struct cb_node cb_node;

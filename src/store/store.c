@@ -277,6 +277,20 @@ cb_err cb_store_tip(cb_store *s, uint8_t hash[32], uint32_t *height)
     return err;
 }
 
+cb_err cb_store_get_undo(cb_store *s, const uint8_t hash[32], cb_undo *out)
+{
+    cb_err err;
+    RETRY(s, (cb_undo_clear(out), s->ops->get_undo(s->h, hash, out)));
+    return err;
+}
+
+cb_err cb_store_reset_chain(cb_store *s)
+{
+    cb_err err;
+    RETRY(s, s->ops->reset_chain(s->h));
+    return err;
+}
+
 cb_err cb_store_get_account(cb_store *s, const uint8_t id[20], cb_account *out)
 {
     cb_err err;

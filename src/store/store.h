@@ -89,6 +89,17 @@ cb_err cb_store_foreach_block(cb_store *s, cb_store_block_fn fn, void *ctx) CB_W
  * Returns: CB_OK, CB_ERR_NOT_FOUND (nothing connected yet) or CB_ERR_STORE. */
 cb_err cb_store_tip(cb_store *s, uint8_t hash[32], uint32_t *height) CB_WARN_UNUSED;
 
+/* The undo journal stored for an active block, into out (initialised,
+ * emptied first). Returns: CB_OK, CB_ERR_NOT_FOUND (none: not active), a
+ * parse error of the stored bytes, or CB_ERR_STORE. */
+cb_err cb_store_get_undo(cb_store *s, const uint8_t hash[32], cb_undo *out) CB_WARN_UNUSED;
+
+/* In one transaction: no block active, no undo journal, every payment
+ * of a block pending again (coinbases rejected), no recorded tip; the
+ * blocks, the wallet rows and the rest stay. -reindex does this, then
+ * connects the chain again from genesis. Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_reset_chain(cb_store *s) CB_WARN_UNUSED;
+
 /* One wallet row (absent: zero). Returns: CB_OK or CB_ERR_STORE. */
 cb_err cb_store_get_account(cb_store *s, const uint8_t id[20], cb_account *out) CB_WARN_UNUSED;
 

@@ -29,6 +29,8 @@ typedef struct cb_store_backend {
     cb_err (*disconnect)(void *h, const uint8_t hash[32], const cb_block *b);
     cb_err (*foreach_block)(void *h, cb_store_cursor *c, cb_store_block_fn fn, void *ctx);
     cb_err (*tip)(void *h, uint8_t hash[32], uint32_t *height);
+    cb_err (*get_undo)(void *h, const uint8_t hash[32], cb_undo *out);
+    cb_err (*reset_chain)(void *h);
     cb_err (*get_account)(void *h, const uint8_t id[20], cb_account *out);
     cb_err (*load_accounts)(void *h, cb_accounts *out);
     cb_err (*replace_accounts)(void *h, const cb_accounts *state);

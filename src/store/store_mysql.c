@@ -558,6 +558,31 @@ static cb_err read_undo(engine *e, const uint8_t hash[32], cb_undo *undo)
     return err;
 }
 
+static cb_err mysql_reset_chain(void *h)
+{
+    engine *e = h;
+    static const char *const steps[] = {
+        "DELETE FROM `undo`",
+        "UPDATE blockchain SET active = 0 WHERE active = 1",
+        "UPDATE transactions SET status = IF(sender = 'coinbase', 'rejected', 'pending'),"
+        " block_hash = NULL, height = NULL, position = NULL WHERE status = 'confirmed'",
+        "DELETE FROM meta WHERE `key` IN ('tip_hash', 'tip_height')",
+    };
+    cb_err err = exec(e, "START TRANSACTION");
+    for (size_t i = 0; err == CB_OK && i < sizeof steps / sizeof steps[0]; i++)
+        err = exec(e, steps[i]);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
+
+static cb_err mysql_get_undo(void *h, const uint8_t hash[32], cb_undo *out)
+{
+    return read_undo(h, hash, out);
+}
+
 /* Run again after a lost connection, a disconnect whose commit went
  * through is found done: no journal, and the tip already at its parent. */
 static cb_err disconnect_done(engine *e, const cb_block *b)
@@ -1141,6 +1166,8 @@ static const cb_store_backend MYSQL_OPS = {
     .disconnect = mysql_disconnect_block,
     .foreach_block = mysql_foreach_block,
     .tip = mysql_tip,
+    .get_undo = mysql_get_undo,
+    .reset_chain = mysql_reset_chain,
     .get_account = mysql_get_account,
     .load_accounts = mysql_load_accounts,
     .replace_accounts = mysql_replace_accounts,

@@ -292,6 +292,47 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
     return err;
 }
 
+/* The stored journal of a block. Returns: CB_OK, CB_ERR_NOT_FOUND, a
+ * parse error, or CB_ERR_STORE. */
+static cb_err read_undo(engine *e, const uint8_t hash[32], cb_undo *undo)
+{
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT data FROM undo WHERE block_hash = ?");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        err = cb_undo_parse(undo, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    else
+        err = rc == SQLITE_DONE ? CB_ERR_NOT_FOUND : fail(e);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_get_undo(void *h, const uint8_t hash[32], cb_undo *out)
+{
+    return read_undo(h, hash, out);
+}
+
+static cb_err sqlite_reset_chain(void *h)
+{
+    engine *e = h;
+    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    if (err != CB_OK)
+        return err;
+    err = exec(e, "DELETE FROM undo; UPDATE blockchain SET active = 0 WHERE active = 1;"
+                  " UPDATE transactions SET status = CASE WHEN sender = 'coinbase' THEN"
+                  " 'rejected' ELSE 'pending' END, block_hash = NULL, height = NULL,"
+                  " position = NULL WHERE status = 'confirmed';"
+                  " DELETE FROM meta WHERE key IN ('tip_hash', 'tip_height')");
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
+
 static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block *b)
 {
     engine *e = h;
@@ -301,18 +342,7 @@ static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block 
     cb_err err = exec(e, "BEGIN IMMEDIATE");
     if (err != CB_OK)
         return err;
-    err = prepare(e, &st, "SELECT data FROM undo WHERE block_hash = ?");
-    if (err == CB_OK) {
-        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            err = cb_undo_parse(&undo, sqlite3_column_blob(st, 0),
-                                (size_t)sqlite3_column_bytes(st, 0));
-        else
-            err = rc == SQLITE_DONE ? CB_ERR_NOT_FOUND : fail(e);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
+    err = read_undo(e, hash, &undo);
     if (err == CB_OK)
         err = prepare(e, &up, UPSERT_WALLET);
     if (err == CB_OK)
@@ -814,6 +844,8 @@ static const cb_store_backend SQLITE_OPS = {
     .disconnect = sqlite_disconnect,
     .foreach_block = sqlite_foreach_block,
     .tip = sqlite_tip,
+    .get_undo = sqlite_get_undo,
+    .reset_chain = sqlite_reset_chain,
     .get_account = sqlite_get_account,
     .load_accounts = sqlite_load_accounts,
     .replace_accounts = sqlite_replace_accounts,

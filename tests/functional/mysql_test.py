@@ -139,6 +139,37 @@ class MySQLTest(unittest.TestCase):
               file=sys.stderr)
         n.stop()
 
+    def test_startup_check_and_reindex(self):
+        """The start-up check reads the stored undo data from MySQL, and
+        -reindex rebuilds the chain's rows there."""
+        import shutil
+        import tempfile
+        d = tempfile.mkdtemp(prefix="cb-startcheck-my-")
+        self.addCleanup(shutil.rmtree, d, True)
+        n = Node(d, extra=["-connect=0", "-db=" + self.server.uri("coinbit_check")])
+        n.start()
+        self.addCleanup(lambda: n.running() and n.kill())
+        n.rpc("generatetoaddress", 12, n.rpc("createuser", "Carol", "c@example.org", "carol",
+                                             "pw-carol")["address"])
+        tip = n.rpc("getbestblockhash")
+        n.stop()
+        self.server.sql("UPDATE `undo` SET data = x'00' WHERE block_hash = x'%s'"
+                        % bytes.fromhex(tip)[::-1].hex(), "coinbit_check")
+        p = subprocess.run(n.args(), capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("fails the start-up check at level 2", p.stderr)
+        n.extra.append("-reindex")
+        n.start()
+        self.assertEqual(n.rpc("getbestblockhash"), tip)
+        n.stop()
+        n.extra.remove("-reindex")
+        n.start()
+        self.assertEqual(n.rpc("getbestblockhash"), tip)
+        active = mysql_rows(self.server, "coinbit_check", ACTIVE)
+        self.assertEqual([int(h) for _, h, _ in active], list(range(13)))
+        self.assertEqual(len(mysql_rows(self.server, "coinbit_check", "SELECT 1 FROM `undo`")), 13)
+        n.stop()
+
     def test_server_stops_during_mining(self):
         node = Node(os.path.join(self.server.dir, "miner"),
                     extra=["-connect=0", "-db=" + self.server.uri("coinbit_b")])

@@ -499,6 +499,106 @@ class ReorgCrashTest(unittest.TestCase):
         n.stop()
 
 
+class StartupCheckTest(unittest.TestCase):
+    """-checkblocks, -checklevel and -reindex: a start checks all but the
+    signatures of old blocks and everything of the last ones; a damaged
+    store stops the node with a sentence naming -reindex, which rebuilds."""
+
+    def log_of_start(self, n):
+        with open(n.errlog, errors="replace") as f:
+            f.seek(n.errlog_from)
+            return f.read()
+
+    def refused_start(self, n, *extra):
+        p = subprocess.run(n.args() + list(extra), capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr[-2000:])
+        return p.stderr
+
+    def test_checks_and_reindex(self):
+        import sqlite3
+        d = tempfile.mkdtemp(prefix="cb-startcheck-")
+        self.addCleanup(shutil.rmtree, d, True)
+        n = Node(d, extra=["-connect=0"])
+        n.start()
+        self.addCleanup(lambda: n.running() and n.kill())
+        k = newkey()
+        n.rpc("generatetoaddress", 3, k["address"])
+        for i in range(17):  # blocks 4 to 20, a payment in each
+            n.rpc("sendrawtransaction", tool("signtx", k["private"], newkey()["address"], "0.1",
+                                             "0.0001", str(i)).strip())
+            n.rpc("generatetoaddress", 1, k["address"])
+        tip = n.rpc("getbestblockhash")
+        balance = n.rpc("getaccount", k["address"])["balance"]
+        n.stop()
+        n.start()
+        log = self.log_of_start(n)
+        self.assertIn("14 blocks trusted as this store took them", log)
+        self.assertIn("the last 6 checked at level 3", log)
+        n.stop()
+        n.extra = ["-connect=0", "-checkblocks=0"]
+        n.start()
+        self.assertIn("0 blocks trusted", self.log_of_start(n))
+        self.assertIn("the last 20 checked at level 3", self.log_of_start(n))
+        n.stop()
+        for bad in ("-checkblocks=x", "-checklevel=4", "-checklevel=-1"):
+            self.assertIn(bad, self.refused_start(n, bad))
+
+        db = os.path.join(n.netdir, "coinbit.db")
+
+        def sql(statement, *args):
+            c = sqlite3.connect(db)
+            try:
+                c.execute(statement, args)
+                c.commit()
+            finally:
+                c.close()
+        # The tip's undo row changed: level 2 sees it, level 1 does not.
+        tip_raw = bytes.fromhex(tip)[::-1]
+        sql("UPDATE undo SET data = x'00' WHERE block_hash = ?", tip_raw)
+        n.extra = ["-connect=0"]
+        err = self.refused_start(n)
+        self.assertIn("block %s at height 20 fails the start-up check at level 2" % tip, err)
+        self.assertIn("-reindex", err)
+        n.extra = ["-connect=0", "-checklevel=1"]
+        n.start()
+        self.assertEqual(n.rpc("getbestblockhash"), tip)
+        n.stop()
+        n.extra = ["-connect=0", "-reindex"]
+        n.start()
+        self.assertIn("reindex: every stored block checked in full", self.log_of_start(n))
+        n.stop()
+        n.extra = ["-connect=0"]
+        n.start()  # the row is whole again
+        self.assertEqual(n.rpc("getbestblockhash"), tip)
+        n.stop()
+        # A byte of a payment in block 5 changed: its merkle root no longer
+        # holds, the recorded chain cannot load, and the node says so.
+        c = sqlite3.connect(db)
+        h5, data = c.execute("SELECT hash, data FROM blockchain WHERE height = 5 AND active = 1"
+                             ).fetchone()
+        c.close()
+        data = bytearray(data)
+        data[-20] ^= 1  # inside the last payment's signature
+        sql("UPDATE blockchain SET data = ? WHERE hash = ?", bytes(data), h5)
+        err = self.refused_start(n)
+        self.assertIn("the stored block %s breaks a rule (bad-txnmrklroot" % h5[::-1].hex(), err)
+        self.assertIn("start with -reindex", err)
+        n.extra = ["-connect=0", "-reindex"]
+        n.start()
+        self.assertEqual(n.rpc("getblockcount"), 4)  # what passes: blocks 1 to 4
+        n.stop()
+        n.extra = ["-connect=0"]
+        n.start()  # and a normal start takes it, the damaged block left out
+        self.assertEqual(n.rpc("getblockcount"), 4)
+        self.assertIn("stored blocks were refused by the rules and left out",
+                      self.log_of_start(n))
+        active = [r[0] for r in sqlite3.connect(db).execute(
+            "SELECT height FROM blockchain WHERE active = 1 ORDER BY height")]
+        self.assertEqual(active, [0, 1, 2, 3, 4])
+        self.assertNotEqual(n.rpc("getaccount", k["address"])["balance"], balance)
+        n.stop()
+
+
 class RunFilesTest(unittest.TestCase):
     """-port=0 -rpcport=0, the ports a node reports, its pid file, and one
     node per data directory."""

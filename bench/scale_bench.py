@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Start-up time and resident memory against chain length.
+
+    bench/scale_bench.py [--blocks 1000,4000,16000] [--payments 100] [--dir D]
+
+For each length, bench/make_chain writes a regtest chain of that many
+blocks full of payments into a store (kept in --dir and reused), then
+coinbitd starts on it three ways, each timed until it answers over RPC,
+its resident memory read from /proc: as it starts by default (the last 6
+blocks checked in full, the rest all but their signatures), with
+-checkblocks=0 (every block in full: how every start went before), and
+with -reindex (every block in full, and the chain's rows written again).
+Prints a table and the ratios the issue asks for: start(N) / start(first
+N), and the memory each extra block costs. Python 3 standard library.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
+from framework import BIN, Node  # noqa: E402
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def start(datadir, extra):
+    n = Node(datadir, extra=["-connect=0", "-listen=0", "-web=0"] + extra)
+    t = time.monotonic()
+    n.start(timeout=3600)
+    dt = time.monotonic() - t
+    rss = rss_kib(n.proc.pid)
+    height = n.rpc("getblockcount")
+    n.stop()
+    return dt, rss, height
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--blocks", default="1000,4000,16000")
+    ap.add_argument("--payments", type=int, default=100)
+    ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "cb-scale"))
+    a = ap.parse_args()
+    lengths = [int(x) for x in a.blocks.split(",")]
+    rows = []
+    for n in lengths:
+        d = os.path.join(a.dir, "chain-%d-%d" % (n, a.payments))
+        db = os.path.join(d, "regtest", "coinbit.db")
+        if not os.path.exists(db):
+            os.makedirs(os.path.dirname(db), exist_ok=True)
+            t = time.monotonic()
+            subprocess.run([os.path.join(BIN, "bench", "make_chain"), db, str(n),
+                            str(a.payments)], check=True, stdout=subprocess.DEVNULL)
+            print("made %d blocks in %.0f s" % (n, time.monotonic() - t), file=sys.stderr)
+        default = start(d, [])
+        full = start(d, ["-checkblocks=0"])
+        reindex = start(d, ["-reindex"])
+        rows.append((n, default, full, reindex, os.path.getsize(db)))
+    print("%-8s %-22s %-24s %-22s %s" % ("blocks", "start (default)", "start (-checkblocks=0)",
+                                         "start (-reindex)", "store"))
+    for n, (t1, r1, _), (t2, r2, _), (t3, r3, _), size in rows:
+        print("%-8d %6.2f s %7.1f MiB    %6.2f s %7.1f MiB      %6.2f s %7.1f MiB    %.0f MiB"
+              % (n, t1, r1 / 1024, t2, r2 / 1024, t3, r3 / 1024, size / 2 ** 20))
+    n0, (t0, r0, _), (f0, _, _) = rows[0][0], rows[0][1], rows[0][2]
+    print("default start against every block checked in full, same run:")
+    for n, (t1, r1, _), (t2, _, _), _, _ in rows:
+        print("  %6d blocks: %.1fx faster" % (n, t2 / t1))
+    for n, (t1, r1, _), _, _, _ in rows[1:]:
+        print("start(%d) / start(%d) = %.2f; memory per extra block: %.0f bytes"
+              % (n, n0, t1 / t0, (r1 - r0) * 1024.0 / (n - n0)))
+
+
+if __name__ == "__main__":
+    main()
