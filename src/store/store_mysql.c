@@ -564,8 +564,8 @@ static cb_err mysql_reset_chain(void *h)
     static const char *const steps[] = {
         "DELETE FROM `undo`",
         "UPDATE blockchain SET active = 0 WHERE active = 1",
-        "UPDATE transactions SET status = IF(sender = 'coinbase', 'rejected', 'pending'),"
-        " block_hash = NULL, height = NULL, position = NULL WHERE status = 'confirmed'",
+        ("UPDATE transactions SET status = IF(sender = 'coinbase', 'rejected', 'pending'),"
+         " block_hash = NULL, height = NULL, position = NULL WHERE status = 'confirmed'"),
         "DELETE FROM meta WHERE `key` IN ('tip_hash', 'tip_height')",
     };
     cb_err err = exec(e, "START TRANSACTION");
