@@ -110,6 +110,9 @@ class HostilePeer(Lesson):
             self.out.write("    banned %-12s %s\n" % (addr, b["ban_reason"]))
         self.check(len(bans) == 4 and "127.0.0.1" not in bans,
                    "four liars banned, no honest node", sorted(bans))
+        kept = {r["message"].split()[1].rstrip(":").rsplit(":", 1)[0]
+                for r in victim.rpc("getrejections") if r["kind"] == "peer"}
+        self.check(set(bans) <= kept, "each ban is kept among the refusals too", sorted(kept))
         q = wire.Peer(victim.p2p_port, source=sorted(bans)[0])
         self.check(q.closed(timeout=5), "a banned address that connects again is dropped at once")
         q.close()

@@ -20,6 +20,7 @@ ports do not.
 import math
 import os
 import random
+import signal
 import subprocess
 import sys
 import textwrap
@@ -277,6 +278,13 @@ def run_lesson(lesson, stop):
     """Runs one lesson to its end. Returns 0 when every check held, 1 when
     one did not (said why). Leaves the network up unless stop (or it failed)."""
     out = lesson.out
+
+    def stop_now(signum, frame):
+        raise KeyboardInterrupt
+    # Ctrl-C, and a kill (SIGTERM; SIGINT too where a shell started this
+    # in the background with SIGINT ignored), stop the network cleanly.
+    signal.signal(signal.SIGTERM, stop_now)
+    signal.signal(signal.SIGINT, stop_now)
     out.write("Lesson: %s (seed %d%s)\n" % (lesson.title, lesson.seed,
                                               ", short form" if lesson.short else ""))
     lesson.say(lesson.about)

@@ -67,9 +67,10 @@ typedef struct {
     cb_err (*submit_block)(void *ctx, const cb_block *b, size_t *bad_tx);
     /* A payment from a peer. Returns: as cb_node_submit_tx. */
     cb_err (*submit_tx)(void *ctx, const cb_tx *tx, uint8_t txid[32]);
-    /* A header or a message refused (kind "header" or "message"; id the
-     * header's hash or the message header's sha256d), and why, in a
-     * sentence with its numbers: kept for getrejections. May be NULL. */
+    /* A header, a message or a peer refused (kind "header", "message" or
+     * "peer"; id the header's hash, the message header's sha256d or the
+     * host's), and why, in a sentence with its numbers: kept for
+     * getrejections. May be NULL. */
     void (*refused)(void *ctx, const char *kind, const uint8_t id[32], cb_err err, const char *why);
 } cb_net_host;
 

@@ -55,9 +55,9 @@ void cb_peer_refused(cb_peer *p, const char *kind, const uint8_t id[32], cb_err 
     const cb_net_host *h = &p->net->host;
     if (!h->refused)
         return;
-    char addr[CB_NET_ADDR_MAX], text[288];
+    char addr[CB_NET_ADDR_MAX], text[512];
     cb_peer_addr_text(p, addr, sizeof addr);
-    snprintf(text, sizeof text, "peer %s: %s", addr, why);
+    snprintf(text, sizeof text, "peer %s: %.300s", addr, why);
     h->refused(h->ctx, kind, id, err, text);
 }
 
@@ -76,6 +76,14 @@ void cb_peer_ban(cb_peer *p, const char *why)
     cb_net *net = p->net;
     char addr[CB_NET_ADDR_MAX];
     cb_peer_addr_text(p, addr, sizeof addr);
+    /* The ban itself is kept too (kind "peer", its id the address's
+     * hash): a malformed message has no other record. */
+    uint8_t id[32];
+    char said[224];
+    cb_sha256d(id, (const uint8_t *)p->host, strlen(p->host));
+    snprintf(said, sizeof said, "%s for %s", p->manual ? "dropped (a peer asked for)" : "banned",
+             why);
+    cb_peer_refused(p, "peer", id, CB_ERR_NET_BANNED, said);
     if (p->manual) {
         /* An address the user asked for is never banned, only dropped
          * (Core's noban for manual peers would go further). */

@@ -307,6 +307,8 @@ static cb_err open_with(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t n
                  "rebuild it from the stored blocks that pass",
                  k ? "; " : "");
         err = CB_ERR_STORE;
+    } else if (!lost) {
+        r->why[0] = '\0'; /* a refused side block is only left out (and logged) */
     }
     if (err == CB_OK && opt && opt->reindex)
         err = rewrite_active(c, s);

@@ -128,7 +128,7 @@ cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32]) CB_WARN_
 
 /* A block or payment the node refused lately, and why. */
 typedef struct {
-    char kind[8]; /* "tx", "block", "header" or "message" (from a peer) */
+    char kind[8]; /* "tx", "block", or from the network "header", "message", "peer" (a ban) */
     uint8_t id[32];
     cb_err err;    /* cb_err_reason gives its code (bad-txns-nonce, ...) */
     char why[224]; /* a plain sentence with the numbers that broke the rule */

@@ -119,6 +119,28 @@ class LessonTest(unittest.TestCase):
                 urllib.request.urlopen("http://127.0.0.1:%s/api/overview" % port, timeout=5)
         shutil.rmtree(root, ignore_errors=True)
 
+    def test_a_kill_mid_lesson_stops_its_nodes(self):
+        env = dict(os.environ, CB_BIN=BIN)
+        root = os.path.join(os.environ.get("TMPDIR", "/tmp"), "cb-lesson-kill-%d" % os.getpid())
+        p = subprocess.Popen([sys.executable, LESSON, "run", "selfish-mining", "--dir", root],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        out = ""
+        while "Step 1." not in out:
+            line = p.stdout.readline()
+            if not line:
+                break
+            out += line
+        ports = re.findall(r"rpc port (\d+)", out)
+        self.assertEqual(len(ports), 3)
+        p.send_signal(signal.SIGTERM)
+        rest = p.stdout.read()
+        p.stdout.close()
+        self.assertEqual(p.wait(60), 1)
+        self.assertIn("Stopped.", rest)
+        left = subprocess.run(["pgrep", "-f", "coinbitd.*" + root], capture_output=True, text=True)
+        self.assertEqual(left.stdout.strip(), "", "nodes left running")
+        shutil.rmtree(root, ignore_errors=True)
+
     def test_bad_arguments(self):
         self.assertEqual(run("run", "no-such-lesson").returncode, 2)
         for bad in (["--loss", "1"], ["--latency", "-3"], ["--bandwidth", "-1"]):

@@ -209,7 +209,7 @@ async function mempool() {
     o.txs.length ? payments(o.txs) : h("p", { id: "empty" }, "No payment is waiting."),
     h("h2", {}, "Refused lately"),
     o.refused.length ? h("table", { id: "refused" }, h("tr", {}, ["what", "reason", "why", "when"].map((x) => h("th", {}, x))),
-      o.refused.map((r) => h("tr", {}, h("td", {}, r.kind === "tx" ? txLink(r.id) : r.kind === "message" ? "a peer's message" : blockLink(r.id)), h("td", { class: "status-refused" }, r.reason), h("td", {}, r.message), h("td", {}, when(r.time)))))
+      o.refused.map((r) => h("tr", {}, h("td", {}, r.kind === "tx" ? txLink(r.id) : r.kind === "message" ? "a peer's message" : r.kind === "peer" ? "a peer" : blockLink(r.id)), h("td", { class: "status-refused" }, r.reason), h("td", {}, r.message), h("td", {}, when(r.time)))))
       : h("p", {}, "Nothing refused since the node started."));
 }
 
