@@ -340,7 +340,8 @@ int main(int argc, char **argv)
     int ntx = FULL_BLOCKS * PER_BLOCK;
     printf("block connection: %d full blocks of %d payments (%zu bytes each)\n", FULL_BLOCKS,
            PER_BLOCK, cb_block_size(&chain_blocks[FUND_BLOCKS]));
-    for (int with_store = long_run ? 1 : 0; with_store <= 1; with_store++) {
+    double rate[2] = {0, 0}; /* 2 threads: in memory, into the store */
+    for (int with_store = 0; with_store <= 1; with_store++) {
         double base = 0;
         printf(" %s\n", !with_store ? "in-memory state only:"
                         : store_uri ? "into the given store (one transaction per block):"
@@ -361,8 +362,13 @@ int main(int argc, char **argv)
             if (threads > 1 && base > 0)
                 printf("  scaling %.2fx", base / best);
             printf("\n");
+            if (threads == 2)
+                rate[with_store] = ntx / best;
         }
     }
+    if (rate[0] > 0)
+        printf(" the store's rate against the in-memory one, same run: %.0f%%\n",
+               100.0 * rate[1] / rate[0]);
     for (int i = 0; i < nblocks; i++)
         cb_block_clear(&chain_blocks[i]);
     free(chain_blocks);
