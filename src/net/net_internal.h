@@ -195,7 +195,8 @@ void cb_peer_free(cb_peer *p);
 void cb_peer_send(cb_peer *p, const char *command, const uint8_t *payload, size_t len);
 /* Closes the connection (freed at the next reap); reason goes to the log. */
 void cb_peer_close(cb_peer *p, const char *reason);
-/* Bans the peer's host for the configured time and closes it. */
+/* Bans the peer's host for the configured time and closes it; the ban is
+ * kept among the refusals (kind "peer"). */
 void cb_peer_ban(cb_peer *p, const char *why);
 /* Discourages the peer's host (milder misbehaviour) and closes it. */
 void cb_peer_discourage(cb_peer *p, const char *why);
@@ -211,6 +212,10 @@ void cb_peer_addr_text(const cb_peer *p, char *out, size_t cap);
  * why gets "peer ADDR: " in front. */
 void cb_peer_refused(cb_peer *p, const char *kind, const uint8_t id[32], cb_err err,
                      const char *why);
+/* cb_peer_refused with said, then cb_peer_ban for why, the ban itself not
+ * kept apart (the refusal names the peer). */
+void cb_peer_ban_refused(cb_peer *p, const char *kind, const uint8_t id[32], cb_err err,
+                         const char *said, const char *why);
 void cb_peer_send_version(cb_peer *p);
 
 /* net_msg.c: dispatches one checked message from an open connection. */

@@ -21,12 +21,11 @@ static void refuse_header(cb_peer *p, const char *what, cb_err err, const cb_hea
     char why[224];
     cb_header_hash(hash, h);
     cb_refusal_header(why, sizeof why, err, p->net->host.chain, h, now);
-    cb_peer_refused(p, "header", hash, err, why);
     char ban[128];
     char hex[65];
     cb_hash_to_hex(hex, hash);
     snprintf(ban, sizeof ban, "%s %.16s: %s", what, hex, cb_err_reason(err));
-    cb_peer_ban(p, ban);
+    cb_peer_ban_refused(p, "header", hash, err, why, ban);
 }
 
 static void ban_for(cb_peer *p, const char *what, cb_err err)

@@ -145,35 +145,27 @@ bool cb_pcap_message(cb_pcap *pc, const cb_pcap_end *from, const cb_pcap_end *to
         pc->full = true;
         return false;
     }
-    /* The message's bytes as one stream: header, then payload. */
-    size_t done = 0;
-    while (done < total || total == 0) {
+    /* The message's bytes as one stream, header then payload, cut into
+     * segments; each segment takes its part of either. */
+    for (size_t done = 0; done < total;) {
         size_t n = total - done < SEGMENT_MAX ? total - done : SEGMENT_MAX;
+        size_t from_hdr = done < hlen ? (hlen - done < n ? hlen - done : n) : 0;
         uint8_t rec[16], net[60];
         size_t nh = headers(net, from, to, *seq, ack, n);
         put32le(rec, (uint32_t)tv.tv_sec);
         put32le(rec + 4, (uint32_t)tv.tv_usec);
         put32le(rec + 8, (uint32_t)(nh + n));
         put32le(rec + 12, (uint32_t)(nh + n));
-        bool ok = fwrite(rec, sizeof rec, 1, pc->f) == 1 && fwrite(net, nh, 1, pc->f) == 1;
-        size_t k = done; /* copy the segment's bytes from header and payload */
-        while (ok && k < done + n) {
-            const uint8_t *src = k < hlen ? hdr + k : payload + (k - hlen);
-            size_t run = k < hlen ? hlen - k : done + n - k;
-            if (run > done + n - k)
-                run = done + n - k;
-            ok = fwrite(src, run, 1, pc->f) == 1;
-            k += run;
-        }
-        if (!ok) {
-            pc->full = true; /* a write error: stop, rather than leave a torn file */
+        if (fwrite(rec, sizeof rec, 1, pc->f) != 1 || fwrite(net, nh, 1, pc->f) != 1 ||
+            (from_hdr && fwrite(hdr + done, from_hdr, 1, pc->f) != 1) ||
+            (n > from_hdr &&
+             fwrite(payload + (done + from_hdr - hlen), n - from_hdr, 1, pc->f) != 1)) {
+            pc->full = true; /* the first write error ends the capture */
             return false;
         }
         pc->written += sizeof rec + nh + n;
         *seq += (uint32_t)n;
         done += n;
-        if (total == 0)
-            break;
     }
     fflush(pc->f);
     return true;

@@ -61,29 +61,24 @@ void cb_peer_refused(cb_peer *p, const char *kind, const uint8_t id[32], cb_err 
     h->refused(h->ctx, kind, id, err, text);
 }
 
-/* A message refused before it was read: told, then its sender banned. */
-static void refuse_message(cb_peer *p, const uint8_t raw[CB_MSG_HEADER_SIZE], cb_err err,
-                           const char *why, const char *ban_why)
-{
-    uint8_t id[32];
-    cb_sha256d(id, raw, CB_MSG_HEADER_SIZE);
-    cb_peer_refused(p, "message", id, err, why);
-    cb_peer_ban(p, ban_why);
-}
-
-void cb_peer_ban(cb_peer *p, const char *why)
+/* Bans (or, for a peer the user asked for, drops) p; noted: the refusal
+ * behind it is kept already, so the ban is not kept as well. */
+static void ban(cb_peer *p, const char *why, bool noted)
 {
     cb_net *net = p->net;
     char addr[CB_NET_ADDR_MAX];
     cb_peer_addr_text(p, addr, sizeof addr);
-    /* The ban itself is kept too (kind "peer", its id the address's
-     * hash): a malformed message has no other record. */
-    uint8_t id[32];
-    char said[224];
-    cb_sha256d(id, (const uint8_t *)p->host, strlen(p->host));
-    snprintf(said, sizeof said, "%s for %s", p->manual ? "dropped (a peer asked for)" : "banned",
-             why);
-    cb_peer_refused(p, "peer", id, CB_ERR_NET_BANNED, said);
+    if (!noted) {
+        /* Kept as kind "peer" (its id the host's hash): a malformed
+         * message has no other record, and a refused block's names no
+         * sender. */
+        uint8_t id[32];
+        char said[224];
+        cb_sha256d(id, (const uint8_t *)p->host, strlen(p->host));
+        snprintf(said, sizeof said, "%s for %s",
+                 p->manual ? "dropped (a peer asked for)" : "banned", why);
+        cb_peer_refused(p, "peer", id, CB_ERR_NET_BANNED, said);
+    }
     if (p->manual) {
         /* An address the user asked for is never banned, only dropped
          * (Core's noban for manual peers would go further). */
@@ -93,6 +88,27 @@ void cb_peer_ban(cb_peer *p, const char *why)
     }
     cb_net_ban_host(net, p->host, why);
     cb_peer_close(p, why);
+}
+
+void cb_peer_ban(cb_peer *p, const char *why)
+{
+    ban(p, why, false);
+}
+
+void cb_peer_ban_refused(cb_peer *p, const char *kind, const uint8_t id[32], cb_err err,
+                         const char *said, const char *why)
+{
+    cb_peer_refused(p, kind, id, err, said);
+    ban(p, why, true);
+}
+
+/* A message refused before it was read. */
+static void refuse_message(cb_peer *p, const uint8_t raw[CB_MSG_HEADER_SIZE], cb_err err,
+                           const char *said, const char *why)
+{
+    uint8_t id[32];
+    cb_sha256d(id, raw, CB_MSG_HEADER_SIZE);
+    cb_peer_ban_refused(p, "message", id, err, said, why);
 }
 
 void cb_peer_discourage(cb_peer *p, const char *why)

@@ -155,6 +155,8 @@ class WebApiTest(unittest.TestCase):
         self.assertIn("peer 127.0.0.77:", b["message"])
         st, m = n.web_json("/api/mempool")
         self.assertIn(("header", h), [(r["kind"], r["id"]) for r in m["refused"]])
+        # One record for the lie and its ban, not one each.
+        self.assertEqual(sum("peer 127.0.0.77:" in r["message"] for r in m["refused"]), 1)
         # A block whose coinbase pays too much: kept as invalid, with the numbers.
         raw, h = wire.make_block(tip, hdr["height"] + 1, hdr["time"] + 1, amount=999 * wire.COIN,
                                  tag=b"web-bad")
