@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
 sys.path.insert(0, HERE)
 from framework import LocalNet, edges, new_address  # noqa: E402
-from p2p_bench import rss_kb, tip_times  # noqa: E402
+from p2p_bench import tip_times  # noqa: E402
 
 
 def run(topology, nodes, trials):
@@ -33,7 +33,7 @@ def run(topology, nodes, trials):
         answered = time.time() - t0
         net.wait_connected(timeout=60 + nodes)
         linked = time.time() - t0
-        rss = [rss_kb(n.proc.pid) for n in net.nodes]
+        rss = [n.rss_kib() for n in net.nodes]
         addr = new_address("regtest")
         net.nodes[0].rpc("generatetoaddress", 1, addr)
         net.wait_same_tip(timeout=120)

@@ -57,14 +57,6 @@ def propagation(topology, trials, n=20):
         net.cleanup()
 
 
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def wait_height(node, height, timeout=3600):
     start = time.time()
     while node.rpc("getblockcount") < height:
@@ -98,7 +90,7 @@ def sync(blocks, per_block):
         idle = Node(os.path.join(root, "idle"), extra=["-connect=0"])
         idle.start()
         time.sleep(2)
-        idle_rss = rss_kb(idle.proc.pid)
+        idle_rss = idle.rss_kib()
         idle.stop()
         results = []
         for k in (1, 4):
@@ -106,7 +98,7 @@ def sync(blocks, per_block):
                          extra=["-connect=" + s.address() for s in sources[:k]])
             fresh.start()
             took = wait_height(fresh, blocks)
-            results.append((k, took, rss_kb(fresh.proc.pid)))
+            results.append((k, took, fresh.rss_kib()))
             fresh.stop()
         for node in sources:
             node.stop()

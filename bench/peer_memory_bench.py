@@ -27,13 +27,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
 
 
-def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
 
 class Hostile:
     """One connection that fills the node's buffers and never reads."""
@@ -93,7 +86,7 @@ def main():
         genesis = bytes.fromhex(node.rpc("getblockhash", 0))[::-1]
         getheaders = struct.pack("<I", 1001) + b"\x01" + genesis + b"\0" * 32
         print("coinbitd from %s" % os.path.abspath(args.bin))
-        base = rss_mib(node.proc.pid)
+        base = node.rss_kib() / 1024
         print("  idle, 300 blocks: %.1f MiB resident" % base)
         # The largest partial message this node reads ahead: the framing's
         # limit where nothing else limits it, else the largest real one.
@@ -105,7 +98,7 @@ def main():
         time.sleep(0.5)
         for mode, first in (("%s of %d bytes but one" % (command, length), 10),
                             ("2,000 getheaders never read", 120)):
-            start = rss_mib(node.proc.pid)
+            start = node.rss_kib() / 1024
             held = []
             for i in range(args.peers):
                 src = "127.%d.%d.%d" % (first + i // 250, 1 + i % 250, 1)
@@ -120,9 +113,9 @@ def main():
                     h.partial(command, length)
                 if i == 0:
                     time.sleep(3)
-                    one = rss_mib(node.proc.pid) - start
+                    one = node.rss_kib() / 1024 - start
             time.sleep(2)
-            full = rss_mib(node.proc.pid) - start
+            full = node.rss_kib() / 1024 - start
             connected = node.rpc("getconnectioncount")
             print("  %s: one peer +%.1f MiB; %d peers (%d still connected) +%.1f MiB, "
                   "%.1f MiB each" % (mode, one, len(held), connected, full,

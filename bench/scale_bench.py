@@ -25,20 +25,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
 from framework import BIN, Node  # noqa: E402
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def start(datadir, extra):
     n = Node(datadir, extra=["-connect=0", "-listen=0", "-web=0"] + extra)
     t = time.monotonic()
     n.start(timeout=3600)
     dt = time.monotonic() - t
-    rss = rss_kib(n.proc.pid)
+    rss = n.rss_kib()
     height = n.rpc("getblockcount")
     n.stop()
     return dt, rss, height
@@ -70,9 +62,9 @@ def main():
     for n, (t1, r1, _), (t2, r2, _), (t3, r3, _), size in rows:
         print("%-8d %6.2f s %7.1f MiB    %6.2f s %7.1f MiB      %6.2f s %7.1f MiB    %.0f MiB"
               % (n, t1, r1 / 1024, t2, r2 / 1024, t3, r3 / 1024, size / 2 ** 20))
-    n0, (t0, r0, _), (f0, _, _) = rows[0][0], rows[0][1], rows[0][2]
+    n0, (t0, r0, _) = rows[0][0], rows[0][1]
     print("default start against every block checked in full, same run:")
-    for n, (t1, r1, _), (t2, _, _), _, _ in rows:
+    for n, (t1, _, _), (t2, _, _), _, _ in rows:
         print("  %6d blocks: %.1fx faster" % (n, t2 / t1))
     for n, (t1, r1, _), _, _, _ in rows[1:]:
         print("start(%d) / start(%d) = %.2f; memory per extra block: %.0f bytes"

@@ -21,14 +21,13 @@ import math
 import os
 import random
 import signal
-import subprocess
 import sys
 import textwrap
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "functional"))
-from framework import BIN, LocalNet, RpcError, tool  # noqa: E402,F401
+from framework import LocalNet, RpcError, tool  # noqa: E402
 from relay import Relay  # noqa: E402
 
 # Every lesson's clock starts here: a day after the genesis block (and so

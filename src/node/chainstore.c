@@ -190,25 +190,31 @@ static cb_err check_last(cb_chain *c, cb_store *s, uint32_t n, int level, cb_loa
     return err;
 }
 
-/* Walks the store from its recorded tip to the replayed chain's (see the
- * header). A recorded tip the replay does not know (a block the rules now
- * refuse) cannot be walked from: the store is left as it is, the chain
- * runs from the replay, and the walk stops at the first block whose undo
- * row is missing. */
-static cb_err walk_store(cb_chain *c, cb_store *s, cb_load_report *r, bool *lost)
+/* Writes the connects of the active chain from height `from` to the tip,
+ * with the replay's journals; the wallet rows carry the final state's
+ * values, which the last step makes right for every account. Returns:
+ * how many went in (through *n), and CB_OK or a store error. */
+static cb_err connect_from(cb_chain *c, cb_store *s, uint32_t from, size_t *n)
 {
-    *lost = false;
-    uint8_t hash[32];
-    uint32_t height;
-    cb_err err = cb_store_tip(s, hash, &height);
-    const cb_chain_entry *at;
-    bool none = err == CB_ERR_NOT_FOUND;
-    if (none)
-        at = cb_chain_at(c, 0); /* nothing connected (or a reindex cut short): from genesis */
-    else if (err != CB_OK)
-        return err;
-    else
-        at = cb_chain_lookup(c, hash);
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    for (uint32_t h = from; h <= tip->height; h++) {
+        const cb_chain_entry *e = cb_chain_at(c, h);
+        cb_err err = cb_store_connect(s, e->hash, e->height, e->block, &e->undo, cb_chain_state(c));
+        if (err != CB_OK)
+            return err;
+        ++*n;
+    }
+    return CB_OK;
+}
+
+/* Walks the store from its recorded tip (`tip`, NULL when none is
+ * recorded: nothing connected, or a reindex cut short) to the replayed
+ * chain's (see the header). A recorded tip the replay cannot reach, down
+ * blocks it holds and found valid, sets *lost and writes nothing. */
+static cb_err walk_store(cb_chain *c, cb_store *s, const uint8_t *tip, cb_load_report *r,
+                         bool *lost)
+{
+    const cb_chain_entry *at = tip ? cb_chain_lookup(c, tip) : cb_chain_at(c, 0);
     /* First down to the fork without writing: every block on the way must
      * be held and valid, or the recorded chain is not one the replay
      * took (a stored block under it broke a rule, or is gone). */
@@ -219,12 +225,11 @@ static cb_err walk_store(cb_chain *c, cb_store *s, cb_load_report *r, bool *lost
             break;
         }
     }
-    if (!at) {
-        *lost = true;
+    *lost = !at;
+    if (!at)
         return CB_OK;
-    }
-    while (at && !cb_chain_is_active(c, at)) {
-        err = cb_store_disconnect(s, at->hash, at->block);
+    while (!cb_chain_is_active(c, at)) {
+        cb_err err = cb_store_disconnect(s, at->hash, at->block);
         if (err == CB_ERR_NOT_FOUND)
             return CB_OK; /* no journal: not connected after all */
         if (err != CB_OK)
@@ -232,36 +237,17 @@ static cb_err walk_store(cb_chain *c, cb_store *s, cb_load_report *r, bool *lost
         r->disconnected++;
         at = at->prev;
     }
-    if (!at)
-        return CB_OK;
-    const cb_chain_entry *tip = cb_chain_tip(c);
-    /* Up from the fork, with the replay's journals; the rows written carry
-     * the final state's values, which the last step makes right for all. */
-    for (uint32_t h = none ? 0 : at->height + 1; h <= tip->height; h++) {
-        const cb_chain_entry *e = cb_chain_at(c, h);
-        err = cb_store_connect(s, e->hash, e->height, e->block, &e->undo, cb_chain_state(c));
-        if (err != CB_OK)
-            return err;
-        r->connected += h > 0;
-    }
-    return CB_OK;
+    /* With no tip recorded, genesis's own rows go in first. */
+    return connect_from(c, s, tip ? at->height + 1 : 0, &r->connected);
 }
 
 /* -reindex: the chain's rows dropped, then every active block's written
  * again from the replay, genesis first. */
 static cb_err rewrite_active(cb_chain *c, cb_store *s)
 {
-    const cb_chain_entry *tip = cb_chain_tip(c);
+    size_t n = 0;
     cb_err err = cb_store_reset_chain(s);
-    if (err != CB_OK)
-        return err;
-    for (uint32_t h = 0; h <= tip->height; h++) {
-        const cb_chain_entry *e = cb_chain_at(c, h);
-        err = cb_store_connect(s, e->hash, e->height, e->block, &e->undo, cb_chain_state(c));
-        if (err != CB_OK)
-            return err;
-    }
-    return CB_OK;
+    return err == CB_OK ? connect_from(c, s, 0, &n) : err;
 }
 
 static cb_err open_with(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t now,
@@ -281,23 +267,22 @@ static cb_err open_with(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t n
     /* Replay without a listener: these blocks are in the store already. */
     cb_chain_set_listener(c, NULL);
     loader l = {c, now, r, opt, 0, false, false};
-    cb_err err = CB_OK;
-    if (opt) {
-        uint8_t hash[32];
-        uint32_t height = 0;
-        err = cb_store_tip(s, hash, &height);
-        if (err == CB_ERR_NOT_FOUND)
-            err = CB_OK;
+    uint8_t tip[32];
+    uint32_t height = 0;
+    cb_err err = cb_store_tip(s, tip, &height);
+    bool have_tip = err == CB_OK;
+    if (err == CB_ERR_NOT_FOUND)
+        err = CB_OK;
+    if (opt)
         l.trust_upto =
             opt->checkblocks && height > opt->checkblocks ? height - opt->checkblocks : 0;
-    }
     if (err == CB_OK)
         err = cb_store_foreach_block(s, load_one, &l);
     if (opt)
         cb_chain_set_sig_checker(c, opt->sigs);
     bool lost = false;
     if (err == CB_OK && !(opt && opt->reindex))
-        err = walk_store(c, s, r, &lost);
+        err = walk_store(c, s, have_tip ? tip : NULL, r, &lost);
     /* The recorded tip not among the blocks the replay took: the store's
      * chain is broken (a refused block under it, or blocks gone). */
     if (err == CB_OK && opt && !opt->reindex && lost) {

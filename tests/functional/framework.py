@@ -85,6 +85,21 @@ def free_port():
     raise RuntimeError("no free port in %d-%d" % (PORT_FIRST, PORT_LAST))
 
 
+def replay(node):
+    """Balances and nonces ({address: (units, nonce)}, nonzero ones) from
+    the blocks of the node's best chain: what its wallet table must hold."""
+    acct = {}
+    for h in range(node.rpc("getblockcount") + 1):
+        for tx in node.rpc("getblock", node.rpc("getblockhash", h), 2)["tx"]:
+            amount, fee = round(tx["amount"] * 100_000_000), round(tx["fee"] * 100_000_000)
+            if tx["sender"] != "coinbase":
+                b, n = acct.get(tx["sender"], (0, 0))
+                acct[tx["sender"]] = (b - amount - fee, n + 1)
+            b, n = acct.get(tx["recipient"], (0, 0))
+            acct[tx["recipient"]] = (b + amount, n)
+    return {a: v for a, v in acct.items() if v != (0, 0)}
+
+
 class RpcError(Exception):
     def __init__(self, err):
         super().__init__(err["message"])
@@ -232,6 +247,17 @@ class Node:
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def rss_kib(self):
+        """Its resident memory now, in KiB (from /proc; 0 when unreadable)."""
+        try:
+            with open("/proc/%d/status" % self.proc.pid) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
 
     def address(self):
         return "127.0.0.1:%d" % self.p2p_port

@@ -12,10 +12,9 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from framework import BIN, LocalNet, Node, RpcError  # noqa: E402
+from framework import BIN, LocalNet, Node, RpcError, replay  # noqa: E402
 from mariadb import PrivateMariaDB  # noqa: E402
 
-COIN = 100_000_000
 ACTIVE = "SELECT hex(hash), height, tx_count FROM blockchain WHERE active = 1 ORDER BY height"
 WALLET = "SELECT hex(hash160), address, balance, nonce FROM wallet ORDER BY 1"
 
@@ -31,20 +30,6 @@ def sqlite_rows(path, query):
 def mysql_rows(server, db, query):
     out = server.sql(query, db)
     return [tuple(line.split("\t")) for line in out.splitlines() if line]
-
-
-def replay(node):
-    """Balances and nonces from the blocks of the best chain."""
-    acct = {}
-    for h in range(node.rpc("getblockcount") + 1):
-        for tx in node.rpc("getblock", node.rpc("getblockhash", h), 2)["tx"]:
-            amount, fee = round(tx["amount"] * COIN), round(tx["fee"] * COIN)
-            if tx["sender"] != "coinbase":
-                b, n = acct.get(tx["sender"], (0, 0))
-                acct[tx["sender"]] = (b - amount - fee, n + 1)
-            b, n = acct.get(tx["recipient"], (0, 0))
-            acct[tx["recipient"]] = (b + amount, n)
-    return {a: v for a, v in acct.items() if v != (0, 0)}
 
 
 class MySQLTest(unittest.TestCase):

@@ -48,9 +48,8 @@ def chain_from(prev_hex, height0, t0, n, tag):
     out = []
     for i in range(n):
         height = height0 + i + 1
-        subsidy = (20 * wire.COIN) >> (height // 150)  # regtest halves every 150
         raw, h = wire.make_block(prev_hex, height, t0 + i, tag=b"%s%d" % (tag, i),
-                                 amount=subsidy)
+                                 amount=wire.subsidy(height))
         out.append((raw, h))
         prev_hex = h
     return out
@@ -373,13 +372,6 @@ class AttackTest(unittest.TestCase):
         victim.start()
         self.assertEqual(victim.rpc("listbanned"), [])
 
-    def rss_kib(self, node):
-        with open("/proc/%d/status" % node.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
     def test_a_peer_that_never_reads_is_not_served(self):
         """getheaders by the thousand from a peer that never reads: its
         messages wait while our replies do not drain (Core's fPauseSend),
@@ -391,7 +383,7 @@ class AttackTest(unittest.TestCase):
         victim.rpc("sendrawtransaction", signed(key, 0, newkey()["address"]).hex())
         genesis = bytes.fromhex(victim.rpc("getblockhash", 0))[::-1]
         getheaders = struct.pack("<I", 1001) + b"\x01" + genesis + b"\0" * 32
-        before = self.rss_kib(victim)
+        before = victim.rss_kib()
         src = "127.0.0.%d" % next(self.sources)
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -411,7 +403,7 @@ class AttackTest(unittest.TestCase):
                 time.sleep(0.01)  # the node stopped reading us: as it should
         # 3,000 answers of 300 headers would be 72 MB queued for it.
         time.sleep(1)
-        grown = self.rss_kib(victim) - before
+        grown = victim.rss_kib() - before
         # Tens of KiB in a release build, about 11 MiB under ASan (its
         # quarantine keeps freed blocks); before the pause it was 70 MiB.
         self.assertLess(grown, 32 * 1024, "the node queued %d KiB for a peer that never reads"

@@ -20,11 +20,6 @@ import wire  # noqa: E402
 COIN = 100_000_000
 
 
-def subsidy(height):
-    """Regtest: 20 CB, halving every 150 blocks."""
-    return 0 if height == 0 else (20 * COIN) >> (height // 150)
-
-
 def wallet_rows(node):
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(node.netdir, "coinbit.db"), uri=True)
     try:
@@ -182,7 +177,7 @@ class NetTest(unittest.TestCase):
         for r in rows[1:]:
             self.assertEqual(r, rows[0])
         total = sum(balance for _, balance, _ in rows[0])
-        self.assertEqual(total, sum(subsidy(h) for h in range(height + 1)))
+        self.assertEqual(total, sum(wire.subsidy(h) for h in range(height + 1)))
         confirmed = best_chain_txids(nodes[4])
         for txid in sent:
             self.assertEqual(confirmed.count(txid), 1, txid)

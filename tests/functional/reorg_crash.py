@@ -9,9 +9,8 @@ import threading
 import time
 
 import wire
-from framework import RpcError, tool
+from framework import RpcError, replay, tool
 
-COIN = 100_000_000
 QUERIES = {
     "active": "SELECT lower(hex(hash)), height FROM blockchain WHERE active = 1",
     "undo": "SELECT lower(hex(block_hash)) FROM `undo`",
@@ -27,11 +26,6 @@ def internal(display_hex):
     return bytes.fromhex(display_hex)[::-1].hex()
 
 
-def subsidy(height):
-    """Regtest: 20 CB, halving every 150 blocks."""
-    return 0 if height == 0 else (20 * COIN) >> (height // 150)
-
-
 def store_view(rows):
     """What the tables say, in the shapes chain_view gives."""
     out = {}
@@ -45,22 +39,15 @@ def store_view(rows):
 
 def chain_view(node):
     """What a replay of the node's active chain from genesis writes."""
-    out = {"active": [], "undo": [], "confirmed": [], "wallet": []}
-    acct = {}
+    out = {"active": [], "undo": [], "confirmed": []}
     tip = node.rpc("getblockcount")
     for h in range(tip + 1):
         bh = node.rpc("getblockhash", h)
         out["active"].append((internal(bh), h))
         out["undo"].append(internal(bh))  # genesis too: the store connects it
-        for tx in node.rpc("getblock", bh, 2)["tx"]:
-            out["confirmed"].append((internal(tx["txid"]), internal(bh), h))
-            amount, fee = round(tx["amount"] * COIN), round(tx["fee"] * COIN)
-            if tx["sender"] != "coinbase":
-                b, n = acct.get(tx["sender"], (0, 0))
-                acct[tx["sender"]] = (b - amount - fee, n + 1)
-            b, n = acct.get(tx["recipient"], (0, 0))
-            acct[tx["recipient"]] = (b + amount, n)
-    out["wallet"] = sorted((a, b, n) for a, (b, n) in acct.items() if (b, n) != (0, 0))
+        for tx in node.rpc("getblock", bh, 1)["tx"]:
+            out["confirmed"].append((internal(tx), internal(bh), h))
+    out["wallet"] = sorted((a, b, n) for a, (b, n) in replay(node).items())
     out["active"].sort()
     out["undo"].sort()
     out["confirmed"].sort()
@@ -101,7 +88,7 @@ def crash_loop(test, node, rows, rounds, seed):
         for i in range(d + 1):
             height = fork_h["height"] + 1 + i
             t += 1
-            raw, h = wire.make_block(prev, height, t, amount=subsidy(height),
+            raw, h = wire.make_block(prev, height, t, amount=wire.subsidy(height),
                                      tag=b"y%d-%d" % (r, i))
             ys.append(raw.hex())
             prev = h

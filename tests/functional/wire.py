@@ -11,6 +11,11 @@ COIN = 100_000_000
 REGTEST_TARGET = 0x7FFFFF << (8 * (0x20 - 3))
 
 
+def subsidy(height):
+    """Regtest's block reward: 20 CB, halving every 150 blocks (SPEC)."""
+    return 0 if height == 0 else (20 * COIN) >> (height // 150)
+
+
 def sha256d(b):
     return hashlib.sha256(hashlib.sha256(b).digest()).digest()
 
