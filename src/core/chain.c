@@ -24,19 +24,44 @@ typedef struct {
     size_t cap;
 } entry_list;
 
+/* Entries come from slabs, one allocation for many, freed with the chain
+ * (an entry, once known, is never forgotten): no allocator overhead per
+ * header, and neighbours in memory. */
+#define ENTRY_SLAB 1024
+
+typedef struct entry_slab {
+    struct entry_slab *next;
+    size_t used;
+    cb_chain_entry items[ENTRY_SLAB];
+} entry_slab;
+
 struct cb_chain {
     const cb_params *params;
+    entry_slab *slabs; /* the newest first */
+    /* The work of the last bits seen (a chain's bits rarely change). */
+    uint32_t work_bits;
+    cb_u256 work_of_bits;
+    bool have_work;
     entry_map map;
     entry_list active;     /* active.items[h] is the block at height h */
     entry_list candidates; /* complete, valid, may beat the tip */
     entry_list unlinked;   /* data held, some ancestor's data missing */
     cb_chain_entry *best_header;
     cb_accounts *state;
-    uint64_t next_seq;
+    uint32_t next_seq;
     cb_chain_listener listener;
     bool has_listener;
     cb_sig_checker sigs;
     bool has_sigs;
+    cb_chain_blocks blocks;
+    bool has_blocks;
+    /* With a block store: the last bodies taken, a ring. */
+    struct {
+        const cb_chain_entry *e;
+        cb_block *b;
+    } cache[CB_CHAIN_BODY_CACHE];
+    size_t cache_next;
+    size_t lost_bodies;
 };
 
 static size_t map_slot(const entry_map *m, const uint8_t hash[32])
@@ -110,16 +135,39 @@ static bool list_contains(const entry_list *l, const cb_chain_entry *e)
     return false;
 }
 
-static void free_entry(cb_chain_entry *e)
+static void free_block(cb_block *b)
+{
+    if (b) {
+        cb_block_clear(b);
+        free(b);
+    }
+}
+
+static void free_undo(cb_undo *u)
+{
+    if (u) {
+        cb_undo_clear(u);
+        free(u);
+    }
+}
+
+/* Drops what memory holds of e beside its index entry. */
+static void drop_data(cb_chain_entry *e)
+{
+    free_block(e->block);
+    e->block = NULL;
+    free_undo(e->undo);
+    e->undo = NULL;
+}
+
+/* Gives back the entry new_entry handed out last (one not in the map). */
+static void unnew_entry(cb_chain *c, cb_chain_entry *e)
 {
     if (!e)
         return;
-    if (e->block) {
-        cb_block_clear(e->block);
-        free(e->block);
-    }
-    cb_undo_clear(&e->undo);
-    free(e);
+    drop_data(e);
+    if (c->slabs && c->slabs->used && &c->slabs->items[c->slabs->used - 1] == e)
+        c->slabs->used--;
 }
 
 void cb_chain_free(cb_chain *c)
@@ -127,11 +175,19 @@ void cb_chain_free(cb_chain *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->map.cap; i++)
-        free_entry(c->map.slots[i]);
+        if (c->map.slots[i])
+            drop_data(c->map.slots[i]);
+    while (c->slabs) {
+        entry_slab *next = c->slabs->next;
+        free(c->slabs);
+        c->slabs = next;
+    }
     free(c->map.slots);
     free(c->active.items);
     free(c->candidates.items);
     free(c->unlinked.items);
+    for (size_t i = 0; i < CB_CHAIN_BODY_CACHE; i++)
+        free_block(c->cache[i].b);
     cb_accounts_free(c->state);
     free(c);
 }
@@ -208,27 +264,37 @@ void cb_chain_context(const cb_chain *c, const cb_chain_entry *prev, int64_t now
     ctx->now = now;
 }
 
-static cb_chain_entry *new_entry(const cb_header *h, const uint8_t hash[32], cb_chain_entry *prev)
+static cb_chain_entry *new_entry(cb_chain *c, const cb_header *h, const uint8_t hash[32],
+                                 cb_chain_entry *prev)
 {
-    cb_chain_entry *e = calloc(1, sizeof *e);
-    cb_u256 w;
-    if (!e)
-        return NULL;
+    if (!c->slabs || c->slabs->used == ENTRY_SLAB) {
+        entry_slab *slab = malloc(sizeof *slab);
+        if (!slab)
+            return NULL;
+        slab->next = c->slabs;
+        slab->used = 0;
+        c->slabs = slab;
+    }
+    cb_chain_entry *e = &c->slabs->items[c->slabs->used++];
+    memset(e, 0, sizeof *e);
     memcpy(e->hash, hash, 32);
     e->header = *h;
     e->prev = prev;
     e->height = prev ? prev->height + 1 : 0;
     if (prev)
         e->skip = (cb_chain_entry *)cb_chain_ancestor(prev, skip_height(e->height));
-    cb_pow_work(&w, h->bits);
+    if (!c->have_work || c->work_bits != h->bits) {
+        cb_pow_work(&c->work_of_bits, h->bits);
+        c->work_bits = h->bits;
+        c->have_work = true;
+    }
     if (prev)
-        cb_u256_add(&e->work, &prev->work, &w);
+        cb_u256_add(&e->work, &prev->work, &c->work_of_bits);
     else
-        e->work = w;
+        e->work = c->work_of_bits;
     e->median_time = 0;
-    e->fail_tx = CB_NO_TX;
-    e->seq = UINT64_MAX; /* until its data arrives */
-    cb_undo_init(&e->undo);
+    e->fail_tx = UINT32_MAX;
+    e->seq = UINT32_MAX; /* until its data arrives */
     return e;
 }
 
@@ -249,7 +315,7 @@ cb_chain *cb_chain_new(const cb_params *p, uint64_t seed)
         goto fail;
     cb_params_genesis_header(p, &h);
     cb_header_hash(hash, &h);
-    g = new_entry(&h, hash, NULL);
+    g = new_entry(c, &h, hash, NULL);
     if (!g)
         goto fail;
     g->median_time = compute_median_time(g);
@@ -263,8 +329,13 @@ cb_chain *cb_chain_new(const cb_params *p, uint64_t seed)
         if (cb_params_genesis_block(p, g->block) != CB_OK)
             goto fail;
         g->status |= CB_ENTRY_HAVE_DATA;
+        g->ntx = (uint32_t)g->block->ntx;
+        g->undo = malloc(sizeof *g->undo);
+        if (!g->undo)
+            goto fail;
+        cb_undo_init(g->undo);
         /* The genesis coinbase pays 0; connecting it keeps one code path. */
-        if (cb_block_connect(p, c->state, &g->undo, g->block, 0, &bad) != CB_OK)
+        if (cb_block_connect(p, c->state, g->undo, g->block, 0, &bad) != CB_OK)
             goto fail;
     }
     if (list_push(&c->active, g) != CB_OK)
@@ -275,7 +346,7 @@ cb_chain *cb_chain_new(const cb_params *p, uint64_t seed)
     c->best_header = g;
     return c;
 fail:
-    free_entry(g);
+    unnew_entry(c, g);
     cb_chain_free(c);
     return NULL;
 }
@@ -410,13 +481,12 @@ size_t cb_chain_size(const cb_chain *c)
 }
 
 /* Finds or adds the entry of a header; the core of cb_chain_accept_header. */
-static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_chain_entry **out)
+static cb_err accept_hashed(cb_chain *c, const cb_header *h, const uint8_t hash[32], int64_t now,
+                            cb_chain_entry **out)
 {
-    uint8_t hash[32];
     cb_header_context ctx;
     cb_chain_entry *e, *prev;
     cb_err err;
-    cb_header_hash(hash, h);
     e = map_find(&c->map, hash);
     if (e) {
         *out = e;
@@ -435,13 +505,13 @@ static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_cha
     err = cb_header_check_context(h, &ctx);
     if (err != CB_OK)
         return err;
-    e = new_entry(h, hash, prev);
+    e = new_entry(c, h, hash, prev);
     if (!e)
         return CB_ERR_NOMEM;
     e->median_time = compute_median_time(e);
     err = map_put(&c->map, e);
     if (err != CB_OK) {
-        free_entry(e);
+        unnew_entry(c, e);
         return err;
     }
     e->next_sibling = prev->first_child;
@@ -450,6 +520,13 @@ static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_cha
         c->best_header = e;
     *out = e;
     return CB_OK;
+}
+
+static cb_err accept_header(cb_chain *c, const cb_header *h, int64_t now, cb_chain_entry **out)
+{
+    uint8_t hash[32];
+    cb_header_hash(hash, h);
+    return accept_hashed(c, h, hash, now, out);
 }
 
 cb_err cb_chain_accept_header(cb_chain *c, const cb_header *h, int64_t now,
@@ -475,7 +552,7 @@ static void mark_failed(cb_chain *c, cb_chain_entry *e, cb_err err, size_t bad_t
 {
     e->status |= CB_ENTRY_FAILED;
     e->fail_err = err;
-    e->fail_tx = bad_tx;
+    e->fail_tx = bad_tx == CB_NO_TX || bad_tx >= UINT32_MAX ? UINT32_MAX : (uint32_t)bad_tx;
     /* Depth first without a stack: down to the first child, else across
      * to the next sibling, else back up until a sibling is found. */
     cb_chain_entry *d = e->first_child;
@@ -501,21 +578,133 @@ static void mark_failed(cb_chain *c, cb_chain_entry *e, cb_err err, size_t bad_t
         c->best_header = c->active.items[c->active.n - 1];
 }
 
+/* The body of e for the moment: held in memory, cached, or read from the
+ * block store into *scratch (initialised; the caller clears it). */
+static cb_err body_of(const cb_chain *c, const cb_chain_entry *e, cb_block *scratch,
+                      const cb_block **out)
+{
+    if (e->block) {
+        *out = e->block;
+        return CB_OK;
+    }
+    for (size_t i = 0; i < CB_CHAIN_BODY_CACHE; i++)
+        if (c->cache[i].e == e) {
+            *out = c->cache[i].b;
+            return CB_OK;
+        }
+    if (!(e->status & CB_ENTRY_HAVE_DATA) || !c->has_blocks)
+        return CB_ERR_NOT_FOUND;
+    cb_err err = c->blocks.read_block(c->blocks.ctx, e, scratch);
+    if (err == CB_OK)
+        *out = scratch;
+    return err;
+}
+
+cb_err cb_chain_read_block(const cb_chain *c, const cb_chain_entry *e, cb_block *out)
+{
+    cb_block_init(out);
+    const cb_block *b = NULL;
+    cb_err err = body_of(c, e, out, &b);
+    if (err != CB_OK || b == out)
+        return err;
+    return cb_block_copy(out, b);
+}
+
+/* Keeps a copy of the body just taken, for the connect that follows. */
+static cb_err cache_put(cb_chain *c, const cb_chain_entry *e, const cb_block *b)
+{
+    cb_block *copy = malloc(sizeof *copy);
+    if (!copy)
+        return CB_ERR_NOMEM;
+    cb_err err = cb_block_copy(copy, b);
+    if (err != CB_OK) {
+        free(copy);
+        return err;
+    }
+    size_t i = c->cache_next;
+    free_block(c->cache[i].b);
+    c->cache[i].e = e;
+    c->cache[i].b = copy;
+    c->cache_next = (i + 1) % CB_CHAIN_BODY_CACHE;
+    return CB_OK;
+}
+
+void cb_chain_set_blocks(cb_chain *c, const cb_chain_blocks *bs)
+{
+    c->has_blocks = bs != NULL;
+    if (!bs)
+        return;
+    c->blocks = *bs;
+    for (size_t i = 0; i < c->map.cap; i++)
+        if (c->map.slots[i])
+            drop_data(c->map.slots[i]);
+}
+
+/* The block store lost e's body (CB_ERR_NOT_FOUND from read_block: gone
+ * or damaged): e counts as a header only again, to be fetched anew, and
+ * the blocks built on it wait for it. */
+static cb_err forget_body(cb_chain *c, cb_chain_entry *e)
+{
+    e->status &= (uint8_t)~CB_ENTRY_HAVE_DATA;
+    e->complete = false;
+    for (size_t i = c->candidates.n; i-- > 0;)
+        if (c->candidates.items[i] == e)
+            list_remove_at(&c->candidates, i);
+    for (size_t i = c->unlinked.n; i-- > 0;)
+        if (c->unlinked.items[i] == e)
+            list_remove_at(&c->unlinked, i);
+    cb_chain_entry *d = e->first_child;
+    while (d) {
+        if (d->complete) {
+            d->complete = false;
+            for (size_t i = c->candidates.n; i-- > 0;)
+                if (c->candidates.items[i] == d)
+                    list_remove_at(&c->candidates, i);
+            if (list_push(&c->unlinked, d) != CB_OK)
+                return CB_ERR_NOMEM;
+        }
+        if (d->first_child) {
+            d = d->first_child;
+            continue;
+        }
+        while (d != e && !d->next_sibling)
+            d = d->prev;
+        d = d == e ? NULL : d->next_sibling;
+    }
+    return CB_OK;
+}
+
 static cb_err connect_entry(cb_chain *c, cb_chain_entry *e, size_t *bad_tx)
 {
     cb_undo undo;
-    cb_err err;
+    cb_block scratch;
+    const cb_block *b = NULL;
+    cb_block_init(&scratch);
     cb_undo_init(&undo);
-    err = cb_block_connect(c->params, c->state, &undo, e->block, e->height, bad_tx);
+    cb_err err = body_of(c, e, &scratch, &b);
+    if (err == CB_OK)
+        err = cb_block_connect(c->params, c->state, &undo, b, e->height, bad_tx);
     if (err != CB_OK) {
+        /* A body the store cannot give back must not mark the block. */
+        cb_block_clear(&scratch);
         cb_undo_clear(&undo);
         return err;
     }
     err = list_push(&c->active, e);
     if (err == CB_OK && c->has_listener && c->listener.connected) {
-        err = c->listener.connected(c->listener.ctx, e, &undo);
+        err = c->listener.connected(c->listener.ctx, e, b, &undo);
         if (err != CB_OK)
             c->active.n--;
+    }
+    cb_block_clear(&scratch);
+    if (err == CB_OK && !c->has_blocks) {
+        e->undo = malloc(sizeof *e->undo);
+        if (e->undo) {
+            *e->undo = undo;
+            return CB_OK;
+        }
+        c->active.n--;
+        err = CB_ERR_NOMEM;
     }
     if (err != CB_OK) {
         cb_err uerr = cb_block_disconnect(c->state, &undo);
@@ -523,25 +712,37 @@ static cb_err connect_entry(cb_chain *c, cb_chain_entry *e, size_t *bad_tx)
         /* A consensus code from the listener must not mark the block. */
         return uerr != CB_OK ? uerr : (err_is_consensus(err) ? CB_ERR_ARG : err);
     }
-    e->undo = undo;
+    cb_undo_clear(&undo); /* in the store now */
     return CB_OK;
 }
 
 static cb_err disconnect_tip(cb_chain *c)
 {
     cb_chain_entry *e = c->active.items[c->active.n - 1];
-    cb_err err;
     if (c->active.n == 1)
         return CB_ERR_ARG; /* never below genesis */
-    if (c->has_listener && c->listener.disconnected) {
-        err = c->listener.disconnected(c->listener.ctx, e);
-        if (err != CB_OK)
-            return err;
+    cb_block scratch;
+    const cb_block *b = NULL;
+    cb_undo stored;
+    cb_block_init(&scratch);
+    cb_undo_init(&stored);
+    cb_err err = body_of(c, e, &scratch, &b);
+    /* The journal first: the listener's store drops it. */
+    cb_undo *undo = e->undo;
+    if (err == CB_OK && !undo) {
+        err = c->has_blocks ? c->blocks.read_undo(c->blocks.ctx, e, &stored) : CB_ERR_NOT_FOUND;
+        undo = &stored;
     }
-    err = cb_block_disconnect(c->state, &e->undo);
+    if (err == CB_OK && c->has_listener && c->listener.disconnected)
+        err = c->listener.disconnected(c->listener.ctx, e, b);
+    if (err == CB_OK)
+        err = cb_block_disconnect(c->state, undo);
+    cb_block_clear(&scratch);
+    cb_undo_clear(&stored);
     if (err != CB_OK)
         return err;
-    cb_undo_clear(&e->undo);
+    free_undo(e->undo);
+    e->undo = NULL;
     c->active.n--;
     /* It stays a way back should the new branch fail. */
     if (!list_contains(&c->candidates, e))
@@ -604,6 +805,12 @@ static cb_err activate_best_chain(cb_chain *c)
                 mark_failed(c, path[i], err, bad);
                 break;
             }
+            if (err == CB_ERR_NOT_FOUND) {
+                c->lost_bodies++;
+                err = forget_body(c, path[i]);
+                if (err == CB_OK)
+                    break;
+            }
             if (err != CB_OK) {
                 free(path);
                 return err;
@@ -642,6 +849,33 @@ static cb_err link_complete(cb_chain *c, cb_chain_entry *e)
     return err;
 }
 
+/* Keeps the body of e: in memory, or in the block store and its cache. */
+static cb_err take_body(cb_chain *c, cb_chain_entry *e, const cb_block *b)
+{
+    if (c->has_blocks) {
+        cb_err err = c->blocks.put(c->blocks.ctx, e, b);
+        return err == CB_OK ? cache_put(c, e, b) : err;
+    }
+    e->block = malloc(sizeof *e->block);
+    if (!e->block)
+        return CB_ERR_NOMEM;
+    cb_err err = cb_block_copy(e->block, b);
+    if (err != CB_OK) {
+        free(e->block);
+        e->block = NULL;
+    }
+    return err;
+}
+
+/* e's data is held from now on: it may complete a chain. */
+static cb_err mark_held(cb_chain *c, cb_chain_entry *e, uint32_t ntx)
+{
+    e->status |= CB_ENTRY_HAVE_DATA;
+    e->ntx = ntx;
+    e->seq = c->next_seq++;
+    return e->prev->complete ? link_complete(c, e) : list_push(&c->unlinked, e);
+}
+
 cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t *bad_tx)
 {
     cb_chain_entry *e = NULL;
@@ -665,21 +899,10 @@ cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t
             *bad_tx = bad;
         return err;
     }
-    e->block = malloc(sizeof *e->block);
-    if (!e->block)
-        return CB_ERR_NOMEM;
-    err = cb_block_copy(e->block, b);
-    if (err != CB_OK) {
-        free(e->block);
-        e->block = NULL;
+    err = take_body(c, e, b);
+    if (err != CB_OK)
         return err;
-    }
-    e->status |= CB_ENTRY_HAVE_DATA;
-    e->seq = c->next_seq++;
-    if (e->prev->complete)
-        err = link_complete(c, e);
-    else
-        err = list_push(&c->unlinked, e);
+    err = mark_held(c, e, (uint32_t)b->ntx);
     if (err != CB_OK)
         return err;
     err = activate_best_chain(c);
@@ -687,8 +910,72 @@ cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t
         return err;
     if (e->status & CB_ENTRY_FAILED) {
         if (bad_tx)
-            *bad_tx = e->fail_tx;
+            *bad_tx = e->fail_tx == UINT32_MAX ? CB_NO_TX : e->fail_tx;
         return e->fail_err;
     }
     return (e->status & CB_ENTRY_FAILED_CHILD) ? CB_ERR_PREV_INVALID : CB_OK;
+}
+
+cb_err cb_chain_load_header(cb_chain *c, const cb_header *h, const uint8_t hash[32], uint32_t ntx,
+                            int64_t now, const cb_chain_entry **out)
+{
+    cb_chain_entry *e = NULL;
+    uint8_t got[32];
+    cb_header_hash(got, h);
+    if (out)
+        *out = NULL;
+    if (memcmp(got, hash, 32) != 0)
+        return CB_ERR_ARG;
+    cb_err err = accept_hashed(c, h, hash, now, &e);
+    if (out)
+        *out = e;
+    if (err != CB_OK || (e->status & CB_ENTRY_HAVE_DATA))
+        return err;
+    return mark_held(c, e, ntx);
+}
+
+cb_err cb_chain_load_tip(cb_chain *c, const cb_chain_entry *tip, cb_accounts *state)
+{
+    cb_chain_entry *e = map_find(&c->map, tip->hash);
+    if (e != tip || !e->complete || entry_failed(e)) {
+        cb_accounts_free(state);
+        return CB_ERR_ARG;
+    }
+    if (cb_grow(&c->active.items, &c->active.cap, (size_t)e->height + 1, sizeof *c->active.items,
+                16) != CB_OK) {
+        cb_accounts_free(state);
+        return CB_ERR_NOMEM;
+    }
+    for (size_t i = 1; i < c->active.n; i++)
+        free_undo(c->active.items[i]->undo), c->active.items[i]->undo = NULL;
+    c->active.n = (size_t)e->height + 1;
+    for (cb_chain_entry *x = e; x; x = x->prev)
+        c->active.items[x->height] = x;
+    cb_accounts_free(c->state);
+    c->state = state;
+    if (cb_u256_cmp(&e->work, &c->best_header->work) > 0)
+        c->best_header = e;
+    /* The stored tip wins ties: the arrival order of loaded blocks is not
+     * known, and the store's chain is the one the node had taken. */
+    for (size_t i = c->candidates.n; i-- > 0;)
+        if (cb_u256_cmp(&c->candidates.items[i]->work, &e->work) <= 0 ||
+            cb_chain_is_active(c, c->candidates.items[i]))
+            list_remove_at(&c->candidates, i);
+    /* Every loaded block passed through the list: give its room back. */
+    cb_chain_entry **fit = realloc(c->candidates.items, (c->candidates.n + 16) * sizeof *fit);
+    if (fit) {
+        c->candidates.items = fit;
+        c->candidates.cap = c->candidates.n + 16;
+    }
+    return CB_OK;
+}
+
+cb_err cb_chain_activate(cb_chain *c)
+{
+    return activate_best_chain(c);
+}
+
+size_t cb_chain_lost_bodies(const cb_chain *c)
+{
+    return c->lost_bodies;
 }

@@ -37,7 +37,6 @@ enum {
 typedef struct cb_chain_entry {
     uint8_t hash[32];
     cb_header header;
-    uint32_t height;
     cb_u256 work; /* cumulative chain work up to and including this block */
     struct cb_chain_entry *prev;
     /* An ancestor further back (Core's pskip), so that any ancestor is
@@ -46,24 +45,50 @@ typedef struct cb_chain_entry {
     /* The entries built on this one, through their next_sibling: marking
      * a block invalid then costs the size of its subtree. */
     struct cb_chain_entry *first_child, *next_sibling;
-    uint64_t seq;        /* arrival order of the block data (ties go to the lower) */
-    unsigned status;     /* CB_ENTRY_* flags */
-    bool complete;       /* data held for it and every ancestor */
+    /* The body and (while active) the undo journal, owned, when the chain
+     * has no block store (cb_chain_set_blocks); with one, both live in the
+     * store and these are NULL. Read bodies with cb_chain_read_block. */
+    cb_block *block;
+    cb_undo *undo;
     int64_t median_time; /* median time past of the chain ending here */
-    cb_err fail_err;     /* why it failed, when CB_ENTRY_FAILED */
-    size_t fail_tx;      /* which transaction, or CB_NO_TX */
-    cb_block *block;     /* owned; NULL while only the header is known */
-    cb_undo undo;        /* the journal, while on the active chain */
+    uint32_t height;
+    uint32_t ntx;     /* transactions in the block, once its data is held */
+    uint32_t seq;     /* arrival order of the block data (ties go to the lower) */
+    uint32_t fail_tx; /* which transaction failed, or UINT32_MAX */
+    cb_err fail_err;  /* why it failed, when CB_ENTRY_FAILED */
+    uint8_t status;   /* CB_ENTRY_* flags */
+    bool complete;    /* data held for it and every ancestor */
 } cb_chain_entry;
 
 typedef struct {
     void *ctx;
-    /* After e was connected on top of the active chain; undo is its journal.
-     * An error makes the chain take the block back off and stop. */
-    cb_err (*connected)(void *ctx, const cb_chain_entry *e, const cb_undo *undo);
-    /* Before e (the tip) is disconnected. An error stops the switch. */
-    cb_err (*disconnected)(void *ctx, const cb_chain_entry *e);
+    /* After e was connected on top of the active chain; b is its body and
+     * undo its journal, both valid during the call. An error makes the
+     * chain take the block back off and stop. */
+    cb_err (*connected)(void *ctx, const cb_chain_entry *e, const cb_block *b, const cb_undo *undo);
+    /* Before e (the tip, body b) is disconnected. An error stops the switch. */
+    cb_err (*disconnected)(void *ctx, const cb_chain_entry *e, const cb_block *b);
 } cb_chain_listener;
+
+/* Where a chain keeps block bodies and undo journals instead of memory
+ * (the node's store). The chain calls these on its own thread. */
+typedef struct {
+    void *ctx;
+    /* Keeps the body of e, which the chain has just taken (before any
+     * connect). An error refuses the block (it is not held). */
+    cb_err (*put)(void *ctx, const cb_chain_entry *e, const cb_block *b);
+    /* Reads back the body of e into out (parsed here; the chain clears
+     * it). A body that is gone, or is not e's, must be CB_ERR_NOT_FOUND
+     * (see cb_chain_lost_bodies); other errors are the store's own. */
+    cb_err (*read_block)(void *ctx, const cb_chain_entry *e, cb_block *out);
+    /* Reads the undo journal of e (on the active chain) into out
+     * (initialised; the chain clears it). */
+    cb_err (*read_undo)(void *ctx, const cb_chain_entry *e, cb_undo *out);
+} cb_chain_blocks;
+
+/* How many recently taken bodies a chain with a block store keeps in
+ * memory (the blocks a connect is about to need). */
+#define CB_CHAIN_BODY_CACHE 8
 
 typedef struct cb_chain cb_chain;
 
@@ -76,6 +101,47 @@ void cb_chain_free(cb_chain *c);
 
 /* Sets (or with NULL removes) the listener. */
 void cb_chain_set_listener(cb_chain *c, const cb_chain_listener *l);
+
+/* Hands the chain a block store (copied): from now on bodies and undo
+ * journals go there and are read back when needed, and those held in
+ * memory so far are dropped (the store must hold them already: the
+ * bodies of every held entry, the journals of the active chain). */
+void cb_chain_set_blocks(cb_chain *c, const cb_chain_blocks *bs);
+
+/* A copy of e's body, from memory, the chain's cache or its block store.
+ * Out: *out (cb_block_clear). Returns: CB_OK, CB_ERR_NOT_FOUND (only the
+ * header is known), CB_ERR_NOMEM, or the block store's error. */
+cb_err cb_chain_read_block(const cb_chain *c, const cb_chain_entry *e,
+                           cb_block *out) CB_WARN_UNUSED;
+
+/* At start, rebuilding the index from a store: adds the header of a
+ * block whose body the block store holds under `hash` (the header must
+ * hash to it), checked as cb_chain_accept_header does, and counts its
+ * data as held (ntx: its transactions). Parents come first. Nothing is
+ * connected. Out: *out (may be NULL).
+ * Returns: CB_ERR_ARG (the header is not hash's), else as
+ * cb_chain_accept_header. */
+cb_err cb_chain_load_header(cb_chain *c, const cb_header *h, const uint8_t hash[32], uint32_t ntx,
+                            int64_t now, const cb_chain_entry **out) CB_WARN_UNUSED;
+
+/* At start, after the headers: makes e the active tip and `state` (the
+ * store's accounts at e; the chain takes it) its state, connecting
+ * nothing. e and its ancestors must be held and valid.
+ * Returns: CB_OK, CB_ERR_ARG (e cannot be the tip: state is freed) or
+ * CB_ERR_NOMEM. */
+cb_err cb_chain_load_tip(cb_chain *c, const cb_chain_entry *e, cb_accounts *state) CB_WARN_UNUSED;
+
+/* How many bodies the block store could not give back when a connect
+ * needed them (CB_ERR_NOT_FOUND from read_block: gone or damaged). Each
+ * such block became a header only again, to be fetched anew from peers
+ * (the blocks built on it wait for it), and the chain went on with the
+ * best of the rest. */
+size_t cb_chain_lost_bodies(const cb_chain *c);
+
+/* Moves to the held chain with the most work, if it is not the tip (a
+ * stored branch a reorganisation did not finish), through the listener.
+ * Returns: CB_OK, or a listener's or block store's error. */
+cb_err cb_chain_activate(cb_chain *c) CB_WARN_UNUSED;
 
 /* Sets who checks signatures of accepted blocks (NULL: the calling thread). */
 void cb_chain_set_sig_checker(cb_chain *c, const cb_sig_checker *s);

@@ -288,15 +288,20 @@ void cb_net_serve_getdata(cb_peer *p)
         bool found = false;
         if (it->type == CB_INV_BLOCK) {
             const cb_chain_entry *e = cb_chain_lookup(net->host.chain, it->hash);
-            if (e && e->block) {
-                size_t size = cb_block_size(e->block);
+            cb_block b;
+            /* The body comes from the store (a bounded backlog limits how
+             * many one peer has read at once). */
+            if (e && (e->status & CB_ENTRY_HAVE_DATA) &&
+                cb_chain_read_block(net->host.chain, e, &b) == CB_OK) {
+                size_t size = cb_block_size(&b);
                 uint8_t *buf = malloc(size);
-                if (buf && cb_block_serialize(buf, size, e->block) == CB_OK) {
+                if (buf && cb_block_serialize(buf, size, &b) == CB_OK) {
                     cb_peer_send(p, "block", buf, size);
                     cb_peer_mark_known(p, it->hash);
                     found = true;
                 }
                 free(buf);
+                cb_block_clear(&b);
             }
         } else if (it->type == CB_INV_TX) {
             cb_tx tx;

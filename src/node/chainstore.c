@@ -7,6 +7,7 @@
 
 #include "core/hex.h"
 #include "core/refusal.h"
+#include "crypto/random.h"
 
 struct cb_chainstore {
     cb_chain *c;
@@ -15,82 +16,97 @@ struct cb_chainstore {
     bool has_next;
 };
 
-static cb_err on_connected(void *ctx, const cb_chain_entry *e, const cb_undo *undo)
+static cb_err on_connected(void *ctx, const cb_chain_entry *e, const cb_block *b,
+                           const cb_undo *undo)
 {
     cb_chainstore *cs = ctx;
-    cb_err err = cb_store_connect(cs->s, e->hash, e->height, e->block, undo, cb_chain_state(cs->c));
+    cb_err err = cb_store_connect(cs->s, e->hash, e->height, b, undo, cb_chain_state(cs->c));
     if (err == CB_OK && cs->has_next && cs->next.connected)
-        err = cs->next.connected(cs->next.ctx, e, undo);
+        err = cs->next.connected(cs->next.ctx, e, b, undo);
     return err;
 }
 
-static cb_err on_disconnected(void *ctx, const cb_chain_entry *e)
+static cb_err on_disconnected(void *ctx, const cb_chain_entry *e, const cb_block *b)
 {
     cb_chainstore *cs = ctx;
-    cb_err err = cb_store_disconnect(cs->s, e->hash, e->block);
+    cb_err err = cb_store_disconnect(cs->s, e->hash, b);
     if (err == CB_OK && cs->has_next && cs->next.disconnected)
-        err = cs->next.disconnected(cs->next.ctx, e);
+        err = cs->next.disconnected(cs->next.ctx, e, b);
     return err;
 }
+
+static cb_err put_body(void *ctx, const cb_chain_entry *e, const cb_block *b)
+{
+    cb_store *s = ctx;
+    return cb_store_put_block(s, e->hash, e->height, b);
+}
+
+/* A stored body read back: it must be the block the index says (its
+ * header hashes to e's hash, its transactions to its merkle root), or
+ * the store was changed under the node. */
+static cb_err read_body(cb_store *s, const cb_chain_entry *e, cb_block *out)
+{
+    cb_err err = cb_store_get_block(s, e->hash, out);
+    if (err == CB_ERR_STORE || err == CB_ERR_NOMEM)
+        return err;
+    uint8_t hash[32];
+    if (err == CB_OK)
+        cb_header_hash(hash, &out->header);
+    if (err != CB_OK || memcmp(hash, e->hash, 32) != 0 || cb_block_check_commitment(out) != CB_OK) {
+        cb_block_clear(out);
+        return CB_ERR_NOT_FOUND; /* gone, or not this block */
+    }
+    return CB_OK;
+}
+
+static cb_err get_body(void *ctx, const cb_chain_entry *e, cb_block *out)
+{
+    return read_body(ctx, e, out);
+}
+
+static cb_err get_undo(void *ctx, const cb_chain_entry *e, cb_undo *out)
+{
+    cb_err err = cb_store_get_undo(ctx, e->hash, out);
+    return err == CB_ERR_NOT_FOUND ? CB_ERR_STORE : err;
+}
+
+/* ---- the replay: every stored block through every rule ---- */
 
 typedef struct {
     cb_chain *c;
     int64_t now;
     cb_load_report *r;
-    const cb_load_options *opt; /* NULL: every block checked in full */
-    uint32_t trust_upto;        /* heights up to this skip their signatures */
-    bool trusting;              /* the checker set is no_signatures */
-    bool have_refused;
 } loader;
 
-/* The signatures of a block this store took before: not checked again. */
-static cb_err no_signatures(void *ctx, const cb_params *p, const cb_block *b, size_t *bad_tx)
+static void note_refused(cb_load_report *r, const uint8_t hash[32], const char *what)
 {
-    (void)ctx;
-    (void)p;
-    (void)b;
-    *bad_tx = CB_NO_TX;
-    return CB_OK;
+    if (!r->refused) {
+        char hex[65];
+        cb_hash_to_hex(hex, hash);
+        snprintf(r->why, sizeof r->why, "the stored block %s %s", hex, what);
+    }
+    r->refused++;
 }
-
-static const cb_sig_checker TRUSTING = {NULL, no_signatures};
 
 static cb_err load_one(void *ctx, const cb_block *b)
 {
     loader *l = ctx;
     size_t bad;
     l->r->blocks++;
-    const cb_chain_entry *prev = cb_chain_lookup(l->c, b->header.prev);
-    bool trust = l->opt && !l->opt->reindex && prev &&
-                 (prev->height + 1 <= l->trust_upto || l->opt->checklevel == 0);
-    if (l->opt && trust != l->trusting) {
-        cb_chain_set_sig_checker(l->c, trust ? &TRUSTING : l->opt->sigs);
-        l->trusting = trust;
-    }
     cb_err err = cb_chain_accept_block(l->c, b, l->now, &bad);
-    switch (err) {
-    case CB_OK:
-        l->r->trusted += trust;
+    if (err == CB_OK || err == CB_ERR_DUPLICATE) /* the genesis block, already in the chain */
         return CB_OK;
-    case CB_ERR_DUPLICATE: /* the genesis block, already in the chain */
-        return CB_OK;
-    case CB_ERR_NOMEM:
+    if (err == CB_ERR_NOMEM)
         return err;
-    default:
-        /* A stored block the rules refuse (or whose parent is gone) stays
-         * out of the chain; the rest still loads. */
-        if (!l->r->refused) {
-            uint8_t hash[32];
-            char hex[65], rule[224];
-            cb_header_hash(hash, &b->header);
-            cb_hash_to_hex(hex, hash);
-            cb_refusal_block(rule, sizeof rule, err, l->c, b, bad, l->now);
-            snprintf(l->r->why, sizeof l->r->why, "the stored block %s breaks a rule (%s: %s)", hex,
-                     cb_err_reason(err), rule);
-        }
-        l->r->refused++;
-        return CB_OK;
-    }
+    /* A stored block the rules refuse (or whose parent is gone) stays
+     * out of the chain; the rest still loads. */
+    uint8_t hash[32];
+    char rule[224], what[300];
+    cb_header_hash(hash, &b->header);
+    cb_refusal_block(rule, sizeof rule, err, l->c, b, bad, l->now);
+    snprintf(what, sizeof what, "breaks a rule (%s: %s)", cb_err_reason(err), rule);
+    note_refused(l->r, hash, what);
+    return CB_OK;
 }
 
 static double ms_since(const struct timespec *t0)
@@ -98,96 +114,6 @@ static double ms_since(const struct timespec *t0)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-/* A copy of an undo journal (cb_state_undo empties the one it is given). */
-static cb_err undo_copy(cb_undo *dst, const cb_undo *src)
-{
-    uint8_t *raw = NULL;
-    size_t len = 0;
-    cb_err err = cb_undo_serialize(src, &raw, &len);
-    cb_undo_init(dst);
-    if (err == CB_OK)
-        err = cb_undo_parse(dst, raw, len);
-    free(raw);
-    return err;
-}
-
-static bool undo_same(const cb_undo *a, const cb_undo *b)
-{
-    if (a->n != b->n)
-        return false;
-    for (size_t i = 0; i < a->n; i++)
-        if (memcmp(a->entries[i].id, b->entries[i].id, 20) != 0 ||
-            a->entries[i].before.balance != b->entries[i].before.balance ||
-            a->entries[i].before.nonce != b->entries[i].before.nonce)
-            return false;
-    return true;
-}
-
-static cb_err fail_check(cb_load_report *r, const cb_chain_entry *e, int level, const char *what)
-{
-    char hex[65];
-    cb_hash_to_hex(hex, e->hash);
-    snprintf(r->why, sizeof r->why,
-             "block %s at height %u fails the start-up check at level %d: %s", hex,
-             (unsigned)e->height, level, what);
-    return CB_ERR_STORE;
-}
-
-/* The checks of levels 2 and 3 on the active chain's last n blocks. */
-static cb_err check_last(cb_chain *c, cb_store *s, uint32_t n, int level, cb_load_report *r)
-{
-    const cb_chain_entry *tip = cb_chain_tip(c);
-    if (n > tip->height)
-        n = tip->height;
-    r->checked = n;
-    cb_err err = CB_OK;
-    for (uint32_t k = 0; level >= 2 && k < n && err == CB_OK; k++) {
-        const cb_chain_entry *e = cb_chain_at(c, tip->height - k);
-        cb_undo stored;
-        cb_undo_init(&stored);
-        err = cb_store_get_undo(s, e->hash, &stored);
-        if (err == CB_ERR_NOT_FOUND || (err == CB_OK && !undo_same(&stored, &e->undo)))
-            err = fail_check(r, e, 2, "its stored undo data is not what connecting it records");
-        else if (err != CB_OK && err != CB_ERR_STORE && err != CB_ERR_NOMEM)
-            err = fail_check(r, e, 2, "its stored undo data does not parse");
-        cb_undo_clear(&stored);
-    }
-    if (level < 3 || err != CB_OK || n == 0)
-        return err;
-    /* Down n blocks on a copy of the state, then up again. */
-    const cb_accounts *state = cb_chain_state(c);
-    cb_accounts *copy = cb_accounts_new(7);
-    if (!copy)
-        return CB_ERR_NOMEM;
-    size_t pos = 0;
-    uint8_t id[20];
-    cb_account a;
-    while (err == CB_OK && cb_accounts_next(state, &pos, id, &a))
-        err = cb_accounts_set(copy, id, &a);
-    for (uint32_t k = 0; k < n && err == CB_OK; k++) {
-        const cb_chain_entry *e = cb_chain_at(c, tip->height - k);
-        cb_undo u;
-        err = undo_copy(&u, &e->undo);
-        if (err == CB_OK && cb_state_undo(copy, &u) != CB_OK)
-            err = fail_check(r, e, 3, "its undo data does not disconnect it");
-        cb_undo_clear(&u);
-    }
-    for (uint32_t h = tip->height - n + 1; h <= tip->height && err == CB_OK; h++) {
-        const cb_chain_entry *e = cb_chain_at(c, h);
-        cb_undo u;
-        size_t bad;
-        cb_undo_init(&u);
-        if (cb_block_connect(cb_chain_params(c), copy, &u, e->block, h, &bad) != CB_OK ||
-            !undo_same(&u, &e->undo))
-            err = fail_check(r, e, 3, "connecting it again after disconnecting it differs");
-        cb_undo_clear(&u);
-    }
-    if (err == CB_OK && !cb_accounts_equal(copy, state))
-        err = fail_check(r, tip, 3, "the state after disconnecting and connecting again differs");
-    cb_accounts_free(copy);
-    return err;
 }
 
 /* Writes the connects of the active chain from height `from` to the tip,
@@ -199,7 +125,7 @@ static cb_err connect_from(cb_chain *c, cb_store *s, uint32_t from, size_t *n)
     const cb_chain_entry *tip = cb_chain_tip(c);
     for (uint32_t h = from; h <= tip->height; h++) {
         const cb_chain_entry *e = cb_chain_at(c, h);
-        cb_err err = cb_store_connect(s, e->hash, e->height, e->block, &e->undo, cb_chain_state(c));
+        cb_err err = cb_store_connect(s, e->hash, e->height, e->block, e->undo, cb_chain_state(c));
         if (err != CB_OK)
             return err;
         ++*n;
@@ -241,13 +167,276 @@ static cb_err walk_store(cb_chain *c, cb_store *s, const uint8_t *tip, cb_load_r
     return connect_from(c, s, tip ? at->height + 1 : 0, &r->connected);
 }
 
-/* -reindex: the chain's rows dropped, then every active block's written
- * again from the replay, genesis first. */
-static cb_err rewrite_active(cb_chain *c, cb_store *s)
+/* The replay (cb_chainstore_open, and -reindex with `reindex`, which
+ * drops the chain's rows and writes every active block's again). */
+static cb_err replay(cb_chain *c, cb_store *s, int64_t now, bool reindex, cb_load_report *r)
 {
-    size_t n = 0;
-    cb_err err = cb_store_reset_chain(s);
-    return err == CB_OK ? connect_from(c, s, 0, &n) : err;
+    loader l = {c, now, r};
+    uint8_t tip[32];
+    uint32_t height = 0;
+    cb_err err = cb_store_tip(s, tip, &height);
+    bool have_tip = err == CB_OK;
+    if (err == CB_ERR_NOT_FOUND)
+        err = CB_OK;
+    if (err == CB_OK)
+        err = cb_store_foreach_block(s, load_one, &l);
+    bool lost = false;
+    if (err == CB_OK && !reindex)
+        err = walk_store(c, s, have_tip ? tip : NULL, r, &lost);
+    if (err == CB_OK && reindex) {
+        size_t n = 0;
+        err = cb_store_reset_chain(s);
+        if (err == CB_OK)
+            err = connect_from(c, s, 0, &n);
+    }
+    if (err == CB_OK && lost) {
+        size_t k = strlen(r->why);
+        snprintf(r->why + k, sizeof r->why - k,
+                 "%sthe chain this store recorded cannot be loaded; start with -reindex to "
+                 "rebuild it from the stored blocks that pass",
+                 k ? "; " : "");
+        return CB_ERR_STORE;
+    }
+    r->why[0] = '\0'; /* a refused side block is only left out (and logged) */
+    cb_accounts *stored = NULL;
+    if (err == CB_OK) {
+        stored = cb_accounts_new(1);
+        err = stored ? cb_store_load_accounts(s, stored) : CB_ERR_NOMEM;
+    }
+    if (err == CB_OK && !cb_accounts_equal(stored, cb_chain_state(c))) {
+        r->wallet_repaired = true;
+        err = cb_store_replace_accounts(s, cb_chain_state(c));
+    }
+    cb_accounts_free(stored);
+    return err;
+}
+
+/* ---- the start: the index from the headers, the state from the store ---- */
+
+typedef struct {
+    cb_chain *c;
+    int64_t now;
+    cb_load_report *r;
+} index_loader;
+
+static cb_err index_one(void *ctx, const cb_stored_header *h)
+{
+    index_loader *l = ctx;
+    l->r->blocks++;
+    const uint8_t *hash = h->hash;
+    const cb_chain_entry *e = NULL;
+    cb_err err = cb_chain_load_header(l->c, &h->header, hash, h->ntx, l->now, &e);
+    if (err == CB_ERR_NOMEM)
+        return err;
+    if (err == CB_ERR_ARG) {
+        note_refused(l->r, hash, "is not the block its header hashes to");
+        return CB_OK;
+    }
+    if (err == CB_OK && e->height != h->height) {
+        note_refused(l->r, hash, "is stored at a height its parent does not give it");
+        return CB_OK;
+    }
+    if (err != CB_OK) {
+        char what[200];
+        snprintf(what, sizeof what, "has a header the rules refuse (%s)", cb_err_reason(err));
+        note_refused(l->r, hash, what);
+    }
+    return CB_OK;
+}
+
+static bool undo_same(const cb_undo *a, const cb_undo *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (memcmp(a->entries[i].id, b->entries[i].id, 20) != 0 ||
+            a->entries[i].before.balance != b->entries[i].before.balance ||
+            a->entries[i].before.nonce != b->entries[i].before.nonce)
+            return false;
+    return true;
+}
+
+static cb_err fail_check(cb_load_report *r, const cb_chain_entry *e, int level, const char *what)
+{
+    char hex[65];
+    cb_hash_to_hex(hex, e->hash);
+    snprintf(r->why, sizeof r->why,
+             "block %s at height %u fails the start-up check at level %d: %s", hex,
+             (unsigned)e->height, level, what);
+    return CB_ERR_STORE;
+}
+
+/* The signatures of a block this store took before: not checked again. */
+static cb_err no_signatures(void *ctx, const cb_params *p, const cb_block *b, size_t *bad_tx)
+{
+    (void)ctx;
+    (void)p;
+    (void)b;
+    *bad_tx = CB_NO_TX;
+    return CB_OK;
+}
+
+static const cb_sig_checker TRUSTING = {NULL, no_signatures};
+
+/* One block of the check on the way down: its body (and from level 2
+ * its journal) read and checked, and at level 3 disconnected from copy. */
+static cb_err check_down(cb_chain *c, cb_store *s, const cb_chain_entry *e,
+                         const cb_load_options *opt, cb_accounts *copy, cb_load_report *r)
+{
+    cb_block b;
+    cb_undo u;
+    size_t bad;
+    int level = opt->checklevel;
+    cb_block_init(&b);
+    cb_undo_init(&u);
+    cb_err err = read_body(s, e, &b);
+    if (err == CB_ERR_NOT_FOUND)
+        err =
+            fail_check(r, e, 0, "its stored body is missing, does not parse, or is not this block");
+    else if (err == CB_OK && cb_block_check_with(cb_chain_params(c), &b,
+                                                 level >= 1 ? opt->sigs : &TRUSTING, &bad) != CB_OK)
+        err = fail_check(r, e, level >= 1 ? 1 : 0, "its body breaks a rule");
+    if (err == CB_OK && level >= 2) {
+        err = cb_store_get_undo(s, e->hash, &u);
+        if (err != CB_OK && err != CB_ERR_NOMEM)
+            err = fail_check(r, e, 2, "its undo data is missing or does not parse");
+    }
+    if (err == CB_OK && level >= 3 && cb_state_undo(copy, &u) != CB_OK)
+        err = fail_check(r, e, 3, "its undo data does not disconnect it");
+    cb_block_clear(&b);
+    cb_undo_clear(&u);
+    return err;
+}
+
+/* One block on the way up (level 3): connected again by every rule, its
+ * journal must be the stored one. */
+static cb_err check_up(cb_chain *c, cb_store *s, const cb_chain_entry *e, cb_accounts *copy,
+                       cb_load_report *r)
+{
+    cb_block b;
+    cb_undo u, stored;
+    size_t bad;
+    cb_block_init(&b);
+    cb_undo_init(&u);
+    cb_undo_init(&stored);
+    cb_err err = read_body(s, e, &b);
+    if (err == CB_OK)
+        err = cb_store_get_undo(s, e->hash, &stored);
+    if (err == CB_ERR_NOT_FOUND)
+        err = fail_check(r, e, 3, "its stored body or undo data is gone");
+    if (err == CB_OK &&
+        (cb_block_connect(cb_chain_params(c), copy, &u, &b, e->height, &bad) != CB_OK ||
+         !undo_same(&u, &stored)))
+        err = fail_check(r, e, 3, "connecting it again after disconnecting it differs");
+    cb_block_clear(&b);
+    cb_undo_clear(&u);
+    cb_undo_clear(&stored);
+    return err;
+}
+
+static cb_accounts *copy_accounts(const cb_accounts *a)
+{
+    cb_accounts *copy = cb_accounts_new(7);
+    size_t pos = 0;
+    uint8_t id[20];
+    cb_account v;
+    while (copy && cb_accounts_next(a, &pos, id, &v))
+        if (cb_accounts_set(copy, id, &v) != CB_OK) {
+            cb_accounts_free(copy);
+            return NULL;
+        }
+    return copy;
+}
+
+/* Core's VerifyDB on the active chain's last n blocks (see the header):
+ * down from the tip, then (level 3) up again on a copy of the state,
+ * which must end as the stored state. Going down to genesis, the state
+ * there must be genesis's: nothing in the wallet table that no block
+ * made. */
+static cb_err check_recent(cb_chain *c, cb_store *s, uint32_t n, const cb_load_options *opt,
+                           cb_load_report *r)
+{
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    if (n > tip->height)
+        n = tip->height;
+    r->checked = n;
+    r->trusted = tip->height - n;
+    cb_accounts *copy = NULL;
+    if (opt->checklevel >= 3 && !(copy = copy_accounts(cb_chain_state(c))))
+        return CB_ERR_NOMEM;
+    cb_err err = CB_OK;
+    for (uint32_t k = 0; k < n && err == CB_OK; k++)
+        err = check_down(c, s, cb_chain_at(c, tip->height - k), opt, copy, r);
+    if (err == CB_OK && copy && n == tip->height) {
+        cb_accounts *genesis = cb_accounts_new(7);
+        const cb_chain_entry *g = cb_chain_at(c, 0);
+        cb_block b;
+        cb_undo u;
+        size_t bad;
+        cb_block_init(&b);
+        cb_undo_init(&u);
+        if (!genesis)
+            err = CB_ERR_NOMEM;
+        if (err == CB_OK && cb_chain_params(c)->has_genesis_block &&
+            (read_body(s, g, &b) != CB_OK ||
+             cb_block_connect(cb_chain_params(c), genesis, &u, &b, 0, &bad) != CB_OK))
+            err = fail_check(r, g, 3, "the stored genesis block is not this network's");
+        if (err == CB_OK && !cb_accounts_equal(genesis, copy))
+            err = fail_check(r, g, 3,
+                             "disconnecting every block leaves accounts no block made (the "
+                             "wallet table was changed)");
+        cb_block_clear(&b);
+        cb_undo_clear(&u);
+        cb_accounts_free(genesis);
+    }
+    for (uint32_t h = tip->height - n + 1; copy && h <= tip->height && err == CB_OK; h++)
+        err = check_up(c, s, cb_chain_at(c, h), copy, r);
+    if (err == CB_OK && copy && !cb_accounts_equal(copy, cb_chain_state(c)))
+        err = fail_check(r, tip, 3,
+                         "the state after disconnecting and connecting again differs from the "
+                         "wallet table");
+    cb_accounts_free(copy);
+    return err;
+}
+
+/* The default start: index, tip and state as stored, the last blocks
+ * checked, then on to a stored branch with more work (see the header). */
+static cb_err load_index(cb_chain *c, cb_store *s, int64_t now, cb_load_report *r)
+{
+    index_loader l = {c, now, r};
+    uint8_t tip[32];
+    uint32_t height = 0;
+    cb_err err = cb_store_tip(s, tip, &height);
+    bool have_tip = err == CB_OK;
+    if (err == CB_ERR_NOT_FOUND)
+        err = CB_OK;
+    if (err == CB_OK)
+        err = cb_store_foreach_header(s, index_one, &l);
+    if (err != CB_OK)
+        return err;
+    const cb_chain_entry *e = have_tip ? cb_chain_lookup(c, tip) : cb_chain_at(c, 0);
+    if (!e || !e->complete || e->height != height ||
+        (e->status & (CB_ENTRY_FAILED | CB_ENTRY_FAILED_CHILD))) {
+        size_t k = strlen(r->why);
+        snprintf(r->why + k, sizeof r->why - k,
+                 "%sthe tip this store recorded is not a chain of stored blocks; start with "
+                 "-reindex to rebuild it from the stored blocks that pass",
+                 k ? "; " : "");
+        return CB_ERR_STORE;
+    }
+    r->why[0] = '\0';
+    uint64_t seed;
+    if (cb_random_bytes((uint8_t *)&seed, sizeof seed) != CB_OK)
+        return CB_ERR_RANDOM;
+    cb_accounts *state = cb_accounts_new(seed);
+    if (!state)
+        return CB_ERR_NOMEM;
+    err = cb_store_load_accounts(s, state);
+    if (err != CB_OK) {
+        cb_accounts_free(state);
+        return err;
+    }
+    return cb_chain_load_tip(c, e, state);
 }
 
 static cb_err open_with(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t now,
@@ -264,44 +453,26 @@ static cb_err open_with(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t n
     cs->s = s;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* Replay without a listener: these blocks are in the store already. */
+    /* Loading writes nothing through the chain: these blocks are stored. */
     cb_chain_set_listener(c, NULL);
-    loader l = {c, now, r, opt, 0, false, false};
-    uint8_t tip[32];
-    uint32_t height = 0;
-    cb_err err = cb_store_tip(s, tip, &height);
-    bool have_tip = err == CB_OK;
-    if (err == CB_ERR_NOT_FOUND)
-        err = CB_OK;
-    if (opt)
-        l.trust_upto =
-            opt->checkblocks && height > opt->checkblocks ? height - opt->checkblocks : 0;
-    if (err == CB_OK)
-        err = cb_store_foreach_block(s, load_one, &l);
-    if (opt)
-        cb_chain_set_sig_checker(c, opt->sigs);
-    bool lost = false;
-    if (err == CB_OK && !(opt && opt->reindex))
-        err = walk_store(c, s, have_tip ? tip : NULL, r, &lost);
-    /* The recorded tip not among the blocks the replay took: the store's
-     * chain is broken (a refused block under it, or blocks gone). */
-    if (err == CB_OK && opt && !opt->reindex && lost) {
-        size_t k = strlen(r->why);
-        snprintf(r->why + k, sizeof r->why - k,
-                 "%sthe chain this store recorded cannot be loaded; start with -reindex to "
-                 "rebuild it from the stored blocks that pass",
-                 k ? "; " : "");
-        err = CB_ERR_STORE;
-    } else if (!lost) {
-        r->why[0] = '\0'; /* a refused side block is only left out (and logged) */
+    cb_chain_blocks bs = {s, put_body, get_body, get_undo};
+    bool fast = opt && !opt->reindex;
+    cb_err err;
+    if (fast) {
+        cb_chain_set_blocks(c, &bs);
+        err = load_index(c, s, now, r);
+    } else {
+        /* The replay holds the bodies and journals it makes in memory
+         * until the store has the same; then they go. */
+        err = replay(c, s, now, opt && opt->reindex, r);
+        r->trusted = 0;
+        if (err == CB_OK)
+            cb_chain_set_blocks(c, &bs);
     }
-    if (err == CB_OK && opt && opt->reindex)
-        err = rewrite_active(c, s);
     r->load_ms = ms_since(&t0);
-    if (err == CB_OK && opt && !opt->reindex) {
+    if (err == CB_OK && fast) {
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        err =
-            check_last(c, s, opt->checkblocks ? opt->checkblocks : UINT32_MAX, opt->checklevel, r);
+        err = check_recent(c, s, opt->checkblocks ? opt->checkblocks : UINT32_MAX, opt, r);
         r->check_ms = ms_since(&t0);
         if (err == CB_ERR_STORE && r->why[0]) {
             size_t k = strlen(r->why);
@@ -309,22 +480,27 @@ static cb_err open_with(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t n
                      "; start with -reindex to check every stored block and rewrite the rest");
         }
     }
-    cb_accounts *stored = NULL;
+    cb_chain_listener l2 = {cs, on_connected, on_disconnected};
     if (err == CB_OK) {
-        stored = cb_accounts_new(1);
-        err = stored ? cb_store_load_accounts(s, stored) : CB_ERR_NOMEM;
+        cb_chain_set_listener(c, &l2);
+        /* A reorganisation a crash cut short goes on from where the store
+         * stands, one transaction a step as ever. */
+        const cb_chain_entry *before = cb_chain_tip(c);
+        err = cb_chain_activate(c);
+        const cb_chain_entry *after = cb_chain_tip(c);
+        if (err == CB_OK && after != before) {
+            const cb_chain_entry *fork = cb_chain_common(before, after);
+            r->disconnected += before->height - fork->height;
+            r->connected += after->height - fork->height;
+        }
     }
-    if (err == CB_OK && !cb_accounts_equal(stored, cb_chain_state(c))) {
-        r->wallet_repaired = true;
-        err = cb_store_replace_accounts(s, cb_chain_state(c));
-    }
-    cb_accounts_free(stored);
+    r->lost = cb_chain_lost_bodies(c);
+    cb_store_release_memory(s); /* the pages of one pass over every header */
     if (err != CB_OK) {
+        cb_chain_set_listener(c, NULL);
         free(cs);
         return err;
     }
-    cb_chain_listener l2 = {cs, on_connected, on_disconnected};
-    cb_chain_set_listener(c, &l2);
     *out = cs;
     return CB_OK;
 }
@@ -358,16 +534,7 @@ void cb_chainstore_set_listener(cb_chainstore *cs, const cb_chain_listener *l)
 
 cb_err cb_chainstore_accept_block(cb_chainstore *cs, const cb_block *b, int64_t now, size_t *bad_tx)
 {
-    cb_err err = cb_chain_accept_block(cs->c, b, now, bad_tx);
-    uint8_t hash[32];
-    cb_header_hash(hash, &b->header);
-    const cb_chain_entry *e = cb_chain_lookup(cs->c, hash);
-    /* Kept (active or on a side branch): store it, so a restart still
-     * knows every branch. Connected blocks are stored already. */
-    if (e && (e->status & CB_ENTRY_HAVE_DATA) && !cb_chain_is_active(cs->c, e) && err == CB_OK) {
-        cb_err serr = cb_store_put_block(cs->s, e->hash, e->height, e->block);
-        if (serr != CB_OK)
-            return serr;
-    }
-    return err;
+    /* The chain hands every body it keeps (active or on a side branch) to
+     * the store before it connects anything: a restart knows every branch. */
+    return cb_chain_accept_block(cs->c, b, now, bad_tx);
 }

@@ -1,19 +1,24 @@
-/* A chain kept in a store: every block the chain accepts is stored, every
- * connect and disconnect is written as it happens (one database
- * transaction each, through the chain's listener), and at start the chain
- * is rebuilt from the stored blocks.
+/* A chain kept in a store: the store is the source of truth. The chain
+ * hands it every block body it takes (before connecting anything) and
+ * reads bodies and undo journals back when it needs them; every connect
+ * and disconnect is written as it happens (one database transaction
+ * each, through the chain's listener).
  *
- * Rebuilding validates every stored block again: the database is outside
- * input. The replay picks the chain with the most work among all stored
- * blocks; where the store recorded another tip (a crash in the middle of
- * a reorganisation, or after a branch's blocks were stored but before the
- * switch), the store is walked to the replayed chain: disconnected back
- * to the fork, the replayed branch connected, one transaction a step as
- * ever, so a crash during the walk leaves a store the next start walks
- * on. The wallet table is then compared with the state the blocks
- * produce and rewritten if it differs, so whatever a crash or a hand edit
- * left, the node starts on a consistent chain, and the store reads as
- * that chain: its active marks, undo rows, payments' status and tip. */
+ * A start (cb_chainstore_open_checked) believes the store as Bitcoin Core
+ * believes its block index and chainstate: it reads the stored headers
+ * (checked: each hashes to its row, links to its parent, carries its
+ * proof of work and bits), takes the recorded tip and the wallet table as
+ * the chain and its state, and checks only the last blocks again (Core's
+ * -checkblocks, -checklevel). Then, if a stored branch has more work (a
+ * crash in the middle of a reorganisation, or after a branch's blocks
+ * were stored but before the switch), it switches to it through the
+ * listener, one transaction a step as ever, so a crash during that walk
+ * leaves a store the next start walks on.
+ *
+ * The replay (cb_chainstore_open, and -reindex) validates every stored
+ * block again instead: the chain with the most work among all stored
+ * blocks that pass, the store walked to it, and the wallet table
+ * rewritten from the blocks if it differs. */
 #ifndef CB_NODE_CHAINSTORE_H
 #define CB_NODE_CHAINSTORE_H
 
@@ -33,26 +38,26 @@ typedef struct {
     bool wallet_repaired; /* the wallet table differed and was rewritten */
     size_t disconnected;  /* blocks the store had active off the replayed chain */
     size_t connected;     /* blocks of the replayed chain the store had not connected */
-    size_t trusted;       /* blocks loaded without their signatures checked again */
+    size_t trusted;       /* blocks of the active chain taken as stored (not checked again) */
     size_t checked;       /* of the active chain's last blocks, those checked at the level */
+    size_t lost;          /* stored bodies found gone or damaged (fetched again from peers) */
     double load_ms, check_ms;
     char why[512]; /* when the start-up check failed: what, in a sentence */
 } cb_load_report;
 
 /* How much of the store a start believes (Core's -checkblocks,
- * -checklevel and -reindex). A stored block passed every rule when it was
- * stored, so below the last `checkblocks` of the recorded tip a start
- * checks everything but the signatures again (the commitment, proof of
- * work, links, the state transition: a changed byte still shows). The
- * last ones (all of them when checkblocks is 0) are checked at
- * `checklevel`:
- *   0  as the others (signatures not checked)
- *   1  every rule, signatures included
- *   2  and the stored undo journal equals the one the replay made
- *   3  and disconnecting them in memory, then connecting them again,
- *      gives the same state (the journals undo exactly what they did)
- * reindex checks every stored block in full, and rewrites every active
- * block's rows (marks, undo, payments, wallet) from the replay. */
+ * -checklevel and -reindex). The last `checkblocks` blocks of the
+ * recorded tip (all of them when 0) are checked at `checklevel`:
+ *   0  each body is read back: it is the block its header names, and it
+ *      passes every rule that needs no state, but the signatures
+ *   1  and its signatures
+ *   2  and its stored undo journal reads
+ *   3  and disconnecting them from the stored state with their journals,
+ *      then connecting them again by every rule, gives the same journals
+ *      and the stored state (and, going down to genesis, genesis's state)
+ * Older blocks are believed as stored, as Core believes its own disk.
+ * reindex replays every stored block in full instead, and rewrites every
+ * active block's rows (marks, undo, payments, wallet) from the replay. */
 typedef struct {
     uint32_t checkblocks; /* default 6; 0: all */
     int checklevel;       /* 0-3, default 3 */

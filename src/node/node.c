@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -39,39 +42,43 @@ int64_t cb_node_mocktime(void)
 
 /* What the chain did during one accept, for the mempool afterwards. One
  * accept can connect many blocks (a parent arriving after its children
- * during sync), so the list grows as needed. */
+ * during sync), so the list grows as needed. The bodies are read back
+ * afterwards (the chain keeps them in the store, not in memory). */
 typedef struct {
-    const cb_block **blocks;
+    const cb_chain_entry **entries;
     bool *connected;
     size_t n, cap;
     bool overflow; /* out of memory: some events were not recorded */
 } chain_events;
 
-static cb_err note_event(chain_events *ev, const cb_block *b, bool connected)
+static cb_err note_event(chain_events *ev, const cb_chain_entry *e, bool connected)
 {
     if (ev->n == ev->cap) {
-        size_t cap = cb_grow_next(ev->cap, 64, sizeof *ev->blocks, 0);
-        if (!cap || cb_resize(&ev->blocks, cap, sizeof *ev->blocks) != CB_OK ||
+        size_t cap = cb_grow_next(ev->cap, 64, sizeof *ev->entries, 0);
+        if (!cap || cb_resize(&ev->entries, cap, sizeof *ev->entries) != CB_OK ||
             cb_resize(&ev->connected, cap, sizeof *ev->connected) != CB_OK) {
             ev->overflow = true;
             return CB_OK;
         }
         ev->cap = cap;
     }
-    ev->blocks[ev->n] = b;
+    ev->entries[ev->n] = e;
     ev->connected[ev->n++] = connected;
     return CB_OK;
 }
 
-static cb_err note_connected(void *ctx, const cb_chain_entry *e, const cb_undo *undo)
+static cb_err note_connected(void *ctx, const cb_chain_entry *e, const cb_block *b,
+                             const cb_undo *undo)
 {
+    (void)b;
     (void)undo;
-    return note_event(ctx, e->block, true);
+    return note_event(ctx, e, true);
 }
 
-static cb_err note_disconnected(void *ctx, const cb_chain_entry *e)
+static cb_err note_disconnected(void *ctx, const cb_chain_entry *e, const cb_block *b)
 {
-    return note_event(ctx, e->block, false);
+    (void)b;
+    return note_event(ctx, e, false);
 }
 
 /* A payment the mempool let go after a block came or went: its row in the
@@ -130,11 +137,36 @@ bool cb_node_rejection_find(const cb_node *n, const uint8_t id[32], cb_rejection
     return false;
 }
 
+/* The mempool follows one block the chain connected or disconnected; the
+ * payments of a block left that are pending again go out anew. */
+static void follow_block(cb_node *n, const cb_chain_entry *e, bool connected,
+                         const cb_accounts *state)
+{
+    cb_block b;
+    cb_err err = cb_chain_read_block(n->chain, e, &b);
+    if (err == CB_OK)
+        err = connected ? cb_mempool_block_connected(n->mempool, state, &b)
+                        : cb_mempool_block_disconnected(n->mempool, state, &b);
+    if (err != CB_OK)
+        cb_log(n->log, "mempool: cannot follow block %u (%s); some payments may not return",
+               (unsigned)e->height, cb_strerror(err));
+    for (size_t k = 1; err == CB_OK && !connected && k < b.ntx; k++) {
+        uint8_t txid[32];
+        cb_tx_txid(txid, &b.txs[k]);
+        if (cb_mempool_get(n->mempool, txid, NULL))
+            for (size_t li = 0; li < n->nlisteners; li++)
+                if (n->listeners[li].tx_returned)
+                    n->listeners[li].tx_returned(n->listeners[li].ctx, txid);
+    }
+    cb_block_clear(&b);
+}
+
 cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
 {
     chain_events ev = {NULL, NULL, 0, 0, false};
     cb_chain_listener l = {&ev, note_connected, note_disconnected};
     const cb_chain_entry *before = cb_chain_tip(n->chain);
+    size_t lost = cb_chain_lost_bodies(n->chain);
     cb_chainstore_set_listener(n->cs, &l);
     cb_err err = cb_chainstore_accept_block(n->cs, b, cb_node_now(), bad_tx);
     if (err != CB_OK && err != CB_ERR_DUPLICATE && err != CB_ERR_NOMEM && err != CB_ERR_STORE) {
@@ -146,6 +178,8 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
         note_rejection(n, "block", hash, err, why);
     }
     cb_chainstore_set_listener(n->cs, NULL);
+    if (cb_chain_lost_bodies(n->chain) != lost)
+        cb_log(n->log, "a stored block body is gone or damaged; that block will be fetched again");
     /* The mempool follows the final state: disconnected blocks' payments
      * are offered back, then the connected blocks' are taken out. */
     const cb_accounts *state = cb_chain_state(n->chain);
@@ -153,25 +187,11 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
      * block first, or a sender's later nonce would arrive before its
      * earlier one and be refused. */
     for (size_t i = ev.n; i-- > 0;)
-        if (!ev.connected[i] &&
-            cb_mempool_block_disconnected(n->mempool, state, ev.blocks[i]) != CB_OK)
-            cb_log(n->log, "mempool: out of memory re-adding a disconnected block");
+        if (!ev.connected[i])
+            follow_block(n, ev.entries[i], false, state);
     for (size_t i = 0; i < ev.n; i++)
-        if (ev.connected[i] && cb_mempool_block_connected(n->mempool, state, ev.blocks[i]) != CB_OK)
-            cb_log(n->log, "mempool: out of memory updating after a block");
-    /* Payments of blocks we left that are pending again go out anew. */
-    for (size_t i = 0; i < ev.n; i++) {
         if (ev.connected[i])
-            continue;
-        for (size_t k = 1; k < ev.blocks[i]->ntx; k++) {
-            uint8_t txid[32];
-            cb_tx_txid(txid, &ev.blocks[i]->txs[k]);
-            if (cb_mempool_get(n->mempool, txid, NULL))
-                for (size_t li = 0; li < n->nlisteners; li++)
-                    if (n->listeners[li].tx_returned)
-                        n->listeners[li].tx_returned(n->listeners[li].ctx, txid);
-        }
-    }
+            follow_block(n, ev.entries[i], true, state);
     if (err == CB_ERR_STORE) {
         /* The store could not record the block (its engine has already
          * retried a lost server): the chain took the block back, but
@@ -182,13 +202,13 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
     }
     if (ev.overflow)
         cb_log(n->log, "mempool: out of memory following the chain; some payments may not return");
-    free(ev.blocks);
+    free(ev.entries);
     free(ev.connected);
     const cb_chain_entry *tip = cb_chain_tip(n->chain);
     if (tip != before) {
         char hex[65];
         cb_hash_to_hex(hex, tip->hash);
-        cb_log(n->log, "new tip %s height %u (%zu tx)", hex, tip->height, tip->block->ntx);
+        cb_log(n->log, "new tip %s height %u (%u tx)", hex, tip->height, (unsigned)tip->ntx);
         cb_miner_new_work(n, false);
         for (size_t li = 0; li < n->nlisteners; li++)
             if (n->listeners[li].tip_changed)
@@ -398,19 +418,28 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
                  cb_store_last_error(n->store));
         goto fail;
     }
-    cb_log(n->log, "loaded %zu stored blocks in %.0f ms%s; tip height %u", report.blocks,
-           report.load_ms, report.wallet_repaired ? " (wallet table rebuilt from the blocks)" : "",
+    cb_log(n->log, "loaded %zu stored %s in %.0f ms%s; tip height %u", report.blocks,
+           cfg->reindex ? "blocks" : "headers and the wallet table", report.load_ms,
+           report.wallet_repaired ? " (wallet table rebuilt from the blocks)" : "",
            cb_chain_tip(n->chain)->height);
     if (cfg->reindex)
         cb_log(n->log, "reindex: every stored block checked in full, signatures included, and "
                        "the active chain's rows written again");
     else
         cb_log(n->log,
-               "%zu blocks trusted as this store took them (all but their signatures checked "
-               "again); the last %zu checked at level %d in %.1f ms",
+               "%zu blocks trusted as this store took them; the last %zu checked at level %d "
+               "in %.1f ms",
                report.trusted, report.checked, cfg->checklevel, report.check_ms);
     if (report.refused)
         cb_log(n->log, "%zu stored blocks were refused by the rules and left out", report.refused);
+    if (report.lost)
+        cb_log(n->log,
+               "%zu stored block bodies are gone or damaged; those blocks are headers only again "
+               "and will be fetched from peers",
+               report.lost);
+#ifdef __GLIBC__
+    malloc_trim(0); /* what the start read once goes back to the system */
+#endif
     if (report.disconnected || report.connected)
         cb_log(n->log,
                "the store had stopped off the chain with the most work (a reorganisation cut "

@@ -63,8 +63,8 @@ static json_t *header_json(cb_node *n, const cb_chain_entry *e)
     cb_u256_to_le(w, &e->work);
     cb_hash_to_hex(work, w);
     json_object_set_new(o, "chainwork", json_string(work));
-    if (e->block)
-        json_object_set_new(o, "nTx", json_integer((json_int_t)e->block->ntx));
+    if (e->status & CB_ENTRY_HAVE_DATA)
+        json_object_set_new(o, "nTx", json_integer((json_int_t)e->ntx));
     if (e->prev)
         json_object_set_new(o, "previousblockhash", cb_rpc_hash_json(e->prev->hash));
     const cb_chain_entry *next = active ? cb_chain_at(cb_node_chain(n), e->height + 1) : NULL;
@@ -150,35 +150,39 @@ json_t *cb_rpc_getblock(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
         verbosity = json_is_true(v) ? 1 : 0;
     else if (v && !cb_rpc_arg_uint(p, 1, 2, &verbosity, e))
         return NULL;
-    if (!x->block)
+    if (!(x->status & CB_ENTRY_HAVE_DATA))
         return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "Block not available (header only)");
+    cb_block b;
+    if (cb_chain_read_block(cb_node_chain(n), x, &b) != CB_OK)
+        return cb_rpc_fail(e, CB_RPC_MISC_ERROR, "Block not available (the store cannot read it)");
+    json_t *r = NULL;
     if (verbosity == 0) {
-        size_t len = cb_block_size(x->block);
+        size_t len = cb_block_size(&b);
         uint8_t *raw = malloc(len);
         char *hex = malloc(2 * len + 1);
-        json_t *r = NULL;
-        if (raw && hex && cb_block_serialize(raw, len, x->block) == CB_OK) {
+        if (raw && hex && cb_block_serialize(raw, len, &b) == CB_OK) {
             cb_hex_encode(hex, raw, len);
             r = json_string(hex);
         }
         free(raw);
         free(hex);
-        return r ? r : cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
-    }
-    json_t *o = header_json(n, x);
-    json_object_set_new(o, "size", json_integer((json_int_t)cb_block_size(x->block)));
-    json_t *txs = json_array();
-    for (size_t i = 0; i < x->block->ntx; i++) {
-        if (verbosity >= 2) {
-            json_array_append_new(txs, tx_json(n, &x->block->txs[i]));
-        } else {
-            uint8_t id[32];
-            cb_tx_txid(id, &x->block->txs[i]);
-            json_array_append_new(txs, cb_rpc_hash_json(id));
+    } else {
+        r = header_json(n, x);
+        json_object_set_new(r, "size", json_integer((json_int_t)cb_block_size(&b)));
+        json_t *txs = json_array();
+        for (size_t i = 0; i < b.ntx; i++) {
+            if (verbosity >= 2) {
+                json_array_append_new(txs, tx_json(n, &b.txs[i]));
+            } else {
+                uint8_t id[32];
+                cb_tx_txid(id, &b.txs[i]);
+                json_array_append_new(txs, cb_rpc_hash_json(id));
+            }
         }
+        json_object_set_new(r, "tx", txs);
     }
-    json_object_set_new(o, "tx", txs);
-    return o;
+    cb_block_clear(&b);
+    return r ? r : cb_rpc_fail(e, CB_RPC_MISC_ERROR, "out of memory");
 }
 
 json_t *cb_rpc_getblockchaininfo(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *e)
@@ -332,17 +336,23 @@ json_t *cb_rpc_getrawtransaction(const cb_rpc_ctx *rc, json_t *p, cb_rpc_error *
     if (cb_store_tx_status(cb_node_store(n), txid, &st, &height) == CB_OK &&
         st == CB_TX_CONFIRMED) {
         const cb_chain_entry *x = cb_chain_at(cb_node_chain(n), height);
-        for (size_t i = 0; x && x->block && i < x->block->ntx; i++) {
-            uint8_t id[32];
-            cb_tx_txid(id, &x->block->txs[i]);
-            if (memcmp(id, txid, 32) == 0) {
-                json_t *o = tx_json(n, &x->block->txs[i]);
-                json_object_set_new(o, "blockhash", cb_rpc_hash_json(x->hash));
-                json_object_set_new(
-                    o, "confirmations",
-                    json_integer(cb_chain_tip(cb_node_chain(n))->height - height + 1));
-                return o;
+        cb_block b;
+        if (x && cb_chain_read_block(cb_node_chain(n), x, &b) == CB_OK) {
+            json_t *o = NULL;
+            for (size_t i = 0; !o && i < b.ntx; i++) {
+                uint8_t id[32];
+                cb_tx_txid(id, &b.txs[i]);
+                if (memcmp(id, txid, 32) == 0) {
+                    o = tx_json(n, &b.txs[i]);
+                    json_object_set_new(o, "blockhash", cb_rpc_hash_json(x->hash));
+                    json_object_set_new(
+                        o, "confirmations",
+                        json_integer(cb_chain_tip(cb_node_chain(n))->height - height + 1));
+                }
             }
+            cb_block_clear(&b);
+            if (o)
+                return o;
         }
     }
     return cb_rpc_fail(e, CB_RPC_INVALID_ADDRESS_OR_KEY,

@@ -109,7 +109,7 @@ static json_t *explain_block(cb_node *n, const cb_chain_entry *x)
             return explained("block", hex, "invalid", "invalid (%s): %s",
                              cb_err_reason(x->fail_err), r.why);
         return explained("block", hex, "invalid", "invalid (%s): %s%s", cb_err_reason(x->fail_err),
-                         cb_strerror(x->fail_err), x->fail_tx != CB_NO_TX ? " in a payment" : "");
+                         cb_strerror(x->fail_err), x->fail_tx != UINT32_MAX ? " in a payment" : "");
     }
     if (x->status & CB_ENTRY_FAILED_CHILD)
         return explained("block", hex, "invalid",

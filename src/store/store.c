@@ -227,6 +227,12 @@ cb_err cb_store_foreach_user(cb_store *s, cb_store_user_fn fn, void *ctx)
     return err;
 }
 
+void cb_store_release_memory(cb_store *s)
+{
+    if (s->ops->release_memory)
+        s->ops->release_memory(s->h);
+}
+
 void cb_store_close(cb_store *s)
 {
     if (!s)
@@ -267,6 +273,21 @@ cb_err cb_store_foreach_block(cb_store *s, cb_store_block_fn fn, void *ctx)
     cb_store_cursor cursor = {false, 0, 0, 0, ""};
     cb_err err;
     RETRY(s, s->ops->foreach_block(s->h, &cursor, fn, ctx));
+    return err;
+}
+
+cb_err cb_store_foreach_header(cb_store *s, cb_store_header_fn fn, void *ctx)
+{
+    cb_store_cursor cursor = {false, 0, 0, 0, ""};
+    cb_err err;
+    RETRY(s, s->ops->foreach_header(s->h, &cursor, fn, ctx));
+    return err;
+}
+
+cb_err cb_store_get_block(cb_store *s, const uint8_t hash[32], cb_block *out)
+{
+    cb_err err;
+    RETRY(s, s->ops->get_block(s->h, hash, out));
     return err;
 }
 

@@ -58,10 +58,17 @@ const char *cb_store_engine(const cb_store *s);
 /* Closes the store; NULL is fine. */
 void cb_store_close(cb_store *s);
 
+/* Gives back the memory the engine caches but does not need (SQLite's
+ * page cache after the start's one pass over the headers); the cache
+ * fills again, up to its bound, as the node works. */
+void cb_store_release_memory(cb_store *s);
+
 /* The last error's text from the engine (for logs), never NULL. */
 const char *cb_store_last_error(const cb_store *s);
 
-/* Stores a block (not yet on the active chain). Storing it again is fine.
+/* Stores a block (not yet on the active chain). Storing it again is fine:
+ * its body is written again (a copy fetched anew after the stored one
+ * was found damaged), its place and marks stay.
  * Returns: CB_OK or CB_ERR_STORE. */
 cb_err cb_store_put_block(cb_store *s, const uint8_t hash[32], uint32_t height,
                           const cb_block *b) CB_WARN_UNUSED;
@@ -84,6 +91,28 @@ cb_err cb_store_disconnect(cb_store *s, const uint8_t hash[32], const cb_block *
  * A stored block that does not parse stops the walk with its error. */
 typedef cb_err (*cb_store_block_fn)(void *ctx, const cb_block *b);
 cb_err cb_store_foreach_block(cb_store *s, cb_store_block_fn fn, void *ctx) CB_WARN_UNUSED;
+
+/* A stored block's row as the block index needs it: the header and its
+ * place, read without the body (so a start costs the headers, not the
+ * blocks). As any stored value, untrusted: hash is what the row says,
+ * for the reader to check against the header. */
+typedef struct {
+    uint8_t hash[32];
+    cb_header header;
+    uint32_t height;
+    uint32_t ntx;
+} cb_stored_header;
+
+/* Calls fn for every stored block's row, lowest height first (so parents
+ * come before their children); fn's error stops the walk and is
+ * returned. A malformed row stops it with CB_ERR_STORE. */
+typedef cb_err (*cb_store_header_fn)(void *ctx, const cb_stored_header *h);
+cb_err cb_store_foreach_header(cb_store *s, cb_store_header_fn fn, void *ctx) CB_WARN_UNUSED;
+
+/* One stored block by hash, into out (parsed here; the caller clears it).
+ * Returns: CB_OK, CB_ERR_NOT_FOUND, a parse error of the stored bytes, or
+ * CB_ERR_STORE. */
+cb_err cb_store_get_block(cb_store *s, const uint8_t hash[32], cb_block *out) CB_WARN_UNUSED;
 
 /* The active tip recorded by the last connect/disconnect.
  * Returns: CB_OK, CB_ERR_NOT_FOUND (nothing connected yet) or CB_ERR_STORE. */

@@ -28,6 +28,9 @@ typedef struct cb_store_backend {
                       const cb_undo *undo, const cb_accounts *state);
     cb_err (*disconnect)(void *h, const uint8_t hash[32], const cb_block *b);
     cb_err (*foreach_block)(void *h, cb_store_cursor *c, cb_store_block_fn fn, void *ctx);
+    cb_err (*foreach_header)(void *h, cb_store_cursor *c, cb_store_header_fn fn, void *ctx);
+    cb_err (*get_block)(void *h, const uint8_t hash[32], cb_block *out);
+    void (*release_memory)(void *h); /* NULL: nothing to give back */
     cb_err (*tip)(void *h, uint8_t hash[32], uint32_t *height);
     cb_err (*get_undo)(void *h, const uint8_t hash[32], cb_undo *out);
     cb_err (*reset_chain)(void *h);

@@ -194,6 +194,11 @@ static const char *const SCHEMA[] = {
     " merkle_root BINARY(32) NOT NULL, time INT UNSIGNED NOT NULL, bits INT UNSIGNED NOT NULL,"
     " nonce INT UNSIGNED NOT NULL, tx_count INT UNSIGNED NOT NULL,"
     " active TINYINT NOT NULL DEFAULT 0, data MEDIUMBLOB NOT NULL, KEY (height)) ENGINE=InnoDB",
+    /* Stores made before headers kept their version: the column comes
+     * now, and their old rows read it from the body. */
+    "ALTER TABLE blockchain ADD COLUMN IF NOT EXISTS version INT UNSIGNED NULL AFTER height",
+    "UPDATE blockchain SET version = CONV(HEX(REVERSE(SUBSTRING(data, 1, 4))), 16, 10)"
+    " WHERE version IS NULL",
     "CREATE TABLE IF NOT EXISTS `undo` (block_hash BINARY(32) PRIMARY KEY,"
     " data MEDIUMBLOB NOT NULL) ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS transactions (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE,"
@@ -316,7 +321,10 @@ static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
 
 /* ---- blocks ---- */
 
-static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
+/* Stores a block's row; `replace` also rewrites the body of a row
+ * already there (a damaged copy fetched again), else it is kept. */
+static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b,
+                           bool replace)
 {
     size_t n = cb_block_size(b);
     uint8_t *raw = malloc(n);
@@ -325,8 +333,9 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
     cb_err err = cb_block_serialize(raw, n, b);
     if (err == CB_OK) {
         sqlbuf q = {0};
-        sb_add(&q, "INSERT IGNORE INTO blockchain (hash, height, prev_hash, merkle_root, time,"
-                   " bits, nonce, tx_count, data) VALUES (");
+        sb_add(&q, replace ? "INSERT" : "INSERT IGNORE");
+        sb_add(&q, " INTO blockchain (hash, height, prev_hash, merkle_root, time,"
+                   " bits, nonce, tx_count, version, data) VALUES (");
         sb_hex(&q, hash, 32);
         sb_add(&q, ",");
         sb_u64(&q, height);
@@ -343,8 +352,12 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
         sb_add(&q, ",");
         sb_u64(&q, b->ntx);
         sb_add(&q, ",");
+        sb_u64(&q, b->header.version);
+        sb_add(&q, ",");
         sb_hex(&q, raw, n);
         sb_add(&q, ")");
+        if (replace)
+            sb_add(&q, " ON DUPLICATE KEY UPDATE data = VALUES(data), tx_count = VALUES(tx_count)");
         err = run(e, &q);
         sb_free(&q);
     }
@@ -354,7 +367,7 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
 
 static cb_err mysql_put_block(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
-    return put_block_in(h, hash, height, b);
+    return put_block_in(h, hash, height, b, true);
 }
 
 static void address_of(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t id[20])
@@ -504,7 +517,7 @@ static cb_err mysql_connect_block(void *h, const uint8_t hash[32], uint32_t heig
     size_t len = 0;
     cb_err err = exec(e, "START TRANSACTION");
     if (err == CB_OK)
-        err = put_block_in(e, hash, height, b);
+        err = put_block_in(e, hash, height, b, false);
     if (err == CB_OK) {
         sb_add(&q, "UPDATE blockchain SET active = 1 WHERE hash = ");
         sb_hex(&q, hash, 32);
@@ -708,6 +721,100 @@ static cb_err mysql_foreach_block(void *h, cb_store_cursor *w, cb_store_block_fn
         if (err != CB_OK || rows < 64)
             return err;
     }
+}
+
+static bool col_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (!col_u64(s, &v) || v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool col_hash(const char *s, unsigned long len, uint8_t out[32])
+{
+    if (!s || len != 32)
+        return false;
+    memcpy(out, s, 32);
+    return true;
+}
+
+/* Pages of 4,096 rows, resumed as mysql_foreach_block's are. */
+static cb_err mysql_foreach_header(void *h, cb_store_cursor *w, cb_store_header_fn fn, void *ctx)
+{
+    engine *e = h;
+    enum { PAGE = 4096 };
+    for (;;) {
+        sqlbuf q = {0};
+        cb_err err;
+        sb_add(&q, "SELECT hash, height, prev_hash, merkle_root, time, bits, nonce, tx_count,"
+                   " version, seq"
+                   " FROM blockchain");
+        if (w->started) {
+            sb_add(&q, " WHERE height > ");
+            sb_u64(&q, w->a);
+            sb_add(&q, " OR (height = ");
+            sb_u64(&q, w->a);
+            sb_add(&q, " AND seq > ");
+            sb_u64(&q, w->b);
+            sb_add(&q, ")");
+        }
+        sb_add(&q, " ORDER BY height, seq LIMIT 4096");
+        MYSQL_RES *res = select_rows(e, &q, &err);
+        sb_free(&q);
+        if (!res)
+            return err;
+        size_t rows = 0;
+        MYSQL_ROW row;
+        while (err == CB_OK && (row = mysql_fetch_row(res)) != NULL) {
+            unsigned long *lens = mysql_fetch_lengths(res);
+            cb_stored_header r;
+            cb_header *hd = &r.header;
+            uint64_t seq;
+            rows++;
+            if (!col_hash(row[0], lens[0], r.hash) || !col_u32(row[1], &r.height) ||
+                !col_hash(row[2], lens[2], hd->prev) || !col_hash(row[3], lens[3], hd->merkle) ||
+                !col_u32(row[4], &hd->time) || !col_u32(row[5], &hd->bits) ||
+                !col_u32(row[6], &hd->nonce) || !col_u32(row[7], &r.ntx) ||
+                !col_u32(row[8], &hd->version) || !col_u64(row[9], &seq)) {
+                snprintf(e->err, sizeof e->err, "a blockchain row is malformed");
+                err = CB_ERR_STORE;
+                break;
+            }
+            w->a = r.height;
+            w->b = seq;
+            w->started = true;
+            err = fn(ctx, &r);
+        }
+        mysql_free_result(res);
+        if (err != CB_OK || rows < PAGE)
+            return err;
+    }
+}
+
+static cb_err mysql_get_block(void *h, const uint8_t hash[32], cb_block *out)
+{
+    engine *e = h;
+    sqlbuf q = {0};
+    cb_err err;
+    sb_add(&q, "SELECT data FROM blockchain WHERE hash = ");
+    sb_hex(&q, hash, 32);
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    unsigned long *lens = row ? mysql_fetch_lengths(res) : NULL;
+    if (!row || !row[0]) {
+        err = CB_ERR_NOT_FOUND;
+    } else {
+        err = cb_block_parse(out, (const uint8_t *)row[0], lens[0]);
+        if (err != CB_OK)
+            snprintf(e->err, sizeof e->err, "a stored block does not parse: %s", cb_strerror(err));
+    }
+    mysql_free_result(res);
+    return err;
 }
 
 static cb_err mysql_tip(void *h, uint8_t hash[32], uint32_t *height)
@@ -1165,6 +1272,8 @@ static const cb_store_backend MYSQL_OPS = {
     .connect = mysql_connect_block,
     .disconnect = mysql_disconnect_block,
     .foreach_block = mysql_foreach_block,
+    .foreach_header = mysql_foreach_header,
+    .get_block = mysql_get_block,
     .tip = mysql_tip,
     .get_undo = mysql_get_undo,
     .reset_chain = mysql_reset_chain,

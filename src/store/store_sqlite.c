@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/address.h"
+#include "core/bytes.h"
 #include "core/hex.h"
 #include "core/keymap.h"
 #include "core/validation.h"
@@ -18,14 +19,25 @@ typedef struct {
     char err[256];
 } engine;
 
+/* The header's fields come before the body: a row's columns after a
+ * long blob can only be read by walking its overflow pages, and a start
+ * reads just the headers. */
+#define BLOCKCHAIN_COLUMNS                                                                         \
+    " hash BLOB PRIMARY KEY, height INTEGER NOT NULL, version INTEGER NOT NULL,"                   \
+    " prev_hash BLOB NOT NULL, merkle_root BLOB NOT NULL, time INTEGER NOT NULL,"                  \
+    " bits INTEGER NOT NULL, nonce INTEGER NOT NULL, tx_count INTEGER NOT NULL,"                   \
+    " active INTEGER NOT NULL DEFAULT 0, data BLOB NOT NULL"
+
+/* The headers by height, covering what a start reads: the scan never
+ * touches the rows (whose bodies fill their pages). */
+#define BLOCKCHAIN_INDEX                                                                           \
+    "CREATE INDEX IF NOT EXISTS blockchain_headers ON blockchain(height, hash, version,"           \
+    " prev_hash, merkle_root, time, bits, nonce, tx_count);"
+
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS blockchain ("
-    " hash BLOB PRIMARY KEY, height INTEGER NOT NULL, prev_hash BLOB NOT NULL,"
-    " merkle_root BLOB NOT NULL, time INTEGER NOT NULL, bits INTEGER NOT NULL,"
-    " nonce INTEGER NOT NULL, tx_count INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 0,"
-    " data BLOB NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS blockchain_height ON blockchain(height);"
+    "CREATE TABLE IF NOT EXISTS blockchain (" BLOCKCHAIN_COLUMNS ");" BLOCKCHAIN_INDEX
+    "DROP INDEX IF EXISTS blockchain_height;"
     "CREATE TABLE IF NOT EXISTS undo (block_hash BLOB PRIMARY KEY, data BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS transactions ("
     " txid BLOB PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL,"
@@ -131,7 +143,10 @@ static cb_err set_meta(void *h, const char *key, const char *value)
     return err;
 }
 
-static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
+/* Stores a block's row; `replace` also rewrites the body of a row
+ * already there (a damaged copy fetched again), else it is kept. */
+static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b,
+                           bool replace)
 {
     sqlite3_stmt *st = NULL;
     size_t n = cb_block_size(b);
@@ -141,8 +156,13 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
     cb_err err = cb_block_serialize(raw, n, b);
     if (err == CB_OK)
         err = prepare(e, &st,
-                      "INSERT OR IGNORE INTO blockchain (hash, height, prev_hash, merkle_root,"
-                      " time, bits, nonce, tx_count, data) VALUES (?,?,?,?,?,?,?,?,?)");
+                      replace ? "INSERT INTO blockchain (hash, height, prev_hash, merkle_root,"
+                                " time, bits, nonce, tx_count, data, version)"
+                                " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(hash) DO UPDATE"
+                                " SET data = excluded.data, tx_count = excluded.tx_count"
+                              : "INSERT OR IGNORE INTO blockchain (hash, height, prev_hash,"
+                                " merkle_root, time, bits, nonce, tx_count, data, version)"
+                                " VALUES (?,?,?,?,?,?,?,?,?,?)");
     if (err == CB_OK) {
         sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, height);
@@ -153,6 +173,7 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
         sqlite3_bind_int64(st, 7, b->header.nonce);
         sqlite3_bind_int64(st, 8, (sqlite3_int64)b->ntx);
         sqlite3_bind_blob(st, 9, raw, (int)n, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, b->header.version);
         err = step_done(e, st);
     }
     sqlite3_finalize(st);
@@ -162,7 +183,7 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
 
 static cb_err sqlite_put_block(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
-    return put_block_in(h, hash, height, b);
+    return put_block_in(h, hash, height, b, true);
 }
 
 static void address_of(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t id[20])
@@ -211,7 +232,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
     cb_err err = exec(e, "BEGIN IMMEDIATE");
     if (err != CB_OK)
         return err;
-    err = put_block_in(e, hash, height, b);
+    err = put_block_in(e, hash, height, b, false);
     if (err == CB_OK)
         err = exec_on_hash(e, "UPDATE blockchain SET active = 1 WHERE hash = ?", hash);
     if (err == CB_OK)
@@ -411,6 +432,72 @@ static cb_err sqlite_foreach_block(void *h, cb_store_cursor *c, cb_store_block_f
         }
         err = fn(ctx, &b);
         cb_block_clear(&b);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* A column holding an unsigned number of at most max. */
+static bool column_u32(sqlite3_stmt *st, int col, uint64_t max, uint32_t *out)
+{
+    sqlite3_int64 v = sqlite3_column_int64(st, col);
+    if (sqlite3_column_type(st, col) != SQLITE_INTEGER || v < 0 || (uint64_t)v > max)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool column_hash(sqlite3_stmt *st, int col, uint8_t out[32])
+{
+    if (sqlite3_column_type(st, col) != SQLITE_BLOB || sqlite3_column_bytes(st, col) != 32)
+        return false;
+    memcpy(out, sqlite3_column_blob(st, col), 32);
+    return true;
+}
+
+static cb_err sqlite_foreach_header(void *h, cb_store_cursor *c, cb_store_header_fn fn, void *ctx)
+{
+    (void)c;
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st,
+                         "SELECT hash, height, prev_hash, merkle_root, time, bits, nonce, tx_count,"
+                         " version FROM blockchain ORDER BY height");
+    while (err == CB_OK && next_row(e, st, &err)) {
+        cb_stored_header r;
+        cb_header *hd = &r.header;
+        bool ok =
+            column_hash(st, 0, r.hash) && column_u32(st, 1, UINT32_MAX, &r.height) &&
+            column_hash(st, 2, hd->prev) && column_hash(st, 3, hd->merkle) &&
+            column_u32(st, 4, UINT32_MAX, &hd->time) && column_u32(st, 5, UINT32_MAX, &hd->bits) &&
+            column_u32(st, 6, UINT32_MAX, &hd->nonce) && column_u32(st, 7, UINT32_MAX, &r.ntx) &&
+            column_u32(st, 8, UINT32_MAX, &hd->version);
+        if (!ok) {
+            snprintf(e->err, sizeof e->err, "a blockchain row is malformed");
+            err = CB_ERR_STORE;
+            break;
+        }
+        err = fn(ctx, &r);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_get_block(void *h, const uint8_t hash[32], cb_block *out)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT data FROM blockchain WHERE hash = ?");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        err = cb_block_parse(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        if (err != CB_OK)
+            snprintf(e->err, sizeof e->err, "a stored block does not parse: %s", cb_strerror(err));
+    } else {
+        err = rc == SQLITE_DONE ? CB_ERR_NOT_FOUND : fail(e);
     }
     sqlite3_finalize(st);
     return err;
@@ -821,6 +908,12 @@ static cb_err sqlite_foreach_user(void *h, cb_store_cursor *c, cb_store_user_fn 
     return err;
 }
 
+static void sqlite_release_memory(void *h)
+{
+    engine *e = h;
+    sqlite3_db_release_memory(e->db);
+}
+
 static void sqlite_close(void *h)
 {
     engine *e = h;
@@ -838,6 +931,7 @@ static const char *sqlite_last_error(void *h)
 static const cb_store_backend SQLITE_OPS = {
     .name = "sqlite",
     .close = sqlite_close,
+    .release_memory = sqlite_release_memory,
     .last_error = sqlite_last_error,
     .put_block = sqlite_put_block,
     .connect = sqlite_connect,
@@ -860,9 +954,63 @@ static const cb_store_backend SQLITE_OPS = {
     .forget_peer = sqlite_forget_peer,
     .list_peers = sqlite_list_peers,
     .foreach_user = sqlite_foreach_user,
+    .foreach_header = sqlite_foreach_header,
+    .get_block = sqlite_get_block,
     .get_meta = get_meta,
     .set_meta = set_meta,
 };
+
+/* cb_u32le(blob): the little-endian number in a blob's first four bytes
+ * (a header's version), NULL for a shorter blob. */
+static void sql_u32le(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const uint8_t *b = sqlite3_value_blob(argv[0]);
+    if (!b || sqlite3_value_bytes(argv[0]) < 4)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int64(ctx, cb_get_u32le(b));
+}
+
+/* A store made before headers kept their version (or with the column
+ * after the body) gets its blockchain table rebuilt with the column in
+ * its place, the version read from each body, in one transaction; the
+ * rows keep their order. Returns: CB_OK or CB_ERR_STORE. */
+static cb_err upgrade_blockchain(engine *e)
+{
+    sqlite3_stmt *st = NULL;
+    int version_at = -1, data_at = -1;
+    cb_err err = prepare(e, &st, "SELECT cid, name FROM pragma_table_info('blockchain')");
+    while (err == CB_OK && next_row(e, st, &err)) {
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (name && strcmp(name, "version") == 0)
+            version_at = sqlite3_column_int(st, 0);
+        if (name && strcmp(name, "data") == 0)
+            data_at = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (err != CB_OK || (version_at >= 0 && version_at < data_at))
+        return err;
+    if (sqlite3_create_function(e->db, "cb_u32le", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                sql_u32le, NULL, NULL) != SQLITE_OK)
+        return fail(e);
+    err = exec(e, "BEGIN IMMEDIATE");
+    if (err != CB_OK)
+        return err;
+    err = exec(e, "DROP TABLE IF EXISTS blockchain_new;"
+                  " CREATE TABLE blockchain_new (" BLOCKCHAIN_COLUMNS ");"
+                  " INSERT INTO blockchain_new (hash, height, version, prev_hash, merkle_root,"
+                  " time, bits, nonce, tx_count, active, data)"
+                  " SELECT hash, height, cb_u32le(data), prev_hash, merkle_root, time, bits,"
+                  " nonce, tx_count, active, data FROM blockchain ORDER BY rowid;"
+                  " DROP TABLE blockchain;"
+                  " ALTER TABLE blockchain_new RENAME TO blockchain;" BLOCKCHAIN_INDEX);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
 
 cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_params *p,
                             const char *path, char *msg, size_t msglen)
@@ -872,8 +1020,10 @@ cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_par
     if (!e)
         return CB_ERR_NOMEM;
     e->p = p;
-    if (sqlite3_open_v2(path, &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    /* One thread (the node's loop) uses a store: no lock per call. */
+    if (sqlite3_open_v2(path, &e->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         snprintf(msg, msglen, "cannot open database %s: %s", path,
                  e->db ? sqlite3_errmsg(e->db) : "out of memory");
         sqlite3_close_v2(e->db);
@@ -887,6 +1037,8 @@ cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_par
                   " PRAGMA foreign_keys = ON;");
     if (err == CB_OK)
         err = exec(e, SCHEMA);
+    if (err == CB_OK)
+        err = upgrade_blockchain(e);
     if (err != CB_OK) {
         snprintf(msg, msglen, "database %s: %s", path, e->err);
         sqlite_close(e);

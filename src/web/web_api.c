@@ -191,7 +191,7 @@ static cb_web_reply overview(const cb_rpc_ctx *ctx)
                 (json_int_t)x->header.time, "difficulty", json_object_get(hd, "difficulty"),
                 "interval",
                 (json_int_t)(x->prev ? (int64_t)x->header.time - (int64_t)x->prev->header.time : 0),
-                "ntx", (json_int_t)(x->block ? x->block->ntx : 0)));
+                "ntx", (json_int_t)x->ntx));
         json_decref(hd);
     }
     return ok(json_pack("{s:o,s:o,s:o,s:o,s:o}", "chain", call0(ctx, "getblockchaininfo"), "mining",

@@ -170,19 +170,20 @@ class Node:
             "-datadir=" + self.datadir, "-rpcport=%d" % self.port, "-port=%d" % self.p2p_port,
             "-webport=%d" % self.web_port, "-bind=127.0.0.1", "-minethreads=1"] + self.extra
 
-    def start(self, wait=True, timeout=120):
+    def start(self, wait=True, timeout=120, poll=0.05):
         os.makedirs(self.datadir, exist_ok=True)
         self.errlog = os.path.join(self.datadir, "stderr.log")
         with open(self.errlog, "ab") as err:
             self.errlog_from = err.tell()  # what this start writes comes after
             self.proc = subprocess.Popen(self.args(), stdout=subprocess.DEVNULL, stderr=err)
         if wait:
-            self.wait_ready(timeout)
+            self.wait_ready(timeout, poll)
 
-    def wait_ready(self, timeout=120):
-        """Until it answers RPC (a node re-validates its stored chain first)."""
+    def wait_ready(self, timeout=120, poll=0.05):
+        """Until it answers RPC (a node checks its stored chain first),
+        looking every `poll` seconds."""
         cookie = os.path.join(self.netdir, ".cookie")
-        for _ in range(int(timeout / 0.05)):
+        for _ in range(int(timeout / poll)):
             if self.port == 0:  # learnt from the node once it listens
                 got = read_runfiles(self.netdir)
                 if got["running"] and got["pid"] == self.proc.pid and got["rpcport"]:
@@ -199,7 +200,7 @@ class Node:
                     f.seek(self.errlog_from)
                     raise RuntimeError("coinbitd exited %d: %s" % (self.proc.returncode,
                                                                     f.read()[-2000:]))
-            time.sleep(0.05)
+            time.sleep(poll)
         raise RuntimeError("coinbitd did not come up")
 
     def auth(self):

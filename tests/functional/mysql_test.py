@@ -138,7 +138,7 @@ class MySQLTest(unittest.TestCase):
                                              "pw-carol")["address"])
         tip = n.rpc("getbestblockhash")
         n.stop()
-        self.server.sql("UPDATE `undo` SET data = x'00' WHERE block_hash = x'%s'"
+        self.server.sql("UPDATE `undo` SET data = x'01' WHERE block_hash = x'%s'"
                         % bytes.fromhex(tip)[::-1].hex(), "coinbit_check")
         p = subprocess.run(n.args(), capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 1)

@@ -109,7 +109,7 @@ class NodeTest(unittest.TestCase):
         self.assertEqual(n.rpc("checklogin", "bob", "battery staple")["address"], bob)
         self.assertEqual(n.rpc("getrawtransaction", txid)["confirmations"], 1)
         with open(os.path.join(self.dir, "regtest", "debug.log")) as f:
-            self.assertIn("loaded 5 stored blocks", f.read())
+            self.assertIn("loaded 5 stored headers and the wallet table", f.read())
 
     def test_competing_branches(self):
         n = self.node
@@ -533,6 +533,7 @@ class StartupCheckTest(unittest.TestCase):
         n.start()
         log = self.log_of_start(n)
         self.assertIn("14 blocks trusted as this store took them", log)
+        self.assertIn("loaded 21 stored headers and the wallet table", log)
         self.assertIn("the last 6 checked at level 3", log)
         n.stop()
         n.extra = ["-connect=0", "-checkblocks=0"]
@@ -552,9 +553,11 @@ class StartupCheckTest(unittest.TestCase):
                 c.commit()
             finally:
                 c.close()
-        # The tip's undo row changed: level 2 sees it, level 1 does not.
+        # The tip's undo row cut short: level 2 sees it, level 1 does not.
         tip_raw = bytes.fromhex(tip)[::-1]
-        sql("UPDATE undo SET data = x'00' WHERE block_hash = ?", tip_raw)
+        good_undo = sqlite3.connect(db).execute("SELECT data FROM undo WHERE block_hash = ?",
+                                                (tip_raw,)).fetchone()[0]
+        sql("UPDATE undo SET data = x'01' WHERE block_hash = ?", tip_raw)
         n.extra = ["-connect=0"]
         err = self.refused_start(n)
         self.assertIn("block %s at height 20 fails the start-up check at level 2" % tip, err)
@@ -563,16 +566,36 @@ class StartupCheckTest(unittest.TestCase):
         n.start()
         self.assertEqual(n.rpc("getbestblockhash"), tip)
         n.stop()
+        # A journal that reads but undoes nothing: only level 3 sees it.
+        sql("UPDATE undo SET data = x'00' WHERE block_hash = ?", tip_raw)
+        n.extra = ["-connect=0", "-checklevel=2"]
+        n.start()
+        n.stop()
+        n.extra = ["-connect=0"]
+        err = self.refused_start(n)
+        self.assertIn("block %s at height 20 fails the start-up check at level 3" % tip, err)
+        # A wallet row no block made: a check down to genesis sees it.
+        sql("UPDATE undo SET data = ? WHERE block_hash = ?", good_undo, tip_raw)
+        sql("INSERT INTO wallet VALUES (?, 'made-up', 5, 0)", b"\x07" * 20)
+        n.extra = ["-connect=0"]
+        n.start()  # the last 6 blocks do not touch it: believed, as Core believes its chainstate
+        n.stop()
+        n.extra = ["-connect=0", "-checkblocks=0"]
+        err = self.refused_start(n)
+        self.assertIn("leaves accounts no block made", err)
         n.extra = ["-connect=0", "-reindex"]
         n.start()
         self.assertIn("reindex: every stored block checked in full", self.log_of_start(n))
+        self.assertIn("wallet table rebuilt from the blocks", self.log_of_start(n))
         n.stop()
-        n.extra = ["-connect=0"]
-        n.start()  # the row is whole again
+        n.extra = ["-connect=0", "-checkblocks=0"]
+        n.start()  # the rows are whole again
         self.assertEqual(n.rpc("getbestblockhash"), tip)
+        self.assertEqual(n.rpc("getaccount", k["address"])["balance"], balance)
         n.stop()
         # A byte of a payment in block 5 changed: its merkle root no longer
-        # holds, the recorded chain cannot load, and the node says so.
+        # holds. A default start believes block 5 as Core believes its
+        # disk, but the body is never served or used: getblock says so.
         c = sqlite3.connect(db)
         h5, data = c.execute("SELECT hash, data FROM blockchain WHERE height = 5 AND active = 1"
                              ).fetchone()
@@ -580,18 +603,27 @@ class StartupCheckTest(unittest.TestCase):
         data = bytearray(data)
         data[-20] ^= 1  # inside the last payment's signature
         sql("UPDATE blockchain SET data = ? WHERE hash = ?", bytes(data), h5)
+        n.extra = ["-connect=0"]
+        n.start()
+        self.assertEqual(n.rpc("getbestblockhash"), tip)
+        with self.assertRaises(RpcError) as cm:
+            n.rpc("getblock", h5[::-1].hex())
+        self.assertIn("Block not available", str(cm.exception))
+        n.stop()
+        n.extra = ["-connect=0", "-checkblocks=0"]
         err = self.refused_start(n)
-        self.assertIn("the stored block %s breaks a rule (bad-txnmrklroot" % h5[::-1].hex(), err)
+        self.assertIn("block %s at height 5 fails the start-up check" % h5[::-1].hex(), err)
+        self.assertIn("is not this block", err)
         self.assertIn("start with -reindex", err)
         n.extra = ["-connect=0", "-reindex"]
         n.start()
         self.assertEqual(n.rpc("getblockcount"), 4)  # what passes: blocks 1 to 4
         n.stop()
         n.extra = ["-connect=0"]
-        n.start()  # and a normal start takes it, the damaged block left out
+        n.start()  # and a normal start takes it: block 5 is a header to fetch again
         self.assertEqual(n.rpc("getblockcount"), 4)
-        self.assertIn("stored blocks were refused by the rules and left out",
-                      self.log_of_start(n))
+        self.assertIn("stored block bodies are gone or damaged", self.log_of_start(n))
+        self.assertEqual(n.rpc("getblockheader", h5[::-1].hex())["confirmations"], -1)
         active = [r[0] for r in sqlite3.connect(db).execute(
             "SELECT height FROM blockchain WHERE active = 1 ORDER BY height")]
         self.assertEqual(active, [0, 1, 2, 3, 4])

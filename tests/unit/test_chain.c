@@ -27,10 +27,12 @@ typedef struct {
     int fail_next_connect;
 } events;
 
-static cb_err on_connected(void *arg, const cb_chain_entry *e, const cb_undo *undo)
+static cb_err on_connected(void *arg, const cb_chain_entry *e, const cb_block *b,
+                           const cb_undo *undo)
 {
     events *ev = arg;
     (void)e;
+    (void)b;
     (void)undo;
     if (ev->fail_next_connect) {
         ev->fail_next_connect = 0;
@@ -40,12 +42,13 @@ static cb_err on_connected(void *arg, const cb_chain_entry *e, const cb_undo *un
     return CB_OK;
 }
 
-static cb_err on_disconnected(void *arg, const cb_chain_entry *e)
+static cb_err on_disconnected(void *arg, const cb_chain_entry *e, const cb_block *b)
 {
     events *ev = arg;
+    (void)e;
     ev->disconnected++;
-    for (size_t i = 1; i < e->block->ntx && ev->nreturned < 64; i++)
-        ev->returned[ev->nreturned++] = e->block->txs[i];
+    for (size_t i = 1; i < b->ntx && ev->nreturned < 64; i++)
+        ev->returned[ev->nreturned++] = b->txs[i];
     return CB_OK;
 }
 

@@ -237,6 +237,120 @@ static void test_reorg_written_and_restart(void **state)
     cb_chain_free(c3);
 }
 
+/* The default start: the index from the stored headers, bodies and undo
+ * read back from the store whenever a reorganisation needs them, none
+ * held in memory; a body found damaged makes its block a header to fetch
+ * again, and a fresh copy repairs the row. */
+static void test_bodies_live_in_the_store(void **state)
+{
+    (void)state;
+    const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
+    cb_store *s = open_ok("e.db");
+    cb_chain *c = cb_chain_new(P, 1);
+    cb_chainstore *cs;
+    cb_load_report r;
+    assert_int_equal(cb_chainstore_open_checked(&cs, c, s, NOW, &opt, &r), CB_OK);
+    static cb_block a[8], b[8];
+    uint8_t prev[32], hb[8][32];
+    size_t bad;
+    block_on(&a[1], NULL, 1, 0, 0, 0, 0);
+    for (uint32_t h = 1; h <= 4; h++) {
+        if (h > 1) {
+            cb_header_hash(prev, &a[h - 1].header);
+            block_on(&a[h], prev, h, h <= 2 ? 0 : 1, h == 3 ? 5 * CB_COIN : 0, 0, 0);
+        }
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    }
+    for (uint32_t h = 0; h <= 4; h++) {
+        assert_null(cb_chain_at(c, h)->block);
+        assert_null(cb_chain_at(c, h)->undo);
+    }
+    cb_block got;
+    assert_int_equal(cb_chain_read_block(c, cb_chain_at(c, 3), &got), CB_OK);
+    assert_memory_equal(&got.header, &a[3].header, sizeof got.header);
+    assert_int_equal(got.ntx, 2);
+    assert_int_equal(cb_chain_at(c, 3)->ntx, 2);
+    cb_block_clear(&got);
+    /* B from 2, heavier: a4 and a3 come off with their stored journals. */
+    cb_header_hash(prev, &a[2].header);
+    for (uint32_t h = 3; h <= 5; h++) {
+        block_on(&b[h], prev, h, 1, 0, 0, 1);
+        cb_header_hash(prev, &b[h].header);
+        memcpy(hb[h], prev, 32);
+        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
+    }
+    assert_int_equal(cb_chain_tip(c)->height, 5);
+    assert_store_matches(s, c);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+
+    /* Restart: 8 headers, the stored tip and state, nothing replayed. */
+    s = open_ok("e.db");
+    cb_chain *c2 = cb_chain_new(P, 2);
+    assert_int_equal(cb_chainstore_open_checked(&cs, c2, s, NOW, &opt, &r), CB_OK);
+    assert_int_equal(r.blocks, 8);
+    assert_int_equal(r.checked, 5);
+    assert_int_equal(r.lost, 0);
+    assert_memory_equal(cb_chain_tip(c2)->hash, hb[5], 32);
+    assert_true(cb_accounts_equal(cb_chain_state(c2), cb_chain_state(c)));
+    /* A grows past B: b5..b3 off, a3 and a4 on, their bodies read back
+     * from the store (no cache holds them after a restart). */
+    cb_header_hash(prev, &a[4].header);
+    for (uint32_t h = 5; h <= 6; h++) {
+        block_on(&a[h], prev, h, 0, 0, 0, 0);
+        cb_header_hash(prev, &a[h].header);
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    }
+    assert_int_equal(cb_chain_tip(c2)->height, 6);
+    assert_store_matches(s, c2);
+    uint8_t txid[32];
+    cb_tx_status st;
+    uint32_t height;
+    cb_tx_txid(txid, &a[3].txs[1]);
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &height), CB_OK);
+    assert_int_equal(st, CB_TX_CONFIRMED);
+
+    /* b4's stored body replaced by another block's: when B grows past A,
+     * the switch finds b4 damaged, stays on A, and waits for b4. */
+    assert_int_equal(cb_store_put_block(s, hb[4], 4, &a[1]), CB_OK);
+    memcpy(prev, hb[5], 32);
+    for (uint32_t h = 6; h <= 7; h++) {
+        block_on(&b[h], prev, h, 1, 0, 0, 1);
+        cb_header_hash(prev, &b[h].header);
+        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
+    }
+    assert_int_equal(cb_chain_lost_bodies(c2), 1);
+    assert_int_equal(cb_chain_tip(c2)->height, 6);
+    assert_false(cb_chain_lookup(c2, hb[4])->status & CB_ENTRY_HAVE_DATA);
+    assert_store_matches(s, c2);
+    /* A fresh copy of b4 repairs the row and B takes over. */
+    assert_int_equal(cb_chainstore_accept_block(cs, &b[4], NOW, &bad), CB_OK);
+    assert_int_equal(cb_chain_tip(c2)->height, 7);
+    assert_memory_equal(cb_chain_tip(c2)->hash, prev, 32);
+    assert_store_matches(s, c2);
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &height), CB_OK);
+    assert_int_equal(st, CB_TX_PENDING);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+
+    /* And a start checks the repaired chain down to genesis. */
+    const cb_load_options all = {0, CB_CHECKLEVEL_DEFAULT, false, NULL};
+    s = open_ok("e.db");
+    cb_chain *c3 = cb_chain_new(P, 3);
+    assert_int_equal(cb_chainstore_open_checked(&cs, c3, s, NOW, &all, &r), CB_OK);
+    assert_int_equal(r.checked, 7);
+    assert_true(cb_accounts_equal(cb_chain_state(c3), cb_chain_state(c2)));
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    for (int h = 1; h <= 6; h++)
+        cb_block_clear(&a[h]);
+    for (int h = 3; h <= 7; h++)
+        cb_block_clear(&b[h]);
+    cb_chain_free(c);
+    cb_chain_free(c2);
+    cb_chain_free(c3);
+}
+
 static void test_users_peers_pending(void **state)
 {
     (void)state;
@@ -390,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_open_and_refuse),
         cmocka_unit_test(test_uri_redaction),
         cmocka_unit_test(test_reorg_written_and_restart),
+        cmocka_unit_test(test_bodies_live_in_the_store),
         cmocka_unit_test(test_users_peers_pending),
         cmocka_unit_test(test_kill_during_connects),
     };
