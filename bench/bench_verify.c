@@ -244,8 +244,10 @@ static double connect_chain(unsigned threads, bool with_store, double *sig_secon
             abort();
         close(fd);
         unlink(path);
+        /* As a syncing node runs: the store writes behind the loop. */
         if (cb_store_open(&store, P, store_uri ? store_uri : path, msg, sizeof msg) != CB_OK ||
-            cb_chainstore_open(&cs, c, store, 0, NULL) != CB_OK) {
+            cb_chainstore_open(&cs, c, store, 0, NULL) != CB_OK ||
+            cb_store_write_behind(store, 8) != CB_OK) {
             fprintf(stderr, "store: %s\n", msg);
             abort();
         }
@@ -268,6 +270,13 @@ static double connect_chain(unsigned threads, bool with_store, double *sig_secon
                 abort();
             sig += now_seconds() - t2;
         }
+    }
+    if (store) {
+        /* The last writes count: the figure is for blocks in the store. */
+        double t0 = now_seconds();
+        if (cb_store_flush(store) != CB_OK)
+            abort();
+        full += now_seconds() - t0;
     }
     cb_chainstore_free(cs);
     cb_store_close(store);
@@ -345,7 +354,8 @@ int main(int argc, char **argv)
         double base = 0;
         printf(" %s\n", !with_store ? "in-memory state only:"
                         : store_uri ? "into the given store (one transaction per block):"
-                                    : "into the SQLite store (WAL, one transaction per block):");
+                                    : "into the SQLite store (WAL, one transaction per block, "
+                                      "written behind):");
         for (unsigned threads = long_run ? 2 : 1; threads <= 2; threads++) {
             double best = 1e9, best_sig = 0;
             for (int round = 0; round < (long_run ? 1 : 2); round++) {

@@ -7,7 +7,9 @@
    20-node random graph; the time until every node has it as its tip,
    read from the nodes' millisecond log stamps (median and max over trials).
 2. Sync: a fresh node downloads a BLOCKS-block chain with PER_BLOCK payments
-   in each block, from one peer and from four; blocks and payments per second.
+   in each block, from one peer and from four; blocks and payments per second,
+   beside the rate of the same blocks accepted by a bare chain in memory
+   (bench_replay: signatures on every core, nothing written) in the same run.
 3. Memory: resident size of an idle node and of the node that synced.
 """
 import argparse
@@ -75,6 +77,11 @@ def sync(blocks, per_block):
                               str(per_block)], capture_output=True, text=True, check=True).stdout
         print("  chain built in %.0f s: %s" % (time.time() - t, out.strip()))
         payments = (blocks - 256) * per_block
+        # The same chain into a bare chain in memory: the rate to beat.
+        mem = subprocess.run([os.path.join(BIN, "bench", "bench_replay"), db],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        mem_rate = float(mem.split(" blocks/s")[0].rsplit(" ", 1)[1])
+        print("  " + mem)
         sources = []
         for i in range(4):
             node = Node(os.path.join(root, "source%d" % i), extra=["-connect=0"])
@@ -102,7 +109,7 @@ def sync(blocks, per_block):
             fresh.stop()
         for node in sources:
             node.stop()
-        return results, payments, idle_rss
+        return results, payments, idle_rss, mem_rate
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -121,10 +128,13 @@ def main():
     if a.skip_sync:
         return
     print("Sync of %d blocks with %d payments each from fresh" % (a.blocks, a.per_block))
-    results, payments, idle_rss = sync(a.blocks, a.per_block)
+    results, payments, idle_rss, mem_rate = sync(a.blocks, a.per_block)
     for k, took, rss in results:
         print("  from %d peer%s: %6.1f s  %7.0f blocks/s  %8.0f payments/s  RSS after %6.1f MiB"
-              % (k, "s" if k > 1 else " ", took, a.blocks / took, payments / took, rss / 1024))
+              "  (%.0f%% of the in-memory rate)"
+              % (k, "s" if k > 1 else " ", took, a.blocks / took, payments / took, rss / 1024,
+                 100.0 * a.blocks / took / mem_rate))
+    print("  4 peers against 1: %.2fx" % (results[0][1] / results[1][1]))
     print("Memory: idle node RSS %.1f MiB" % (idle_rss / 1024))
 
 

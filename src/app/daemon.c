@@ -45,15 +45,16 @@ const cb_option_doc cb_daemon_option_docs[] = {
      "switches it)",
      false},
     {"checkblocks", "N",
-     "at start, check the last N stored blocks again in full (default 6; 0: all); the rest "
-     "are checked but for their signatures",
+     "at start, check the last N stored blocks again (default 6; 0: all, down to genesis); "
+     "the rest are taken as the store recorded them",
      false},
     {"checklevel", "L",
-     "how the last blocks are checked: 0 as the rest, 1 signatures too, 2 and their undo data, "
-     "3 and disconnecting and connecting them again (default 3)",
+     "how the last blocks are checked: 0 each body read back and checked but for its "
+     "signatures, 1 signatures too, 2 and its undo data read, 3 and disconnecting and "
+     "connecting them again on the stored state (default 3)",
      false},
     {"reindex", NULL,
-     "check every stored block in full and write the active chain's rows again (after a "
+     "replay every stored block in full and write the active chain's rows again (after a "
      "failed start-up check)",
      false},
     {"pcap", "FILE",
@@ -344,7 +345,7 @@ static uint64_t rpc_calls(void *ctx)
 
 static cb_err host_submit_block(void *ctx, const cb_block *b, size_t *bad_tx)
 {
-    return cb_node_submit_block(ctx, b, bad_tx);
+    return cb_node_submit_block_behind(ctx, b, bad_tx);
 }
 
 static void host_refused(void *ctx, const char *kind, const uint8_t id[32], cb_err err,

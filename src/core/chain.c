@@ -645,7 +645,7 @@ void cb_chain_set_blocks(cb_chain *c, const cb_chain_blocks *bs)
  * the blocks built on it wait for it. */
 static cb_err forget_body(cb_chain *c, cb_chain_entry *e)
 {
-    e->status &= (uint8_t)~CB_ENTRY_HAVE_DATA;
+    e->status = (uint8_t)((e->status & ~CB_ENTRY_HAVE_DATA) | CB_ENTRY_BODY_LOST);
     e->complete = false;
     for (size_t i = c->candidates.n; i-- > 0;)
         if (c->candidates.items[i] == e)
@@ -850,12 +850,12 @@ static cb_err link_complete(cb_chain *c, cb_chain_entry *e)
 }
 
 /* Keeps the body of e: in memory, or in the block store and its cache. */
+/* Keeps the body of e: in memory, or (with a block store) in the cache,
+ * for keep_body to store once the switch is done. */
 static cb_err take_body(cb_chain *c, cb_chain_entry *e, const cb_block *b)
 {
-    if (c->has_blocks) {
-        cb_err err = c->blocks.put(c->blocks.ctx, e, b);
-        return err == CB_OK ? cache_put(c, e, b) : err;
-    }
+    if (c->has_blocks)
+        return cache_put(c, e, b);
     e->block = malloc(sizeof *e->block);
     if (!e->block)
         return CB_ERR_NOMEM;
@@ -908,6 +908,19 @@ cb_err cb_chain_accept_block(cb_chain *c, const cb_block *b, int64_t now, size_t
     err = activate_best_chain(c);
     if (err != CB_OK)
         return err;
+    /* A block connected went into the store with its connect; one kept
+     * aside (a side branch, or waiting for a parent) goes in now, and so
+     * does a fresh copy of a body the store lost (over the damaged row).
+     * A body the store cannot take is not held. */
+    if (c->has_blocks && (e->status & CB_ENTRY_HAVE_DATA) && !entry_failed(e) &&
+        (!cb_chain_is_active(c, e) || (e->status & CB_ENTRY_BODY_LOST))) {
+        e->status &= (uint8_t)~CB_ENTRY_BODY_LOST;
+        err = c->blocks.put(c->blocks.ctx, e, b);
+        if (err != CB_OK) {
+            cb_err ferr = forget_body(c, e);
+            return ferr != CB_OK ? ferr : err;
+        }
+    }
     if (e->status & CB_ENTRY_FAILED) {
         if (bad_tx)
             *bad_tx = e->fail_tx == UINT32_MAX ? CB_NO_TX : e->fail_tx;

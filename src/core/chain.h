@@ -32,6 +32,7 @@ enum {
     CB_ENTRY_HAVE_DATA = 1,    /* the block's transactions are held */
     CB_ENTRY_FAILED = 2,       /* the block broke a rule */
     CB_ENTRY_FAILED_CHILD = 4, /* an ancestor broke a rule */
+    CB_ENTRY_BODY_LOST = 8,    /* the block store lost its body once (it is stored anew) */
 };
 
 typedef struct cb_chain_entry {
@@ -74,8 +75,10 @@ typedef struct {
  * (the node's store). The chain calls these on its own thread. */
 typedef struct {
     void *ctx;
-    /* Keeps the body of e, which the chain has just taken (before any
-     * connect). An error refuses the block (it is not held). */
+    /* Keeps the body of e, which the chain has just taken and not
+     * connected (a side branch, or waiting for a parent; a connected
+     * block's body goes with its connect, through the listener). An
+     * error makes it a header only again. */
     cb_err (*put)(void *ctx, const cb_chain_entry *e, const cb_block *b);
     /* Reads back the body of e into out (parsed here; the chain clears
      * it). A body that is gone, or is not e's, must be CB_ERR_NOT_FOUND

@@ -534,7 +534,7 @@ void cb_chainstore_set_listener(cb_chainstore *cs, const cb_chain_listener *l)
 
 cb_err cb_chainstore_accept_block(cb_chainstore *cs, const cb_block *b, int64_t now, size_t *bad_tx)
 {
-    /* The chain hands every body it keeps (active or on a side branch) to
-     * the store before it connects anything: a restart knows every branch. */
+    /* The chain stores every body it keeps (active or on a side branch):
+     * a restart knows every branch. */
     return cb_chain_accept_block(cs->c, b, now, bad_tx);
 }

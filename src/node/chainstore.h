@@ -1,8 +1,8 @@
-/* A chain kept in a store: the store is the source of truth. The chain
- * hands it every block body it takes (before connecting anything) and
- * reads bodies and undo journals back when it needs them; every connect
- * and disconnect is written as it happens (one database transaction
- * each, through the chain's listener).
+/* A chain kept in a store: the store is the source of truth. Every block
+ * body the chain keeps goes there (with its connect, or alone when it
+ * waits aside), and bodies and undo journals are read back when needed;
+ * every connect and disconnect is written as it happens (one database
+ * transaction each, through the chain's listener).
  *
  * A start (cb_chainstore_open_checked) believes the store as Bitcoin Core
  * believes its block index and chainstate: it reads the stored headers

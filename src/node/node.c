@@ -161,7 +161,8 @@ static void follow_block(cb_node *n, const cb_chain_entry *e, bool connected,
     cb_block_clear(&b);
 }
 
-cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
+/* Accepts a block; `flush` waits for the store to have written it. */
+static cb_err submit_block(cb_node *n, const cb_block *b, size_t *bad_tx, bool flush)
 {
     chain_events ev = {NULL, NULL, 0, 0, false};
     cb_chain_listener l = {&ev, note_connected, note_disconnected};
@@ -169,6 +170,10 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
     size_t lost = cb_chain_lost_bodies(n->chain);
     cb_chainstore_set_listener(n->cs, &l);
     cb_err err = cb_chainstore_accept_block(n->cs, b, cb_node_now(), bad_tx);
+    /* A write made behind that failed counts as this block's failure. */
+    cb_err werr = flush ? cb_store_flush(n->store) : cb_store_failed(n->store);
+    if (werr != CB_OK && err != CB_ERR_NOMEM)
+        err = CB_ERR_STORE;
     if (err != CB_OK && err != CB_ERR_DUPLICATE && err != CB_ERR_NOMEM && err != CB_ERR_STORE) {
         uint8_t hash[32];
         char why[224];
@@ -215,6 +220,16 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
                 n->listeners[li].tip_changed(n->listeners[li].ctx, before);
     }
     return err;
+}
+
+cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx)
+{
+    return submit_block(n, b, bad_tx, true);
+}
+
+cb_err cb_node_submit_block_behind(cb_node *n, const cb_block *b, size_t *bad_tx)
+{
+    return submit_block(n, b, bad_tx, false);
 }
 
 cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32])
@@ -440,6 +455,12 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
 #ifdef __GLIBC__
     malloc_trim(0); /* what the start read once goes back to the system */
 #endif
+    /* From here on the store writes on its own thread, behind the loop. */
+    err = cb_store_write_behind(n->store, CB_NODE_WRITES_BEHIND);
+    if (err != CB_OK) {
+        snprintf(msg, msglen, "cannot start the store's writer thread");
+        goto fail;
+    }
     if (report.disconnected || report.connected)
         cb_log(n->log,
                "the store had stopped off the chain with the most work (a reorganisation cut "

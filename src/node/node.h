@@ -120,6 +120,16 @@ void cb_node_remove_listener(cb_node *n, void *ctx);
  * node also stops its loop (running on would drift from the database). */
 cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WARN_UNUSED;
 
+/* cb_node_submit_block for a block from a peer: it returns once the chain
+ * has taken the block, with the store's writes queued (up to
+ * CB_NODE_WRITES_BEHIND steps), so that the loop checks the next block's
+ * signatures while the store writes. A failed write shows at this call
+ * or the next (CB_ERR_STORE, and the node stops). The other callers
+ * (RPC, miner) return once the store has written the block. */
+cb_err cb_node_submit_block_behind(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WARN_UNUSED;
+
+#define CB_NODE_WRITES_BEHIND 8
+
 /* Admits a transaction to the mempool, records it as pending (a store
  * failure there is logged: the payment stays in the mempool) and tells
  * the listeners; a refusal is kept (cb_node_rejections) and told too.

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +9,31 @@
 #include "core/validation.h"
 #include "store/store_backend.h"
 
+/* A write the writer thread has yet to make (write-behind). */
+typedef struct write_op {
+    struct write_op *next;
+    enum { OP_PUT, OP_CONNECT, OP_DISCONNECT } kind;
+    uint8_t hash[32];
+    uint32_t height;
+    cb_block block;
+    cb_undo undo;
+    cb_accounts *values; /* OP_CONNECT: the journal's accounts after the block */
+} write_op;
+
 struct cb_store {
     const cb_store_backend *ops;
     void *h;
+    /* Write-behind (cb_store_write_behind): the queue, the writer, and
+     * the first error it met, kept for every later call. */
+    bool behind;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t work, idle;
+    write_op *head, *tail;
+    size_t queued, max_queued;
+    bool writing, stopping;
+    cb_err failed;
+    char failed_why[256];
 };
 
 /* How long a lost server is waited for before the store gives up. */
@@ -56,9 +79,22 @@ static bool again(cb_store *s, retry *r, cb_err err)
     }
 }
 
+static cb_err drain(cb_store *s);
+
 /* Runs one engine call (an expression setting nothing else), again while
- * again() says so; the verdict is left in `err`. */
+ * again() says so; the verdict is left in `err`. The writes queued
+ * behind are made first, so every call sees them (and a failed one's
+ * error stops every later call). */
 #define RETRY(s, call)                                                                             \
+    do {                                                                                           \
+        err = drain(s);                                                                            \
+        if (err != CB_OK)                                                                          \
+            break;                                                                                 \
+        RUN(s, call);                                                                              \
+    } while (0)
+
+/* RETRY without waiting for the queue: the writer's own calls. */
+#define RUN(s, call)                                                                               \
     do {                                                                                           \
         retry r_ = {false, {0, 0}, 0};                                                             \
         do                                                                                         \
@@ -67,6 +103,172 @@ static bool again(cb_store *s, retry *r, cb_err err)
         if (r_.started && err == CB_OK)                                                            \
             fprintf(stderr, "store: %s server back; carrying on\n", (s)->ops->server);             \
     } while (0)
+
+/* ---- write-behind ---- */
+
+static void free_op(write_op *op)
+{
+    cb_block_clear(&op->block);
+    cb_undo_clear(&op->undo);
+    cb_accounts_free(op->values);
+    free(op);
+}
+
+/* One queued write, on the writer thread, unlocked. */
+static cb_err make_write(cb_store *s, write_op *op)
+{
+    cb_err err = CB_OK;
+    switch (op->kind) {
+    case OP_PUT:
+        RUN(s, s->ops->put_block(s->h, op->hash, op->height, &op->block));
+        break;
+    case OP_CONNECT:
+        RUN(s, s->ops->connect(s->h, op->hash, op->height, &op->block, &op->undo, op->values));
+        break;
+    case OP_DISCONNECT:
+        RUN(s, s->ops->disconnect(s->h, op->hash, &op->block));
+        break;
+    }
+    return err;
+}
+
+static void *writer_main(void *arg)
+{
+    cb_store *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->head && !s->stopping)
+            pthread_cond_wait(&s->work, &s->mu);
+        if (!s->head)
+            break;
+        write_op *op = s->head;
+        s->writing = true;
+        pthread_mutex_unlock(&s->mu);
+        /* After a failure nothing more is written: the store stays at the
+         * last step it made, whole. */
+        cb_err err = s->failed == CB_OK ? make_write(s, op) : s->failed;
+        pthread_mutex_lock(&s->mu);
+        if (err != CB_OK && s->failed == CB_OK) {
+            s->failed = err;
+            snprintf(s->failed_why, sizeof s->failed_why, "%s", s->ops->last_error(s->h));
+        }
+        s->head = op->next;
+        if (!s->head)
+            s->tail = NULL;
+        s->queued--;
+        s->writing = false;
+        free_op(op);
+        pthread_cond_broadcast(&s->idle);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Waits until the writer has made every queued write. Returns: CB_OK, or
+ * the error of the first write that failed (for good). */
+static cb_err drain(cb_store *s)
+{
+    if (!s->behind)
+        return CB_OK;
+    pthread_mutex_lock(&s->mu);
+    while (s->head || s->writing)
+        pthread_cond_wait(&s->idle, &s->mu);
+    cb_err err = s->failed;
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+/* Queues a write (the op is the store's now), waiting while the queue is
+ * full. Returns: CB_OK, or an earlier write's error (op freed). */
+static cb_err enqueue(cb_store *s, write_op *op)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->queued >= s->max_queued && s->failed == CB_OK)
+        pthread_cond_wait(&s->idle, &s->mu);
+    cb_err err = s->failed;
+    if (err == CB_OK) {
+        op->next = NULL;
+        if (s->tail)
+            s->tail->next = op;
+        else
+            s->head = op;
+        s->tail = op;
+        s->queued++;
+        pthread_cond_signal(&s->work);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (err != CB_OK)
+        free_op(op);
+    return err;
+}
+
+/* A queued copy of a write's arguments. Returns: the op, or NULL (memory). */
+static write_op *new_op(int kind, const uint8_t hash[32], uint32_t height, const cb_block *b)
+{
+    write_op *op = calloc(1, sizeof *op);
+    if (!op)
+        return NULL;
+    op->kind = kind;
+    memcpy(op->hash, hash, 32);
+    op->height = height;
+    cb_block_init(&op->block);
+    cb_undo_init(&op->undo);
+    if (cb_block_copy(&op->block, b) != CB_OK) {
+        free_op(op);
+        return NULL;
+    }
+    return op;
+}
+
+cb_err cb_store_write_behind(cb_store *s, size_t max_queued)
+{
+    if (s->behind || max_queued == 0)
+        return CB_OK;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->idle, NULL);
+    s->max_queued = max_queued;
+    if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+        pthread_cond_destroy(&s->work);
+        pthread_cond_destroy(&s->idle);
+        pthread_mutex_destroy(&s->mu);
+        return CB_ERR_THREAD;
+    }
+    s->behind = true;
+    return CB_OK;
+}
+
+cb_err cb_store_flush(cb_store *s)
+{
+    return drain(s);
+}
+
+cb_err cb_store_failed(cb_store *s)
+{
+    if (!s->behind)
+        return CB_OK;
+    pthread_mutex_lock(&s->mu);
+    cb_err err = s->failed;
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+/* Ends write-behind: the queue made (or, after a failure, dropped), the
+ * writer joined. */
+static void stop_behind(cb_store *s)
+{
+    if (!s->behind)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = true;
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->writer, NULL);
+    pthread_cond_destroy(&s->work);
+    pthread_cond_destroy(&s->idle);
+    pthread_mutex_destroy(&s->mu);
+    s->behind = false;
+}
 
 static cb_err get_meta(cb_store *s, const char *key, char *out, size_t cap, bool *found)
 {
@@ -229,7 +431,7 @@ cb_err cb_store_foreach_user(cb_store *s, cb_store_user_fn fn, void *ctx)
 
 void cb_store_release_memory(cb_store *s)
 {
-    if (s->ops->release_memory)
+    if (drain(s) == CB_OK && s->ops->release_memory)
         s->ops->release_memory(s->h);
 }
 
@@ -237,18 +439,26 @@ void cb_store_close(cb_store *s)
 {
     if (!s)
         return;
+    stop_behind(s);
     s->ops->close(s->h);
     free(s);
 }
 
 const char *cb_store_last_error(const cb_store *s)
 {
+    cb_store *w = (cb_store *)s;
+    if (drain(w) != CB_OK)
+        return w->failed_why; /* the writer's error stays the one to tell */
     return s->ops->last_error(s->h);
 }
 
 cb_err cb_store_put_block(cb_store *s, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
     cb_err err;
+    if (s->behind) {
+        write_op *op = new_op(OP_PUT, hash, height, b);
+        return op ? enqueue(s, op) : CB_ERR_NOMEM;
+    }
     RETRY(s, s->ops->put_block(s->h, hash, height, b));
     return err;
 }
@@ -257,6 +467,33 @@ cb_err cb_store_connect(cb_store *s, const uint8_t hash[32], uint32_t height, co
                         const cb_undo *undo, const cb_accounts *state)
 {
     cb_err err;
+    if (s->behind) {
+        /* The state moves on: the journal's accounts are taken as they
+         * are now, the values this step writes. */
+        write_op *op = new_op(OP_CONNECT, hash, height, b);
+        if (!op)
+            return CB_ERR_NOMEM;
+        op->values = cb_accounts_new(height);
+        err = op->values ? CB_OK : CB_ERR_NOMEM;
+        if (err == CB_OK && undo->n) {
+            uint8_t *raw = NULL;
+            size_t len = 0;
+            err = cb_undo_serialize(undo, &raw, &len);
+            if (err == CB_OK)
+                err = cb_undo_parse(&op->undo, raw, len);
+            free(raw);
+        }
+        for (size_t i = 0; err == CB_OK && i < undo->n; i++) {
+            cb_account a;
+            cb_accounts_get(state, undo->entries[i].id, &a);
+            err = cb_accounts_set(op->values, undo->entries[i].id, &a);
+        }
+        if (err != CB_OK) {
+            free_op(op);
+            return err;
+        }
+        return enqueue(s, op);
+    }
     RETRY(s, s->ops->connect(s->h, hash, height, b, undo, state));
     return err;
 }
@@ -264,6 +501,10 @@ cb_err cb_store_connect(cb_store *s, const uint8_t hash[32], uint32_t height, co
 cb_err cb_store_disconnect(cb_store *s, const uint8_t hash[32], const cb_block *b)
 {
     cb_err err;
+    if (s->behind) {
+        write_op *op = new_op(OP_DISCONNECT, hash, 0, b);
+        return op ? enqueue(s, op) : CB_ERR_NOMEM;
+    }
     RETRY(s, s->ops->disconnect(s->h, hash, b));
     return err;
 }

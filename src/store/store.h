@@ -66,6 +66,25 @@ void cb_store_release_memory(cb_store *s);
 /* The last error's text from the engine (for logs), never NULL. */
 const char *cb_store_last_error(const cb_store *s);
 
+/* Write-behind: from now on cb_store_put_block, cb_store_connect and
+ * cb_store_disconnect only queue their write (a copy of what it needs)
+ * and return; a writer thread makes the writes in order, each one
+ * transaction as ever, up to `max_queued` waiting (a full queue makes
+ * the caller wait). Every other call first waits for the queue to empty,
+ * so it sees every write before it. A write that fails for good stops
+ * the writer where it is (the store stays whole at the step before) and
+ * every later call returns its error (cb_store_last_error tells it).
+ * The node's loop keeps checking signatures while the store writes.
+ * Returns: CB_OK or CB_ERR_THREAD. */
+cb_err cb_store_write_behind(cb_store *s, size_t max_queued) CB_WARN_UNUSED;
+
+/* Waits for every queued write. Returns: CB_OK, or the first failed
+ * write's error. */
+cb_err cb_store_flush(cb_store *s) CB_WARN_UNUSED;
+
+/* Without waiting: CB_OK, or the error of a queued write that failed. */
+cb_err cb_store_failed(cb_store *s) CB_WARN_UNUSED;
+
 /* Stores a block (not yet on the active chain). Storing it again is fine:
  * its body is written again (a copy fetched anew after the stored one
  * was found damaged), its place and marks stay.

@@ -1033,8 +1033,9 @@ cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_par
     /* Another process (a second node on the same datadir) waits a while
      * rather than fail at once; WAL lets readers work beside one writer. */
     sqlite3_busy_timeout(e->db, 5000);
-    err = exec(e, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                  " PRAGMA foreign_keys = ON;");
+    err =
+        exec(e, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;"
+                " PRAGMA foreign_keys = ON;");
     if (err == CB_OK)
         err = exec(e, SCHEMA);
     if (err == CB_OK)
