@@ -419,9 +419,13 @@ cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, 
     cb_node *n = d->node;
     const char *dir = cfg->node.datadir;
     char text[96];
-    /* What a killed node left is not this one's (the lock is ours now). */
+    /* What a killed node left is not this one's (the lock is ours now):
+     * its ports, and its cookie, which no client may use against this
+     * node while the new one is being written. */
     char stale[PATH_MAX + 32];
     snprintf(stale, sizeof stale, "%s/coinbitd.ports", dir);
+    unlink(stale);
+    snprintf(stale, sizeof stale, "%s/.cookie", dir);
     unlink(stale);
     snprintf(text, sizeof text, "%ld\n", (long)getpid());
     if (write_runfile(dir, "coinbitd.pid", text, d->pidfile, sizeof d->pidfile, msg, msglen) != 0) {

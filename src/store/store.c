@@ -132,6 +132,29 @@ static cb_err make_write(cb_store *s, write_op *op)
     return err;
 }
 
+/* Makes ops first.. (n of them) in order: as one batch where the engine
+ * has them (one commit, one sync for all), else one by one. Stops at the
+ * first failure; what went before it stays. */
+static cb_err make_writes(cb_store *s, write_op *first, size_t n)
+{
+    cb_err err = s->failed;
+    bool batch = err == CB_OK && n > 1 && s->ops->batch_begin;
+    if (batch)
+        err = s->ops->batch_begin(s->h);
+    write_op *op = first;
+    for (size_t k = 0; k < n && err == CB_OK; k++) {
+        err = make_write(s, op);
+        if (k + 1 < n) /* the last one's next may be being set: not read */
+            op = op->next;
+    }
+    if (batch) {
+        cb_err cerr = s->ops->batch_end(s->h);
+        if (err == CB_OK)
+            err = cerr;
+    }
+    return err;
+}
+
 static void *writer_main(void *arg)
 {
     cb_store *s = arg;
@@ -141,23 +164,28 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&s->work, &s->mu);
         if (!s->head)
             break;
-        write_op *op = s->head;
+        /* Whatever is queued now goes as one batch. */
+        write_op *first = s->head;
+        size_t n = s->queued;
         s->writing = true;
         pthread_mutex_unlock(&s->mu);
         /* After a failure nothing more is written: the store stays at the
          * last step it made, whole. */
-        cb_err err = s->failed == CB_OK ? make_write(s, op) : s->failed;
+        cb_err err = make_writes(s, first, n);
         pthread_mutex_lock(&s->mu);
         if (err != CB_OK && s->failed == CB_OK) {
             s->failed = err;
             snprintf(s->failed_why, sizeof s->failed_why, "%s", s->ops->last_error(s->h));
         }
-        s->head = op->next;
+        for (size_t k = 0; k < n; k++) {
+            write_op *op = s->head;
+            s->head = op->next;
+            free_op(op);
+        }
         if (!s->head)
             s->tail = NULL;
-        s->queued--;
+        s->queued -= n;
         s->writing = false;
-        free_op(op);
         pthread_cond_broadcast(&s->idle);
     }
     pthread_mutex_unlock(&s->mu);

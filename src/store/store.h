@@ -70,7 +70,10 @@ const char *cb_store_last_error(const cb_store *s);
  * cb_store_disconnect only queue their write (a copy of what it needs)
  * and return; a writer thread makes the writes in order, each one
  * transaction as ever, up to `max_queued` waiting (a full queue makes
- * the caller wait). Every other call first waits for the queue to empty,
+ * the caller wait); on SQLite what is queued at once goes in one batch
+ * (one commit and one sync; each write a savepoint in it, so a crash
+ * keeps a prefix of the steps). Every other call first waits for the
+ * queue to empty,
  * so it sees every write before it. A write that fails for good stops
  * the writer where it is (the store stays whole at the step before) and
  * every later call returns its error (cb_store_last_error tells it).

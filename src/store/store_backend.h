@@ -31,6 +31,13 @@ typedef struct cb_store_backend {
     cb_err (*foreach_header)(void *h, cb_store_cursor *c, cb_store_header_fn fn, void *ctx);
     cb_err (*get_block)(void *h, const uint8_t hash[32], cb_block *out);
     void (*release_memory)(void *h); /* NULL: nothing to give back */
+    /* A batch (NULL: none): the writes between begin and end are one
+     * transaction, each write a savepoint in it (a failed one is undone
+     * alone); end commits what stands. For an engine that cannot lose
+     * its server: a lost one would take the batch's earlier writes with
+     * it. Returns: CB_OK or CB_ERR_STORE. */
+    cb_err (*batch_begin)(void *h);
+    cb_err (*batch_end)(void *h);
     cb_err (*tip)(void *h, uint8_t hash[32], uint32_t *height);
     cb_err (*get_undo)(void *h, const uint8_t hash[32], cb_undo *out);
     cb_err (*reset_chain)(void *h);

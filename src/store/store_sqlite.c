@@ -17,6 +17,7 @@ typedef struct {
     sqlite3 *db;
     const cb_params *p;
     char err[256];
+    bool batch; /* inside a batch: each step is a savepoint of its transaction */
 } engine;
 
 /* The header's fields come before the body: a row's columns after a
@@ -69,6 +70,22 @@ static cb_err exec(engine *e, const char *sql)
         return CB_ERR_STORE;
     }
     return CB_OK;
+}
+
+/* One step's transaction, or its savepoint inside a batch. */
+static cb_err step_begin(engine *e)
+{
+    return exec(e, e->batch ? "SAVEPOINT step" : "BEGIN IMMEDIATE");
+}
+
+/* Ends a step: kept when err is CB_OK, else undone (and err returned). */
+static cb_err step_end(engine *e, cb_err err)
+{
+    if (err == CB_OK)
+        err = exec(e, e->batch ? "RELEASE step" : "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, e->batch ? "ROLLBACK TO step; RELEASE step" : "ROLLBACK");
+    return err;
 }
 
 static cb_err prepare(engine *e, sqlite3_stmt **st, const char *sql)
@@ -229,7 +246,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
     sqlite3_stmt *st = NULL, *up = NULL, *del = NULL, *tx = NULL;
     uint8_t *raw = NULL;
     size_t len = 0;
-    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    cb_err err = step_begin(e);
     if (err != CB_OK)
         return err;
     err = put_block_in(e, hash, height, b, false);
@@ -306,11 +323,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
     sqlite3_finalize(del);
     sqlite3_finalize(tx);
     free(raw);
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK)
-        (void)exec(e, "ROLLBACK");
-    return err;
+    return step_end(e, err);
 }
 
 /* The stored journal of a block. Returns: CB_OK, CB_ERR_NOT_FOUND, a
@@ -360,7 +373,7 @@ static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block 
     sqlite3_stmt *st = NULL, *up = NULL, *del = NULL;
     cb_undo undo;
     cb_undo_init(&undo);
-    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    cb_err err = step_begin(e);
     if (err != CB_OK)
         return err;
     err = read_undo(e, hash, &undo);
@@ -410,11 +423,7 @@ static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block 
     sqlite3_finalize(up);
     sqlite3_finalize(del);
     cb_undo_clear(&undo);
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK)
-        (void)exec(e, "ROLLBACK");
-    return err;
+    return step_end(e, err);
 }
 
 static cb_err sqlite_foreach_block(void *h, cb_store_cursor *c, cb_store_block_fn fn, void *ctx)
@@ -908,6 +917,24 @@ static cb_err sqlite_foreach_user(void *h, cb_store_cursor *c, cb_store_user_fn 
     return err;
 }
 
+static cb_err sqlite_batch_begin(void *h)
+{
+    engine *e = h;
+    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    e->batch = err == CB_OK;
+    return err;
+}
+
+static cb_err sqlite_batch_end(void *h)
+{
+    engine *e = h;
+    e->batch = false;
+    cb_err err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
+
 static void sqlite_release_memory(void *h)
 {
     engine *e = h;
@@ -932,6 +959,8 @@ static const cb_store_backend SQLITE_OPS = {
     .name = "sqlite",
     .close = sqlite_close,
     .release_memory = sqlite_release_memory,
+    .batch_begin = sqlite_batch_begin,
+    .batch_end = sqlite_batch_end,
     .last_error = sqlite_last_error,
     .put_block = sqlite_put_block,
     .connect = sqlite_connect,

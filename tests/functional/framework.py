@@ -195,6 +195,11 @@ class Node:
                     return
                 except OSError:
                     pass
+                except RpcError as e:
+                    # The cookie read a moment before the node replaced a
+                    # killed one's: read it again.
+                    if e.code != 401:
+                        raise
             if self.proc.poll() is not None:
                 with open(self.errlog, errors="replace") as f:
                     f.seek(self.errlog_from)

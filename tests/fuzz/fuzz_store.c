@@ -4,8 +4,9 @@
  * SQLite types (the engine must check what it reads, not trust the
  * schema), then everything that reads them runs: users (and their
  * password and key checks, when the stored cost is small enough to run
- * here), blocks (the walk and the whole chain rebuilt from them, as at a
- * node's start), undo data (a disconnect), accounts, payments, peers and
+ * here), blocks (the walk, a node's default start from the headers and
+ * its check of the last blocks, and the whole chain rebuilt from them as
+ * -reindex does), undo data (a disconnect), accounts, payments, peers and
  * the tip. Nothing may crash, leak or hang; refusals are fine.
  *
  * An input is a run of rows: a table byte, then one value per column,
@@ -48,7 +49,7 @@ static const struct {
     const char *insert;
 } TABLES[] = {
     {"users", 8, "INSERT OR REPLACE INTO users VALUES (?,?,?,?,?,?,?,?)"},
-    {"blockchain", 10, "INSERT OR REPLACE INTO blockchain VALUES (?,?,?,?,?,?,?,?,?,?)"},
+    {"blockchain", 11, "INSERT OR REPLACE INTO blockchain VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
     {"undo", 2, "INSERT OR REPLACE INTO undo VALUES (?,?)"},
     {"transactions", 15,
      "INSERT OR REPLACE INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
@@ -209,16 +210,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (n > 16)
         abort();
 
-    /* The node's start: the chain rebuilt from the stored blocks, the
-     * wallet table compared with it (and repaired). */
+    /* The node's default start: the index from the stored headers, the
+     * recorded tip and wallet table, the last blocks checked; then every
+     * active body read back. */
+    const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
     cb_chain *chain = cb_chain_new(cb_params_regtest(), 1);
     cb_chainstore *cs = NULL;
     cb_load_report report;
+    if (chain && cb_chainstore_open_checked(&cs, chain, store, 1800000000, &opt, &report) == CB_OK)
+        for (uint32_t h = 0; h <= cb_chain_tip(chain)->height; h++) {
+            cb_block b;
+            if (cb_chain_read_block(chain, cb_chain_at(chain, h), &b) == CB_OK)
+                cb_block_clear(&b);
+        }
+    cb_chainstore_free(cs);
+    cb_chain_free(chain);
+
+    /* The replay (-reindex's): the chain rebuilt from the stored blocks,
+     * the wallet table compared with it (and repaired). */
+    chain = cb_chain_new(cb_params_regtest(), 1);
+    cs = NULL;
     if (chain && cb_chainstore_open(&cs, chain, store, 1800000000, &report) == CB_OK) {
         /* Undo data read back: disconnect the tip the rebuild reached. */
         const cb_chain_entry *t = cb_chain_tip(chain);
-        if (t->height > 0 && t->block)
-            (void)cb_store_disconnect(store, t->hash, t->block);
+        cb_block b;
+        if (t->height > 0 && cb_chain_read_block(chain, t, &b) == CB_OK) {
+            (void)cb_store_disconnect(store, t->hash, &b);
+            cb_block_clear(&b);
+        }
     }
     cb_chainstore_free(cs);
     cb_chain_free(chain);
