@@ -803,6 +803,8 @@ static cb_err activate_best_chain(cb_chain *c)
             cb_err err = connect_entry(c, path[i], &bad);
             if (err != CB_OK && err_is_consensus(err)) {
                 mark_failed(c, path[i], err, bad);
+                if (c->has_listener && c->listener.invalid)
+                    c->listener.invalid(c->listener.ctx, path[i]);
                 break;
             }
             if (err == CB_ERR_NOT_FOUND) {
@@ -981,6 +983,13 @@ cb_err cb_chain_load_tip(cb_chain *c, const cb_chain_entry *tip, cb_accounts *st
         c->candidates.cap = c->candidates.n + 16;
     }
     return CB_OK;
+}
+
+void cb_chain_load_invalid(cb_chain *c, const cb_chain_entry *e)
+{
+    cb_chain_entry *x = map_find(&c->map, e->hash);
+    if (x == e && !entry_failed(x) && !cb_chain_is_active(c, x))
+        mark_failed(c, x, CB_ERR_BLK_INVALID, CB_NO_TX);
 }
 
 cb_err cb_chain_activate(cb_chain *c)

@@ -69,6 +69,9 @@ typedef struct {
     cb_err (*connected)(void *ctx, const cb_chain_entry *e, const cb_block *b, const cb_undo *undo);
     /* Before e (the tip, body b) is disconnected. An error stops the switch. */
     cb_err (*disconnected)(void *ctx, const cb_chain_entry *e, const cb_block *b);
+    /* After e broke a rule when connected (e->fail_err says which), so
+     * that its store can remember it. May be NULL. */
+    void (*invalid)(void *ctx, const cb_chain_entry *e);
 } cb_chain_listener;
 
 /* Where a chain keeps block bodies and undo journals instead of memory
@@ -126,6 +129,11 @@ cb_err cb_chain_read_block(const cb_chain *c, const cb_chain_entry *e,
  * cb_chain_accept_header. */
 cb_err cb_chain_load_header(cb_chain *c, const cb_header *h, const uint8_t hash[32], uint32_t ntx,
                             int64_t now, const cb_chain_entry **out) CB_WARN_UNUSED;
+
+/* At start, after the headers: marks e as a block that broke a rule
+ * when connected (the store remembered it), with every block built on
+ * it, so that no switch tries it again. */
+void cb_chain_load_invalid(cb_chain *c, const cb_chain_entry *e);
 
 /* At start, after the headers: makes e the active tip and `state` (the
  * store's accounts at e; the chain takes it) its state, connecting

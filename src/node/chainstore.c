@@ -12,6 +12,8 @@
 struct cb_chainstore {
     cb_chain *c;
     cb_store *s;
+    size_t unmarked;              /* invalid blocks the store could not remember */
+    size_t connects, disconnects; /* written through the listener */
     cb_chain_listener next;
     bool has_next;
 };
@@ -21,6 +23,7 @@ static cb_err on_connected(void *ctx, const cb_chain_entry *e, const cb_block *b
 {
     cb_chainstore *cs = ctx;
     cb_err err = cb_store_connect(cs->s, e->hash, e->height, b, undo, cb_chain_state(cs->c));
+    cs->connects += err == CB_OK;
     if (err == CB_OK && cs->has_next && cs->next.connected)
         err = cs->next.connected(cs->next.ctx, e, b, undo);
     return err;
@@ -30,9 +33,20 @@ static cb_err on_disconnected(void *ctx, const cb_chain_entry *e, const cb_block
 {
     cb_chainstore *cs = ctx;
     cb_err err = cb_store_disconnect(cs->s, e->hash, b);
+    cs->disconnects += err == CB_OK;
     if (err == CB_OK && cs->has_next && cs->next.disconnected)
         err = cs->next.disconnected(cs->next.ctx, e, b);
     return err;
+}
+
+/* A block that broke a rule: remembered, so no start tries it again. A
+ * mark the store cannot take only costs the next start that one retry
+ * (a failing store shows at its next write anyway). */
+static void on_invalid(void *ctx, const cb_chain_entry *e)
+{
+    cb_chainstore *cs = ctx;
+    if (cb_store_mark_invalid(cs->s, e->hash, cb_err_reason(e->fail_err)) != CB_OK)
+        cs->unmarked++;
 }
 
 static cb_err put_body(void *ctx, const cb_chain_entry *e, const cb_block *b)
@@ -399,6 +413,15 @@ static cb_err check_recent(cb_chain *c, cb_store *s, uint32_t n, const cb_load_o
     return err;
 }
 
+/* A block the store remembers as invalid, if its header came back. */
+static cb_err mark_one(void *ctx, const uint8_t hash[32])
+{
+    const cb_chain_entry *e = cb_chain_lookup(ctx, hash);
+    if (e)
+        cb_chain_load_invalid(ctx, e);
+    return CB_OK;
+}
+
 /* The default start: index, tip and state as stored, the last blocks
  * checked, then on to a stored branch with more work (see the header). */
 static cb_err load_index(cb_chain *c, cb_store *s, int64_t now, cb_load_report *r)
@@ -425,6 +448,9 @@ static cb_err load_index(cb_chain *c, cb_store *s, int64_t now, cb_load_report *
         return CB_ERR_STORE;
     }
     r->why[0] = '\0';
+    err = cb_store_foreach_invalid(s, mark_one, c);
+    if (err != CB_OK)
+        return err;
     uint64_t seed;
     if (cb_random_bytes((uint8_t *)&seed, sizeof seed) != CB_OK)
         return CB_ERR_RANDOM;
@@ -480,19 +506,15 @@ static cb_err open_with(cb_chainstore **out, cb_chain *c, cb_store *s, int64_t n
                      "; start with -reindex to check every stored block and rewrite the rest");
         }
     }
-    cb_chain_listener l2 = {cs, on_connected, on_disconnected};
+    cb_chain_listener l2 = {cs, on_connected, on_disconnected, on_invalid};
     if (err == CB_OK) {
         cb_chain_set_listener(c, &l2);
         /* A reorganisation a crash cut short goes on from where the store
-         * stands, one transaction a step as ever. */
-        const cb_chain_entry *before = cb_chain_tip(c);
+         * stands, one transaction a step as ever (every step counted, a
+         * switch that failed and came back too). */
         err = cb_chain_activate(c);
-        const cb_chain_entry *after = cb_chain_tip(c);
-        if (err == CB_OK && after != before) {
-            const cb_chain_entry *fork = cb_chain_common(before, after);
-            r->disconnected += before->height - fork->height;
-            r->connected += after->height - fork->height;
-        }
+        r->disconnected += cs->disconnects;
+        r->connected += cs->connects;
     }
     r->lost = cb_chain_lost_bodies(c);
     cb_store_release_memory(s); /* the pages of one pass over every header */

@@ -36,8 +36,8 @@ typedef struct {
     size_t blocks;        /* stored blocks read */
     size_t refused;       /* of those, refused by the rules (kept out) */
     bool wallet_repaired; /* the wallet table differed and was rewritten */
-    size_t disconnected;  /* blocks the store had active off the replayed chain */
-    size_t connected;     /* blocks of the replayed chain the store had not connected */
+    size_t disconnected;  /* blocks disconnected in the store to reach the best chain */
+    size_t connected;     /* blocks connected in the store to reach it */
     size_t trusted;       /* blocks of the active chain taken as stored (not checked again) */
     size_t checked;       /* of the active chain's last blocks, those checked at the level */
     size_t lost;          /* stored bodies found gone or damaged (fetched again from peers) */

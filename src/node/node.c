@@ -165,7 +165,7 @@ static void follow_block(cb_node *n, const cb_chain_entry *e, bool connected,
 static cb_err submit_block(cb_node *n, const cb_block *b, size_t *bad_tx, bool flush)
 {
     chain_events ev = {NULL, NULL, 0, 0, false};
-    cb_chain_listener l = {&ev, note_connected, note_disconnected};
+    cb_chain_listener l = {&ev, note_connected, note_disconnected, NULL};
     const cb_chain_entry *before = cb_chain_tip(n->chain);
     size_t lost = cb_chain_lost_bodies(n->chain);
     cb_chainstore_set_listener(n->cs, &l);

@@ -553,6 +553,22 @@ cb_err cb_store_foreach_header(cb_store *s, cb_store_header_fn fn, void *ctx)
     return err;
 }
 
+cb_err cb_store_mark_invalid(cb_store *s, const uint8_t hash[32], const char *reason)
+{
+    cb_err err;
+    RETRY(s, s->ops->mark_invalid(s->h, hash, reason));
+    return err;
+}
+
+/* The marks are few (each a block with proof of work that broke a
+ * rule): one pass, not resumed. */
+cb_err cb_store_foreach_invalid(cb_store *s, cb_store_hash_fn fn, void *ctx)
+{
+    cb_err err;
+    RETRY(s, s->ops->foreach_invalid(s->h, fn, ctx));
+    return err;
+}
+
 cb_err cb_store_get_block(cb_store *s, const uint8_t hash[32], cb_block *out)
 {
     cb_err err;

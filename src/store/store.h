@@ -131,6 +131,17 @@ typedef struct {
 typedef cb_err (*cb_store_header_fn)(void *ctx, const cb_stored_header *h);
 cb_err cb_store_foreach_header(cb_store *s, cb_store_header_fn fn, void *ctx) CB_WARN_UNUSED;
 
+/* Records that a block broke a rule when it was connected (the reason
+ * code's name, cut to 64 bytes), so that no later start tries it again:
+ * the invalid table. Returns: CB_OK or CB_ERR_STORE. */
+cb_err cb_store_mark_invalid(cb_store *s, const uint8_t hash[32],
+                             const char *reason) CB_WARN_UNUSED;
+
+/* Calls fn for every block marked invalid; fn's error stops the walk.
+ * A malformed row stops it with CB_ERR_STORE. */
+typedef cb_err (*cb_store_hash_fn)(void *ctx, const uint8_t hash[32]);
+cb_err cb_store_foreach_invalid(cb_store *s, cb_store_hash_fn fn, void *ctx) CB_WARN_UNUSED;
+
 /* One stored block by hash, into out (parsed here; the caller clears it).
  * Returns: CB_OK, CB_ERR_NOT_FOUND, a parse error of the stored bytes, or
  * CB_ERR_STORE. */

@@ -30,6 +30,8 @@ typedef struct cb_store_backend {
     cb_err (*foreach_block)(void *h, cb_store_cursor *c, cb_store_block_fn fn, void *ctx);
     cb_err (*foreach_header)(void *h, cb_store_cursor *c, cb_store_header_fn fn, void *ctx);
     cb_err (*get_block)(void *h, const uint8_t hash[32], cb_block *out);
+    cb_err (*mark_invalid)(void *h, const uint8_t hash[32], const char *reason);
+    cb_err (*foreach_invalid)(void *h, cb_store_hash_fn fn, void *ctx);
     void (*release_memory)(void *h); /* NULL: nothing to give back */
     /* A batch (NULL: none): the writes between begin and end are one
      * transaction, each write a savepoint in it (a failed one is undone

@@ -217,6 +217,8 @@ static const char *const SCHEMA[] = {
     " password_hash VARCHAR(128) NOT NULL, pubkey BINARY(33) NOT NULL,"
     " address VARCHAR(40) NOT NULL, enc_privkey VARBINARY(128) NOT NULL,"
     " created BIGINT NOT NULL) ENGINE=InnoDB",
+    "CREATE TABLE IF NOT EXISTS invalid (block_hash BINARY(32) PRIMARY KEY,"
+    " reason VARCHAR(64) NOT NULL) ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS peers (host VARCHAR(64) NOT NULL,"
     " port SMALLINT UNSIGNED NOT NULL, last_seen BIGINT NOT NULL, last_try BIGINT NOT NULL,"
     " failures INT UNSIGNED NOT NULL, banned_until BIGINT NOT NULL, PRIMARY KEY (host, port))"
@@ -793,6 +795,47 @@ static cb_err mysql_foreach_header(void *h, cb_store_cursor *w, cb_store_header_
     }
 }
 
+static cb_err mysql_mark_invalid(void *h, const uint8_t hash[32], const char *reason)
+{
+    engine *e = h;
+    char text[65];
+    snprintf(text, sizeof text, "%s", reason);
+    sqlbuf q = {0};
+    sb_add(&q, "REPLACE INTO invalid (block_hash, reason) VALUES (");
+    sb_hex(&q, hash, 32);
+    sb_add(&q, ",");
+    sb_str(e, &q, text);
+    sb_add(&q, ")");
+    cb_err err = run(e, &q);
+    sb_free(&q);
+    return err;
+}
+
+static cb_err mysql_foreach_invalid(void *h, cb_store_hash_fn fn, void *ctx)
+{
+    engine *e = h;
+    sqlbuf q = {0};
+    cb_err err;
+    sb_add(&q, "SELECT block_hash FROM invalid");
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row;
+    while (err == CB_OK && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned long *lens = mysql_fetch_lengths(res);
+        uint8_t hash[32];
+        if (!col_hash(row[0], lens[0], hash)) {
+            snprintf(e->err, sizeof e->err, "an invalid row is malformed");
+            err = CB_ERR_STORE;
+            break;
+        }
+        err = fn(ctx, hash);
+    }
+    mysql_free_result(res);
+    return err;
+}
+
 static cb_err mysql_get_block(void *h, const uint8_t hash[32], cb_block *out)
 {
     engine *e = h;
@@ -1273,6 +1316,8 @@ static const cb_store_backend MYSQL_OPS = {
     .disconnect = mysql_disconnect_block,
     .foreach_block = mysql_foreach_block,
     .foreach_header = mysql_foreach_header,
+    .mark_invalid = mysql_mark_invalid,
+    .foreach_invalid = mysql_foreach_invalid,
     .get_block = mysql_get_block,
     .tip = mysql_tip,
     .get_undo = mysql_get_undo,

@@ -51,6 +51,7 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, name TEXT NOT NULL,"
     " email TEXT NOT NULL, password_hash TEXT NOT NULL, pubkey BLOB NOT NULL,"
     " address TEXT NOT NULL, enc_privkey BLOB NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS invalid (block_hash BLOB PRIMARY KEY, reason TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS peers (host TEXT NOT NULL, port INTEGER NOT NULL,"
     " last_seen INTEGER NOT NULL, last_try INTEGER NOT NULL, failures INTEGER NOT NULL,"
     " banned_until INTEGER NOT NULL, PRIMARY KEY (host, port));";
@@ -487,6 +488,39 @@ static cb_err sqlite_foreach_header(void *h, cb_store_cursor *c, cb_store_header
             break;
         }
         err = fn(ctx, &r);
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_mark_invalid(void *h, const uint8_t hash[32], const char *reason)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err =
+        prepare(e, &st, "INSERT OR REPLACE INTO invalid (block_hash, reason) VALUES (?, ?)");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, reason, (int)strnlen(reason, 64), SQLITE_STATIC);
+    err = step_done(e, st);
+    sqlite3_finalize(st);
+    return err;
+}
+
+static cb_err sqlite_foreach_invalid(void *h, cb_store_hash_fn fn, void *ctx)
+{
+    engine *e = h;
+    sqlite3_stmt *st = NULL;
+    cb_err err = prepare(e, &st, "SELECT block_hash FROM invalid");
+    while (err == CB_OK && next_row(e, st, &err)) {
+        uint8_t hash[32];
+        if (!column_hash(st, 0, hash)) {
+            snprintf(e->err, sizeof e->err, "an invalid row is malformed");
+            err = CB_ERR_STORE;
+            break;
+        }
+        err = fn(ctx, hash);
     }
     sqlite3_finalize(st);
     return err;
@@ -984,6 +1018,8 @@ static const cb_store_backend SQLITE_OPS = {
     .list_peers = sqlite_list_peers,
     .foreach_user = sqlite_foreach_user,
     .foreach_header = sqlite_foreach_header,
+    .mark_invalid = sqlite_mark_invalid,
+    .foreach_invalid = sqlite_foreach_invalid,
     .get_block = sqlite_get_block,
     .get_meta = get_meta,
     .set_meta = set_meta,

@@ -56,6 +56,7 @@ static const struct {
     {"wallet", 4, "INSERT OR REPLACE INTO wallet VALUES (?,?,?,?)"},
     {"peers", 6, "INSERT OR REPLACE INTO peers VALUES (?,?,?,?,?,?)"},
     {"meta", 2, "INSERT OR REPLACE INTO meta VALUES (?,?)"},
+    {"invalid", 2, "INSERT OR REPLACE INTO invalid VALUES (?,?)"},
 };
 #define NTABLES (sizeof TABLES / sizeof *TABLES)
 
@@ -83,7 +84,7 @@ static void reset(void)
     char sql[512];
     snprintf(sql, sizeof sql,
              "DELETE FROM users; DELETE FROM transactions; DELETE FROM peers;"
-             " DELETE FROM wallet; DELETE FROM blockchain WHERE height <> 0;"
+             " DELETE FROM wallet; DELETE FROM invalid; DELETE FROM blockchain WHERE height <> 0;"
              " DELETE FROM undo WHERE block_hash NOT IN (SELECT hash FROM blockchain);"
              " DELETE FROM meta WHERE key NOT IN ('network', 'schema_version');"
              " INSERT INTO meta VALUES ('tip_hash', '%s'), ('tip_height', '%s');",

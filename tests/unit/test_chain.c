@@ -128,7 +128,7 @@ static void test_reorg_both_ways(void **state)
     (void)state;
     cb_chain *c = cb_chain_new(P, 1);
     events ev = {0};
-    cb_chain_listener l = {&ev, on_connected, on_disconnected};
+    cb_chain_listener l = {&ev, on_connected, on_disconnected, NULL};
     cb_chain_set_listener(c, &l);
     static cb_block a[MAXB], b[MAXB];
     cb_tx tx[2];
@@ -333,7 +333,7 @@ static void test_listener_failure_rolls_back(void **state)
     (void)state;
     cb_chain *c = cb_chain_new(P, 5);
     events ev = {0};
-    cb_chain_listener l = {&ev, on_connected, on_disconnected};
+    cb_chain_listener l = {&ev, on_connected, on_disconnected, NULL};
     cb_chain_set_listener(c, &l);
     cb_block b1, b2;
     block_on(&b1, NULL, 1, 0, NULL, 0, 0);

@@ -438,6 +438,66 @@ static void crash_child(const char *name, uint32_t seed)
  * thread, every read seeing them first; then a write that cannot be made
  * (the file locked by another connection) stops the writer, and every
  * later call says so, while the store stays whole at the step before. */
+/* A stored side block that breaks a rule when a switch reaches it is
+ * remembered: the next start does not try that switch again. */
+static void test_invalid_is_remembered(void **state)
+{
+    (void)state;
+    const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
+    cb_store *s = open_ok("i.db");
+    cb_chain *c = cb_chain_new(P, 1);
+    cb_chainstore *cs;
+    cb_load_report r;
+    assert_int_equal(cb_chainstore_open_checked(&cs, c, s, NOW, &opt, &r), CB_OK);
+    static cb_block a[6], x[6];
+    uint8_t prev[32], bad_hash[32];
+    size_t bad;
+    block_on(&a[1], NULL, 1, 0, 0, 0, 0);
+    assert_int_equal(cb_chainstore_accept_block(cs, &a[1], NOW, &bad), CB_OK);
+    for (uint32_t h = 2; h <= 4; h++) {
+        cb_header_hash(prev, &a[h - 1].header);
+        block_on(&a[h], prev, h, 0, 0, 0, 0);
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    }
+    /* From 2: x3, x4, x5; x4 pays with a nonce key 0 never reached. x4
+     * and x5 arrive first (stored aside, waiting for x3), then x3: the
+     * switch to x5 fails at x4, and all three stay stored. */
+    cb_header_hash(prev, &a[2].header);
+    for (uint32_t h = 3; h <= 5; h++) {
+        block_on(&x[h], prev, h, 1, h == 4 ? CB_COIN : 0, 7, 2);
+        cb_header_hash(prev, &x[h].header);
+    }
+    cb_header_hash(bad_hash, &x[4].header);
+    assert_int_equal(cb_chain_accept_header(c, &x[3].header, NOW, NULL), CB_OK);
+    assert_int_equal(cb_chain_accept_header(c, &x[4].header, NOW, NULL), CB_OK);
+    assert_int_equal(cb_chainstore_accept_block(cs, &x[4], NOW, &bad), CB_OK);
+    assert_int_equal(cb_chainstore_accept_block(cs, &x[5], NOW, &bad), CB_OK);
+    assert_int_equal(cb_chainstore_accept_block(cs, &x[3], NOW, &bad), CB_OK);
+    assert_int_equal(cb_chain_tip(c)->height, 4);
+    assert_true(cb_chain_lookup(c, bad_hash)->status & CB_ENTRY_FAILED);
+    assert_store_matches(s, c);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+
+    s = open_ok("i.db");
+    cb_chain *c2 = cb_chain_new(P, 2);
+    assert_int_equal(cb_chainstore_open_checked(&cs, c2, s, NOW, &opt, &r), CB_OK);
+    assert_int_equal(r.disconnected, 0); /* no switch tried */
+    assert_int_equal(r.connected, 0);
+    assert_true(cb_chain_lookup(c2, bad_hash)->status & CB_ENTRY_FAILED);
+    assert_true(cb_chain_lookup(c2, prev)->status & CB_ENTRY_FAILED_CHILD);
+    assert_memory_equal(cb_chain_tip(c2)->hash, cb_chain_tip(c)->hash, 32);
+    assert_store_matches(s, c2);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    for (int h = 1; h <= 4; h++)
+        cb_block_clear(&a[h]);
+    for (int h = 3; h <= 5; h++)
+        cb_block_clear(&x[h]);
+    cb_chain_free(c);
+    cb_chain_free(c2);
+}
+
 static void test_write_behind(void **state)
 {
     (void)state;
@@ -580,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_uri_redaction),
         cmocka_unit_test(test_reorg_written_and_restart),
         cmocka_unit_test(test_bodies_live_in_the_store),
+        cmocka_unit_test(test_invalid_is_remembered),
         cmocka_unit_test(test_write_behind),
         cmocka_unit_test(test_users_peers_pending),
         cmocka_unit_test(test_kill_during_connects),
