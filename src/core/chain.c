@@ -59,8 +59,9 @@ struct cb_chain {
     struct {
         const cb_chain_entry *e;
         cb_block *b;
+        size_t size;
     } cache[CB_CHAIN_BODY_CACHE];
-    size_t cache_next;
+    size_t cache_next, cache_bytes;
     size_t lost_bodies;
 };
 
@@ -621,10 +622,24 @@ static cb_err cache_put(cb_chain *c, const cb_chain_entry *e, const cb_block *b)
         free(copy);
         return err;
     }
+    /* The oldest go first: the next slot, then as many after it as the
+     * byte bound asks. */
+    size_t size = cb_block_size(b);
     size_t i = c->cache_next;
-    free_block(c->cache[i].b);
+    for (size_t k = 0; k < CB_CHAIN_BODY_CACHE; k++) {
+        size_t j = (i + k) % CB_CHAIN_BODY_CACHE;
+        if (k > 0 && c->cache_bytes + size <= CB_CHAIN_BODY_CACHE_BYTES)
+            break;
+        free_block(c->cache[j].b);
+        c->cache_bytes -= c->cache[j].size;
+        c->cache[j].e = NULL;
+        c->cache[j].b = NULL;
+        c->cache[j].size = 0;
+    }
     c->cache[i].e = e;
     c->cache[i].b = copy;
+    c->cache[i].size = size;
+    c->cache_bytes += size;
     c->cache_next = (i + 1) % CB_CHAIN_BODY_CACHE;
     return CB_OK;
 }

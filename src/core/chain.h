@@ -93,8 +93,10 @@ typedef struct {
 } cb_chain_blocks;
 
 /* How many recently taken bodies a chain with a block store keeps in
- * memory (the blocks a connect is about to need). */
-#define CB_CHAIN_BODY_CACHE 8
+ * memory (the blocks a connect is about to need: while several peers
+ * serve a sync, blocks come out of order), and the most bytes they hold. */
+#define CB_CHAIN_BODY_CACHE 64
+#define CB_CHAIN_BODY_CACHE_BYTES (8u << 20)
 
 typedef struct cb_chain cb_chain;
 

@@ -155,19 +155,59 @@ static cb_err make_writes(cb_store *s, write_op *first, size_t n)
     return err;
 }
 
+/* Waits (holding s->mu) for a write, or for QUIET_MS without one when
+ * the engine has work put off (then *quiet is set). */
+#define QUIET_MS 500
+static void wait_work(cb_store *s, bool put_off, bool *quiet)
+{
+    *quiet = false;
+    if (!put_off || !s->ops->idle) {
+        while (!s->head && !s->stopping)
+            pthread_cond_wait(&s->work, &s->mu);
+        return;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += QUIET_MS * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    while (!s->head && !s->stopping)
+        if (pthread_cond_timedwait(&s->work, &s->mu, &until) != 0) {
+            *quiet = !s->head && !s->stopping;
+            return;
+        }
+}
+
 static void *writer_main(void *arg)
 {
     cb_store *s = arg;
+    bool put_off = false; /* written since the engine's idle work last ran */
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->head && !s->stopping)
-            pthread_cond_wait(&s->work, &s->mu);
+        bool quiet;
+        wait_work(s, put_off, &quiet);
+        if (quiet) {
+            /* The engine's put-off work, while nothing waits; a store
+             * call waits for it as for a write. Its failure is not a
+             * write's: what it would have made is still answered. */
+            bool whole = s->failed == CB_OK;
+            s->writing = true;
+            pthread_mutex_unlock(&s->mu);
+            if (whole)
+                (void)s->ops->idle(s->h);
+            pthread_mutex_lock(&s->mu);
+            s->writing = false;
+            put_off = false;
+            pthread_cond_broadcast(&s->idle);
+            continue;
+        }
         if (!s->head)
             break;
         /* Whatever is queued now goes as one batch. */
         write_op *first = s->head;
         size_t n = s->queued;
         s->writing = true;
+        put_off = true;
         pthread_mutex_unlock(&s->mu);
         /* After a failure nothing more is written: the store stays at the
          * last step it made, whole. */
@@ -253,7 +293,11 @@ cb_err cb_store_write_behind(cb_store *s, size_t max_queued)
     if (s->behind || max_queued == 0)
         return CB_OK;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->work, NULL);
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->work, &monotonic);
+    pthread_condattr_destroy(&monotonic);
     pthread_cond_init(&s->idle, NULL);
     s->max_queued = max_queued;
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {

@@ -40,6 +40,10 @@ typedef struct cb_store_backend {
      * it. Returns: CB_OK or CB_ERR_STORE. */
     cb_err (*batch_begin)(void *h);
     cb_err (*batch_end)(void *h);
+    /* Work put off while writes come (NULL: none), run by the writer of
+     * write-behind once the store has been quiet a while. It changes no
+     * answer, only how fast one comes. Returns: CB_OK or CB_ERR_STORE. */
+    cb_err (*idle)(void *h);
     cb_err (*tip)(void *h, uint8_t hash[32], uint32_t *height);
     cb_err (*get_undo)(void *h, const uint8_t hash[32], cb_undo *out);
     cb_err (*reset_chain)(void *h);

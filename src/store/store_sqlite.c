@@ -14,10 +14,17 @@
 #include "store/store_backend.h"
 
 typedef struct {
+    bool used;
+    uint8_t id[20];
+    char text[CB_ADDRESS_MAX];
+} address_slot;
+
+typedef struct {
     sqlite3 *db;
     const cb_params *p;
     char err[256];
     bool batch; /* inside a batch: each step is a savepoint of its transaction */
+    address_slot addresses[4096];
 } engine;
 
 /* The header's fields come before the body: a row's columns after a
@@ -35,17 +42,48 @@ typedef struct {
     "CREATE INDEX IF NOT EXISTS blockchain_headers ON blockchain(height, hash, version,"           \
     " prev_hash, merkle_root, time, bits, nonce, tx_count);"
 
+/* Payments are rows in the order they came (seq), so a block's rows go
+ * at the table's end. No index of all txids is kept up with each block:
+ * one would take a random page write a payment. Rows not confirmed
+ * (few: the mempool's, and the rejected) have their own index; the
+ * txindex table maps every txid to its row, caught up in txid order a
+ * batch at a time (TXINDEX_LAG rows, or when the node is quiet); the
+ * rows after meta's txindex_seq are found by a scan of the table's end. */
+#define TRANSACTIONS_COLUMNS                                                                       \
+    " seq INTEGER PRIMARY KEY, txid BLOB NOT NULL, sender TEXT NOT NULL,"                          \
+    " recipient TEXT NOT NULL, amount INTEGER NOT NULL, fee INTEGER NOT NULL,"                     \
+    " nonce INTEGER NOT NULL, time INTEGER NOT NULL, signature BLOB NOT NULL,"                     \
+    " status TEXT NOT NULL, block_hash BLOB, height INTEGER, position INTEGER, reason TEXT,"       \
+    " seen INTEGER, raw BLOB NOT NULL"
+
+/* Made after an older transactions table is rebuilt (see upgrade_transactions). */
+static const char TRANSACTIONS_INDEXES[] =
+    "CREATE UNIQUE INDEX IF NOT EXISTS transactions_open ON transactions(txid)"
+    " WHERE status <> 'confirmed';"
+    "CREATE INDEX IF NOT EXISTS transactions_block ON transactions(block_hash)"
+    " WHERE block_hash IS NOT NULL;";
+
+/* The txid index is caught up once this many rows wait. */
+#define TXINDEX_LAG 50000
+
+/* A transaction's row (?1: its txid): an open one, an indexed one (the
+ * index entry believed only when the row has that txid), or one of the
+ * rows the index has not reached. */
+#define FIND_TX                                                                                    \
+    "SELECT seq FROM transactions WHERE txid = ?1 AND status <> 'confirmed'"                       \
+    " UNION ALL SELECT t.seq FROM txindex x JOIN transactions t ON t.seq = x.seq"                  \
+    " WHERE x.txid = ?1 AND t.txid = ?1"                                                           \
+    " UNION ALL SELECT seq FROM transactions WHERE seq > (SELECT coalesce((SELECT"                 \
+    " CAST(value AS INTEGER) FROM meta WHERE key = 'txindex_seq'), 0)) AND txid = ?1 LIMIT 1"
+
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS blockchain (" BLOCKCHAIN_COLUMNS ");" BLOCKCHAIN_INDEX
     "DROP INDEX IF EXISTS blockchain_height;"
     "CREATE TABLE IF NOT EXISTS undo (block_hash BLOB PRIMARY KEY, data BLOB NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS transactions ("
-    " txid BLOB PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL,"
-    " amount INTEGER NOT NULL, fee INTEGER NOT NULL, nonce INTEGER NOT NULL,"
-    " time INTEGER NOT NULL, signature BLOB NOT NULL, status TEXT NOT NULL,"
-    " block_hash BLOB, height INTEGER, position INTEGER, reason TEXT, seen INTEGER,"
-    " raw BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS transactions (" TRANSACTIONS_COLUMNS ");"
+    "CREATE TABLE IF NOT EXISTS txindex (txid BLOB PRIMARY KEY, seq INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS wallet (hash160 BLOB PRIMARY KEY, address TEXT NOT NULL,"
     " balance INTEGER NOT NULL, nonce INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, name TEXT NOT NULL,"
@@ -204,10 +242,55 @@ static cb_err sqlite_put_block(void *h, const uint8_t hash[32], uint32_t height,
     return put_block_in(h, hash, height, b, true);
 }
 
-static void address_of(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t id[20])
+/* An account's address, for the tables' readers. The encoding (base58)
+ * costs more than a row's insert: the last few are kept, a slot each by
+ * the hash160's first byte. */
+static void address_of(engine *e, char out[CB_ADDRESS_MAX], const uint8_t id[20])
 {
-    if (cb_address_encode(p, out, id) != CB_OK)
+    address_slot *a = &e->addresses[(id[0] | (unsigned)id[1] << 8) % 4096];
+    if (a->used && memcmp(a->id, id, 20) == 0) {
+        memcpy(out, a->text, CB_ADDRESS_MAX);
+        return;
+    }
+    if (cb_address_encode(e->p, out, id) != CB_OK) {
         snprintf(out, CB_ADDRESS_MAX, "?");
+        return;
+    }
+    memcpy(a->id, id, 20);
+    memcpy(a->text, out, CB_ADDRESS_MAX);
+    a->used = true;
+}
+
+/* Catches the txid index up with the rows after txindex_seq, in txid
+ * order (each index page written once), when more than lag rows wait.
+ * Returns: CB_OK or CB_ERR_STORE. */
+static cb_err index_txids(engine *e, sqlite3_int64 lag)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3_int64 done = 0, last = 0;
+    cb_err err =
+        prepare(e, &st,
+                "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+                " WHERE key = 'txindex_seq'), 0), coalesce(max(seq), 0) FROM transactions");
+    if (err == CB_OK && next_row(e, st, &err)) {
+        done = sqlite3_column_int64(st, 0);
+        last = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (err != CB_OK || last - done <= lag)
+        return err;
+    err = prepare(e, &st,
+                  "INSERT OR IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
+                  " WHERE seq > ?1 AND seq <= ?2 ORDER BY txid");
+    if (err == CB_OK) {
+        sqlite3_bind_int64(st, 1, done);
+        sqlite3_bind_int64(st, 2, last);
+        err = step_done(e, st);
+    }
+    sqlite3_finalize(st);
+    char v[24];
+    snprintf(v, sizeof v, "%lld", (long long)last);
+    return err == CB_OK ? set_meta(e, "txindex_seq", v) : err;
 }
 
 /* Writes a wallet row (a zero account is deleted, as in memory). */
@@ -219,7 +302,7 @@ static cb_err write_account(engine *e, sqlite3_stmt *up, sqlite3_stmt *del, cons
         return step_done(e, del);
     }
     char addr[CB_ADDRESS_MAX];
-    address_of(e->p, addr, id);
+    address_of(e, addr, id);
     sqlite3_bind_blob(up, 1, id, 20, SQLITE_STATIC);
     sqlite3_bind_text(up, 2, addr, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(up, 3, (sqlite3_int64)a->balance);
@@ -227,8 +310,11 @@ static cb_err write_account(engine *e, sqlite3_stmt *up, sqlite3_stmt *del, cons
     return step_done(e, up);
 }
 
+/* An update in place (REPLACE would delete the row and insert it again). */
 static const char UPSERT_WALLET[] =
-    "INSERT OR REPLACE INTO wallet (hash160, address, balance, nonce) VALUES (?,?,?,?)";
+    "INSERT INTO wallet (hash160, address, balance, nonce) VALUES (?,?,?,?)"
+    " ON CONFLICT(hash160) DO UPDATE SET address = excluded.address,"
+    " balance = excluded.balance, nonce = excluded.nonce";
 static const char DELETE_WALLET[] = "DELETE FROM wallet WHERE hash160 = ?";
 
 static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
@@ -244,7 +330,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
                              const cb_undo *undo, const cb_accounts *state)
 {
     engine *e = h;
-    sqlite3_stmt *st = NULL, *up = NULL, *del = NULL, *tx = NULL;
+    sqlite3_stmt *st = NULL, *up = NULL, *del = NULL, *open = NULL, *tx = NULL;
     uint8_t *raw = NULL;
     size_t len = 0;
     cb_err err = step_begin(e);
@@ -282,46 +368,60 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
             err = write_account(e, up, del, undo->entries[i].id, &a);
     }
     cb_keymap_free(seen);
+    /* A payment seen before (pending, or of a block disconnected) has an
+     * open row, confirmed in place; any other is a new row at the end. */
+    if (err == CB_OK)
+        err = prepare(e, &open,
+                      "UPDATE transactions SET status = 'confirmed', block_hash = ?2,"
+                      " height = ?3, position = ?4, reason = NULL"
+                      " WHERE txid = ?1 AND status <> 'confirmed'");
     if (err == CB_OK)
         err = prepare(e, &tx,
                       "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce,"
                       " time, signature, status, block_hash, height, position, raw)"
-                      " VALUES (?,?,?,?,?,?,?,?,'confirmed',?,?,?,?)"
-                      " ON CONFLICT(txid) DO UPDATE SET status = 'confirmed',"
-                      " block_hash = excluded.block_hash, height = excluded.height,"
-                      " position = excluded.position, reason = NULL");
+                      " VALUES (?,?,?,?,?,?,?,?,'confirmed',?,?,?,?)");
     for (size_t i = 0; err == CB_OK && i < b->ntx; i++) {
         const cb_tx *t = &b->txs[i];
         uint8_t id[32], sid[20], rawtx[CB_TX_SIZE];
         char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
         cb_tx_txid(id, t);
+        sqlite3_bind_blob(open, 1, id, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(open, 2, hash, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(open, 3, height);
+        sqlite3_bind_int64(open, 4, (sqlite3_int64)i);
+        err = step_done(e, open);
+        if (err != CB_OK || sqlite3_changes(e->db) > 0)
+            continue;
         cb_tx_serialize(rawtx, t);
         if (cb_tx_is_coinbase(t)) {
             snprintf(from, sizeof from, "coinbase");
         } else {
             cb_tx_sender_id(sid, t);
-            address_of(e->p, from, sid);
+            address_of(e, from, sid);
         }
-        address_of(e->p, to, t->recipient);
-        sqlite3_bind_blob(tx, 1, id, 32, SQLITE_TRANSIENT);
-        sqlite3_bind_text(tx, 2, from, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(tx, 3, to, -1, SQLITE_TRANSIENT);
+        address_of(e, to, t->recipient);
+        sqlite3_bind_blob(tx, 1, id, 32, SQLITE_STATIC);
+        sqlite3_bind_text(tx, 2, from, -1, SQLITE_STATIC);
+        sqlite3_bind_text(tx, 3, to, -1, SQLITE_STATIC);
         sqlite3_bind_int64(tx, 4, (sqlite3_int64)t->amount);
         sqlite3_bind_int64(tx, 5, (sqlite3_int64)t->fee);
         sqlite3_bind_int64(tx, 6, (sqlite3_int64)t->nonce);
         sqlite3_bind_int64(tx, 7, (sqlite3_int64)t->time);
-        sqlite3_bind_blob(tx, 8, t->sig, 64, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(tx, 8, t->sig, 64, SQLITE_STATIC);
         sqlite3_bind_blob(tx, 9, hash, 32, SQLITE_STATIC);
         sqlite3_bind_int64(tx, 10, height);
         sqlite3_bind_int64(tx, 11, (sqlite3_int64)i);
-        sqlite3_bind_blob(tx, 12, rawtx, CB_TX_SIZE, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(tx, 12, rawtx, CB_TX_SIZE, SQLITE_STATIC);
         err = step_done(e, tx);
     }
+    if (err == CB_OK)
+        err = index_txids(e, TXINDEX_LAG);
     if (err == CB_OK)
         err = set_tip(e, hash, height);
     sqlite3_finalize(st);
     sqlite3_finalize(up);
     sqlite3_finalize(del);
+    sqlite3_finalize(open);
     sqlite3_finalize(tx);
     free(raw);
     return step_end(e, err);
@@ -648,33 +748,42 @@ static cb_err sqlite_replace_accounts(void *h, const cb_accounts *state)
 static cb_err sqlite_put_pending_tx(void *h, const cb_tx *t, int64_t now)
 {
     engine *e = h;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *up = NULL, *st = NULL;
     uint8_t id[32], sid[20], raw[CB_TX_SIZE];
     char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
-    cb_err err =
-        prepare(e, &st,
-                "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce,"
-                " time, signature, status, seen, raw) VALUES (?,?,?,?,?,?,?,?,'pending',?,?)"
-                " ON CONFLICT(txid) DO UPDATE SET status = 'pending', reason = NULL"
-                " WHERE status <> 'confirmed'");
-    if (err != CB_OK)
-        return err;
     cb_tx_txid(id, t);
-    cb_tx_sender_id(sid, t);
-    address_of(e->p, from, sid);
-    address_of(e->p, to, t->recipient);
-    cb_tx_serialize(raw, t);
-    sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)t->amount);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)t->fee);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)t->nonce);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)t->time);
-    sqlite3_bind_blob(st, 8, t->sig, 64, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, now);
-    sqlite3_bind_blob(st, 10, raw, CB_TX_SIZE, SQLITE_STATIC);
-    err = step_done(e, st);
+    /* Seen before and not confirmed (rejected, or back from a block):
+     * pending again. A confirmed one stays as it is. */
+    cb_err err = prepare(e, &up,
+                         "UPDATE transactions SET status = 'pending', reason = NULL"
+                         " WHERE txid = ?1 AND status <> 'confirmed'");
+    if (err == CB_OK) {
+        sqlite3_bind_blob(up, 1, id, 32, SQLITE_STATIC);
+        err = step_done(e, up);
+    }
+    if (err == CB_OK && sqlite3_changes(e->db) == 0)
+        err = prepare(e, &st,
+                      "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce,"
+                      " time, signature, status, seen, raw) SELECT ?1,?2,?3,?4,?5,?6,?7,?8,"
+                      "'pending',?9,?10 WHERE NOT EXISTS (" FIND_TX ")");
+    if (st) {
+        cb_tx_sender_id(sid, t);
+        address_of(e, from, sid);
+        address_of(e, to, t->recipient);
+        cb_tx_serialize(raw, t);
+        sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)t->amount);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)t->fee);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)t->nonce);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)t->time);
+        sqlite3_bind_blob(st, 8, t->sig, 64, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, now);
+        sqlite3_bind_blob(st, 10, raw, CB_TX_SIZE, SQLITE_STATIC);
+        err = step_done(e, st);
+    }
+    sqlite3_finalize(up);
     sqlite3_finalize(st);
     return err;
 }
@@ -685,7 +794,7 @@ static cb_err sqlite_reject_tx(void *h, const uint8_t txid[32], const char *reas
     sqlite3_stmt *st = NULL;
     cb_err err = prepare(e, &st,
                          "UPDATE transactions SET status = 'rejected', reason = ?"
-                         " WHERE txid = ? AND status = 'pending'");
+                         " WHERE txid = ? AND status <> 'confirmed' AND status = 'pending'");
     if (err != CB_OK)
         return err;
     sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
@@ -700,7 +809,8 @@ static cb_err sqlite_tx_status(void *h, const uint8_t txid[32], cb_tx_status *st
 {
     engine *e = h;
     sqlite3_stmt *st = NULL;
-    cb_err err = prepare(e, &st, "SELECT status, height FROM transactions WHERE txid = ?");
+    cb_err err =
+        prepare(e, &st, "SELECT status, height FROM transactions WHERE seq = (" FIND_TX ")");
     *status = CB_TX_UNKNOWN;
     *height = 0;
     if (err != CB_OK)
@@ -951,6 +1061,21 @@ static cb_err sqlite_foreach_user(void *h, cb_store_cursor *c, cb_store_user_fn 
     return err;
 }
 
+/* The quiet store's txid index catches up with every row. */
+static cb_err sqlite_idle(void *h)
+{
+    engine *e = h;
+    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    if (err != CB_OK)
+        return err;
+    err = index_txids(e, 0);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
+
 static cb_err sqlite_batch_begin(void *h)
 {
     engine *e = h;
@@ -995,6 +1120,7 @@ static const cb_store_backend SQLITE_OPS = {
     .release_memory = sqlite_release_memory,
     .batch_begin = sqlite_batch_begin,
     .batch_end = sqlite_batch_end,
+    .idle = sqlite_idle,
     .last_error = sqlite_last_error,
     .put_block = sqlite_put_block,
     .connect = sqlite_connect,
@@ -1077,6 +1203,47 @@ static cb_err upgrade_blockchain(engine *e)
     return err;
 }
 
+/* A store made before payments had their seq (the txid was the key, so
+ * each payment wrote a random index page) gets its transactions table
+ * rebuilt, rows in their order, and its txid index made, in one
+ * transaction. Returns: CB_OK or CB_ERR_STORE. */
+static cb_err upgrade_transactions(engine *e)
+{
+    sqlite3_stmt *st = NULL;
+    bool has_seq = false;
+    cb_err err = prepare(e, &st, "SELECT name FROM pragma_table_info('transactions')");
+    while (err == CB_OK && next_row(e, st, &err)) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (name && strcmp(name, "seq") == 0)
+            has_seq = true;
+    }
+    sqlite3_finalize(st);
+    if (err != CB_OK || has_seq)
+        return err;
+    err = exec(e, "BEGIN IMMEDIATE");
+    if (err != CB_OK)
+        return err;
+    err = exec(e, "DROP TABLE IF EXISTS transactions_new;"
+                  " CREATE TABLE transactions_new (" TRANSACTIONS_COLUMNS ");"
+                  " INSERT INTO transactions_new (seq, txid, sender, recipient, amount, fee,"
+                  " nonce, time, signature, status, block_hash, height, position, reason, seen,"
+                  " raw) SELECT rowid, txid, sender, recipient, amount, fee, nonce, time,"
+                  " signature, status, block_hash, height, position, reason, seen, raw"
+                  " FROM transactions WHERE txid IS NOT NULL ORDER BY rowid;"
+                  " DROP TABLE transactions;"
+                  " ALTER TABLE transactions_new RENAME TO transactions;"
+                  " DELETE FROM txindex;"
+                  " INSERT OR IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
+                  " ORDER BY txid;"
+                  " INSERT OR REPLACE INTO meta (key, value) VALUES ('txindex_seq',"
+                  " (SELECT coalesce(max(seq), 0) FROM transactions));");
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
+    if (err != CB_OK)
+        (void)exec(e, "ROLLBACK");
+    return err;
+}
+
 cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_params *p,
                             const char *path, char *msg, size_t msglen)
 {
@@ -1105,6 +1272,10 @@ cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_par
         err = exec(e, SCHEMA);
     if (err == CB_OK)
         err = upgrade_blockchain(e);
+    if (err == CB_OK)
+        err = upgrade_transactions(e);
+    if (err == CB_OK)
+        err = exec(e, TRANSACTIONS_INDEXES);
     if (err != CB_OK) {
         snprintf(msg, msglen, "database %s: %s", path, e->err);
         sqlite_close(e);

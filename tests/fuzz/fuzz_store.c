@@ -51,8 +51,9 @@ static const struct {
     {"users", 8, "INSERT OR REPLACE INTO users VALUES (?,?,?,?,?,?,?,?)"},
     {"blockchain", 11, "INSERT OR REPLACE INTO blockchain VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
     {"undo", 2, "INSERT OR REPLACE INTO undo VALUES (?,?)"},
-    {"transactions", 15,
-     "INSERT OR REPLACE INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+    {"transactions", 16,
+     "INSERT OR REPLACE INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+    {"txindex", 2, "INSERT OR REPLACE INTO txindex VALUES (?,?)"},
     {"wallet", 4, "INSERT OR REPLACE INTO wallet VALUES (?,?,?,?)"},
     {"peers", 6, "INSERT OR REPLACE INTO peers VALUES (?,?,?,?,?,?)"},
     {"meta", 2, "INSERT OR REPLACE INTO meta VALUES (?,?)"},
@@ -83,7 +84,7 @@ static void reset(void)
 {
     char sql[512];
     snprintf(sql, sizeof sql,
-             "DELETE FROM users; DELETE FROM transactions; DELETE FROM peers;"
+             "DELETE FROM users; DELETE FROM transactions; DELETE FROM txindex; DELETE FROM peers;"
              " DELETE FROM wallet; DELETE FROM invalid; DELETE FROM blockchain WHERE height <> 0;"
              " DELETE FROM undo WHERE block_hash NOT IN (SELECT hash FROM blockchain);"
              " DELETE FROM meta WHERE key NOT IN ('network', 'schema_version');"
@@ -206,6 +207,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)cb_store_list_txs(store, "coinbase", txs, 16, &n);
     if (n > 16)
         abort();
+    /* A payment's status by txid: the rows found through the open rows'
+     * index, the txid index, and the table's end. */
+    for (size_t i = 0; i < n; i++) {
+        cb_tx_status st;
+        (void)cb_store_tx_status(store, txs[i].txid, &st, &height);
+    }
     cb_peer_record peers[16];
     (void)cb_store_list_peers(store, peers, 16, &n);
     if (n > 16)

@@ -412,6 +412,156 @@ static void test_users_peers_pending(void **state)
     cb_store_close(s);
 }
 
+/* How many rows of the transactions table a txid has (SQLite). */
+static int rows_of(sqlite3 *db, const uint8_t txid[32])
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM transactions WHERE txid = ?", -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_blob(st, 1, txid, 32, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static sqlite3_int64 query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sqlite3_int64 v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void assert_status(cb_store *s, const uint8_t txid[32], cb_tx_status want, uint32_t height)
+{
+    cb_tx_status st;
+    uint32_t h;
+    assert_int_equal(cb_store_tx_status(s, txid, &st, &h), CB_OK);
+    assert_int_equal(st, want);
+    if (want == CB_TX_CONFIRMED)
+        assert_int_equal(h, height);
+}
+
+/* A payment has one row through pending, confirmed, a reorganisation and
+ * a second confirmation; it is found by its txid before the txid index
+ * has it, after the quiet store caught the index up, and not through an
+ * index entry that lies. A store from before the layout is rebuilt. */
+static void test_payments_found_by_txid(void **state)
+{
+    (void)state;
+    const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
+    cb_store *s = open_ok("t.db");
+    cb_chain *c = cb_chain_new(P, 4);
+    cb_chainstore *cs;
+    cb_load_report r;
+    assert_int_equal(cb_chainstore_open_checked(&cs, c, s, NOW, &opt, &r), CB_OK);
+    assert_int_equal(cb_store_write_behind(s, 4), CB_OK);
+    static cb_block a[5], b[7];
+    uint8_t prev[32], t3[32], t4[32];
+    size_t bad;
+    cb_tx tx;
+    cbt_make_tx(P, ctx, &tx, key[0], id[1], CB_COIN, 1000, 0);
+    cb_tx_txid(t3, &tx);
+    assert_int_equal(cb_store_put_pending_tx(s, &tx, NOW), CB_OK);
+    assert_status(s, t3, CB_TX_PENDING, 0);
+    cbt_make_tx(P, ctx, &tx, key[0], id[1], CB_COIN, 1000, 1);
+    cb_tx_txid(t4, &tx);
+    block_on(&a[1], NULL, 1, 0, 0, 0, 0);
+    for (uint32_t h = 1; h <= 4; h++) {
+        if (h > 1) {
+            cb_header_hash(prev, &a[h - 1].header);
+            block_on(&a[h], prev, h, 0, h > 2 ? CB_COIN : 0, h > 2 ? h - 3 : 0, 0);
+        }
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    }
+    assert_status(s, t3, CB_TX_CONFIRMED, 3); /* was pending: its row, confirmed */
+    assert_status(s, t4, CB_TX_CONFIRMED, 4); /* new */
+    /* A heavier branch from 2 sends both back to waiting. */
+    cb_header_hash(prev, &a[2].header);
+    for (uint32_t h = 3; h <= 5; h++) {
+        block_on(&b[h], prev, h, 1, 0, 0, 1);
+        cb_header_hash(prev, &b[h].header);
+        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
+    }
+    assert_int_equal(cb_chain_tip(c)->height, 5);
+    assert_status(s, t3, CB_TX_PENDING, 0);
+    assert_status(s, t4, CB_TX_PENDING, 0);
+    sqlite3 *db = NULL;
+    char path[300];
+    path_for(path, sizeof path, "t.db");
+    if (!mysql_base) {
+        /* Quiet for a while: the writer catches the txid index up. */
+        usleep(1500 * 1000);
+        assert_int_equal(cb_store_flush(s), CB_OK);
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM txindex"),
+                         query_int(db, "SELECT count(*) FROM transactions"));
+        assert_int_equal(query_int(db, "SELECT CAST(value AS INTEGER) FROM meta"
+                                       " WHERE key = 'txindex_seq'"),
+                         query_int(db, "SELECT max(seq) FROM transactions"));
+    }
+    /* Confirmed again, higher: still one row. */
+    block_on(&b[6], prev, 6, 1, CB_COIN, 0, 1);
+    assert_int_equal(cb_chainstore_accept_block(cs, &b[6], NOW, &bad), CB_OK);
+    assert_status(s, t3, CB_TX_CONFIRMED, 6);
+    assert_status(s, t4, CB_TX_PENDING, 0);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    if (db) {
+        assert_int_equal(rows_of(db, t3), 1);
+        assert_int_equal(rows_of(db, t4), 1);
+        /* An index entry that names another row is not believed. */
+        assert_int_equal(sqlite3_exec(db,
+                                      "UPDATE txindex SET seq = (SELECT min(seq) FROM"
+                                      " transactions) WHERE seq = (SELECT max(seq) FROM txindex)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        cb_tx_status st;
+        uint32_t h;
+        assert_int_equal(cb_store_tx_status(s, t3, &st, &h), CB_OK);
+        assert_true(st == CB_TX_UNKNOWN || (st == CB_TX_CONFIRMED && h == 6));
+    }
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    if (db) {
+        /* The layout before: txid the key, no seq, no txid index. */
+        assert_int_equal(
+            sqlite3_exec(db,
+                         "ALTER TABLE transactions RENAME TO t_now;"
+                         " CREATE TABLE transactions (txid BLOB PRIMARY KEY, sender TEXT NOT NULL,"
+                         " recipient TEXT NOT NULL, amount INTEGER NOT NULL, fee INTEGER NOT NULL,"
+                         " nonce INTEGER NOT NULL, time INTEGER NOT NULL, signature BLOB NOT NULL,"
+                         " status TEXT NOT NULL, block_hash BLOB, height INTEGER, position"
+                         " INTEGER, reason TEXT, seen INTEGER, raw BLOB NOT NULL);"
+                         " INSERT INTO transactions SELECT txid, sender, recipient, amount, fee,"
+                         " nonce, time, signature, status, block_hash, height, position, reason,"
+                         " seen, raw FROM t_now ORDER BY seq;"
+                         " DROP TABLE t_now; DROP TABLE txindex;"
+                         " DELETE FROM meta WHERE key = 'txindex_seq';",
+                         NULL, NULL, NULL),
+            SQLITE_OK);
+        sqlite3_int64 rows = query_int(db, "SELECT count(*) FROM transactions");
+        sqlite3_close(db);
+        s = open_ok("t.db");
+        assert_status(s, t3, CB_TX_CONFIRMED, 6);
+        assert_status(s, t4, CB_TX_PENDING, 0);
+        cb_store_close(s);
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM transactions"), rows);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM txindex"), rows);
+        assert_int_equal(rows_of(db, t3), 1);
+        sqlite3_close(db);
+    }
+    for (int h = 1; h <= 4; h++)
+        cb_block_clear(&a[h]);
+    for (int h = 3; h <= 6; h++)
+        cb_block_clear(&b[h]);
+    cb_chain_free(c);
+}
+
 /* The child: connects blocks (with payments) forever, until killed. */
 static void crash_child(const char *name, uint32_t seed)
 {
@@ -642,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_bodies_live_in_the_store),
         cmocka_unit_test(test_invalid_is_remembered),
         cmocka_unit_test(test_write_behind),
+        cmocka_unit_test(test_payments_found_by_txid),
         cmocka_unit_test(test_users_peers_pending),
         cmocka_unit_test(test_kill_during_connects),
     };
