@@ -20,7 +20,16 @@ typedef struct {
 } address_slot;
 
 typedef struct {
+    sqlite3_stmt *st;
+    bool busy; /* handed out, not yet released */
+} cached_stmt;
+
+#define STMT_CACHE 64
+
+typedef struct {
     sqlite3 *db;
+    cached_stmt stmts[STMT_CACHE];
+    size_t nstmts;
     const cb_params *p;
     char err[256];
     bool batch; /* inside a batch: each step is a savepoint of its transaction */
@@ -127,9 +136,38 @@ static cb_err step_end(engine *e, cb_err err)
     return err;
 }
 
+/* A statement for sql, from the engine's cache when one is free there
+ * (a connect's statements are parsed once, not once a block); given back
+ * with release. */
 static cb_err prepare(engine *e, sqlite3_stmt **st, const char *sql)
 {
-    return sqlite3_prepare_v2(e->db, sql, -1, st, NULL) == SQLITE_OK ? CB_OK : fail(e);
+    for (size_t i = 0; i < e->nstmts; i++)
+        if (!e->stmts[i].busy && strcmp(sqlite3_sql(e->stmts[i].st), sql) == 0) {
+            e->stmts[i].busy = true;
+            *st = e->stmts[i].st;
+            return CB_OK;
+        }
+    if (sqlite3_prepare_v3(e->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return fail(e);
+    if (e->nstmts < STMT_CACHE)
+        e->stmts[e->nstmts++] = (cached_stmt){*st, true};
+    return CB_OK;
+}
+
+/* Gives a statement back: a cached one reset and unbound, any other
+ * finalised. NULL is fine. */
+static void release(engine *e, sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < e->nstmts; i++)
+        if (e->stmts[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            e->stmts[i].busy = false;
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 /* Runs a statement that returns no rows, then resets it for reuse. */
@@ -149,7 +187,7 @@ static cb_err exec_on_hash(engine *e, const char *sql, const uint8_t hash[32])
         sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
         err = step_done(e, st);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -181,7 +219,7 @@ static cb_err get_meta(void *h, const char *key, char *out, size_t cap, bool *fo
     } else if (rc != SQLITE_DONE) {
         err = fail(e);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -195,7 +233,7 @@ static cb_err set_meta(void *h, const char *key, const char *value)
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     err = step_done(e, st);
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -232,7 +270,7 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
         sqlite3_bind_int64(st, 10, b->header.version);
         err = step_done(e, st);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     free(raw);
     return err;
 }
@@ -276,7 +314,7 @@ static cb_err index_txids(engine *e, sqlite3_int64 lag)
         done = sqlite3_column_int64(st, 0);
         last = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     if (err != CB_OK || last - done <= lag)
         return err;
     err = prepare(e, &st,
@@ -287,7 +325,7 @@ static cb_err index_txids(engine *e, sqlite3_int64 lag)
         sqlite3_bind_int64(st, 2, last);
         err = step_done(e, st);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     char v[24];
     snprintf(v, sizeof v, "%lld", (long long)last);
     return err == CB_OK ? set_meta(e, "txindex_seq", v) : err;
@@ -369,7 +407,16 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
     }
     cb_keymap_free(seen);
     /* A payment seen before (pending, or of a block disconnected) has an
-     * open row, confirmed in place; any other is a new row at the end. */
+     * open row, confirmed in place; any other is a new row at the end.
+     * While none is open (a sync), no payment looks. */
+    bool any_open = false;
+    if (err == CB_OK)
+        err = prepare(e, &open,
+                      "SELECT EXISTS (SELECT 1 FROM transactions WHERE status <> 'confirmed')");
+    if (err == CB_OK && next_row(e, open, &err))
+        any_open = sqlite3_column_int(open, 0) != 0;
+    release(e, open);
+    open = NULL;
     if (err == CB_OK)
         err = prepare(e, &open,
                       "UPDATE transactions SET status = 'confirmed', block_hash = ?2,"
@@ -385,13 +432,15 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
         uint8_t id[32], sid[20], rawtx[CB_TX_SIZE];
         char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
         cb_tx_txid(id, t);
-        sqlite3_bind_blob(open, 1, id, 32, SQLITE_STATIC);
-        sqlite3_bind_blob(open, 2, hash, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(open, 3, height);
-        sqlite3_bind_int64(open, 4, (sqlite3_int64)i);
-        err = step_done(e, open);
-        if (err != CB_OK || sqlite3_changes(e->db) > 0)
-            continue;
+        if (any_open) {
+            sqlite3_bind_blob(open, 1, id, 32, SQLITE_STATIC);
+            sqlite3_bind_blob(open, 2, hash, 32, SQLITE_STATIC);
+            sqlite3_bind_int64(open, 3, height);
+            sqlite3_bind_int64(open, 4, (sqlite3_int64)i);
+            err = step_done(e, open);
+            if (err != CB_OK || sqlite3_changes(e->db) > 0)
+                continue;
+        }
         cb_tx_serialize(rawtx, t);
         if (cb_tx_is_coinbase(t)) {
             snprintf(from, sizeof from, "coinbase");
@@ -418,11 +467,11 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
         err = index_txids(e, TXINDEX_LAG);
     if (err == CB_OK)
         err = set_tip(e, hash, height);
-    sqlite3_finalize(st);
-    sqlite3_finalize(up);
-    sqlite3_finalize(del);
-    sqlite3_finalize(open);
-    sqlite3_finalize(tx);
+    release(e, st);
+    release(e, up);
+    release(e, del);
+    release(e, open);
+    release(e, tx);
     free(raw);
     return step_end(e, err);
 }
@@ -441,7 +490,7 @@ static cb_err read_undo(engine *e, const uint8_t hash[32], cb_undo *undo)
         err = cb_undo_parse(undo, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
     else
         err = rc == SQLITE_DONE ? CB_ERR_NOT_FOUND : fail(e);
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -520,9 +569,9 @@ static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block 
             err = set_tip(e, tip, height);
         }
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(up);
-    sqlite3_finalize(del);
+    release(e, st);
+    release(e, up);
+    release(e, del);
     cb_undo_clear(&undo);
     return step_end(e, err);
 }
@@ -543,7 +592,7 @@ static cb_err sqlite_foreach_block(void *h, cb_store_cursor *c, cb_store_block_f
         err = fn(ctx, &b);
         cb_block_clear(&b);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -589,7 +638,7 @@ static cb_err sqlite_foreach_header(void *h, cb_store_cursor *c, cb_store_header
         }
         err = fn(ctx, &r);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -604,7 +653,7 @@ static cb_err sqlite_mark_invalid(void *h, const uint8_t hash[32], const char *r
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, reason, (int)strnlen(reason, 64), SQLITE_STATIC);
     err = step_done(e, st);
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -622,7 +671,7 @@ static cb_err sqlite_foreach_invalid(void *h, cb_store_hash_fn fn, void *ctx)
         }
         err = fn(ctx, hash);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -642,7 +691,7 @@ static cb_err sqlite_get_block(void *h, const uint8_t hash[32], cb_block *out)
     } else {
         err = rc == SQLITE_DONE ? CB_ERR_NOT_FOUND : fail(e);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -695,7 +744,7 @@ static cb_err sqlite_get_account(void *h, const uint8_t id[20], cb_account *out)
         err = read_account(e, st, 0, out);
     else if (rc != SQLITE_DONE)
         err = fail(e);
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -715,7 +764,7 @@ static cb_err sqlite_load_accounts(void *h, cb_accounts *out)
         if (err == CB_OK)
             err = cb_accounts_set(out, sqlite3_column_blob(st, 0), &a);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -736,8 +785,8 @@ static cb_err sqlite_replace_accounts(void *h, const cb_accounts *state)
     cb_account a;
     while (err == CB_OK && cb_accounts_next(state, &pos, id, &a))
         err = write_account(e, up, del, id, &a);
-    sqlite3_finalize(up);
-    sqlite3_finalize(del);
+    release(e, up);
+    release(e, del);
     if (err == CB_OK)
         err = exec(e, "COMMIT");
     if (err != CB_OK)
@@ -783,8 +832,8 @@ static cb_err sqlite_put_pending_tx(void *h, const cb_tx *t, int64_t now)
         sqlite3_bind_blob(st, 10, raw, CB_TX_SIZE, SQLITE_STATIC);
         err = step_done(e, st);
     }
-    sqlite3_finalize(up);
-    sqlite3_finalize(st);
+    release(e, up);
+    release(e, st);
     return err;
 }
 
@@ -800,7 +849,7 @@ static cb_err sqlite_reject_tx(void *h, const uint8_t txid[32], const char *reas
     sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, txid, 32, SQLITE_STATIC);
     err = step_done(e, st);
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -830,7 +879,7 @@ static cb_err sqlite_tx_status(void *h, const uint8_t txid[32], cb_tx_status *st
     } else if (rc != SQLITE_DONE) {
         err = fail(e);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -871,7 +920,7 @@ static cb_err sqlite_list_txs(void *h, const char *address, cb_tx_record *out, s
             (void)copy_text(r->reason, sizeof r->reason, st, 9);
         (*n)++;
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -909,7 +958,7 @@ static cb_err sqlite_add_user(void *h, const cb_user_record *u)
         err = CB_ERR_DUPLICATE;
     else if (rc != SQLITE_DONE)
         err = fail(e);
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -956,7 +1005,7 @@ static cb_err sqlite_get_user(void *h, const char *username, cb_user_record *u)
     } else {
         err = rc == SQLITE_DONE ? CB_ERR_NOT_FOUND : fail(e);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -978,7 +1027,7 @@ static cb_err sqlite_replace_user_key(void *h, const cb_user_record *u)
     err = step_done(e, st);
     if (err == CB_OK && sqlite3_changes(e->db) == 0)
         err = CB_ERR_NOT_FOUND;
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -998,7 +1047,7 @@ static cb_err sqlite_put_peer(void *h, const cb_peer_record *p)
     sqlite3_bind_int64(st, 5, p->failures);
     sqlite3_bind_int64(st, 6, p->banned_until);
     err = step_done(e, st);
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -1012,7 +1061,7 @@ static cb_err sqlite_forget_peer(void *h, const char *host, uint16_t port)
     sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, port);
     err = step_done(e, st);
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -1038,7 +1087,7 @@ static cb_err sqlite_list_peers(void *h, cb_peer_record *out, size_t max, size_t
         p->banned_until = sqlite3_column_int64(st, 5);
         (*n)++;
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -1057,7 +1106,7 @@ static cb_err sqlite_foreach_user(void *h, cb_store_cursor *c, cb_store_user_fn 
         if (err == CB_OK)
             err = fn(ctx, &u);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     return err;
 }
 
@@ -1105,6 +1154,8 @@ static void sqlite_close(void *h)
     engine *e = h;
     if (!e)
         return;
+    for (size_t i = 0; i < e->nstmts; i++)
+        sqlite3_finalize(e->stmts[i].st);
     sqlite3_close_v2(e->db);
     free(e);
 }
@@ -1179,7 +1230,7 @@ static cb_err upgrade_blockchain(engine *e)
         if (name && strcmp(name, "data") == 0)
             data_at = sqlite3_column_int(st, 0);
     }
-    sqlite3_finalize(st);
+    release(e, st);
     if (err != CB_OK || (version_at >= 0 && version_at < data_at))
         return err;
     if (sqlite3_create_function(e->db, "cb_u32le", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -1217,7 +1268,7 @@ static cb_err upgrade_transactions(engine *e)
         if (name && strcmp(name, "seq") == 0)
             has_seq = true;
     }
-    sqlite3_finalize(st);
+    release(e, st);
     if (err != CB_OK || has_seq)
         return err;
     err = exec(e, "BEGIN IMMEDIATE");
