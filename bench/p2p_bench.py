@@ -10,8 +10,8 @@
 2. Sync: a fresh node downloads a BLOCKS-block chain with PER_BLOCK payments
    in each block, from one peer and from four; blocks and payments per second,
    beside the rate of the same blocks accepted by a bare chain in memory
-   (bench_replay: signatures on every core, nothing written) in the same run,
-   before and after the syncs.
+   (bench_replay: signatures on every core, nothing written) measured just
+   before and after each sync (their mean).
 3. Memory: resident size of an idle node and of the node that synced.
 """
 import argparse
@@ -88,9 +88,10 @@ def sync(blocks, per_block):
         print("  chain built in %.0f s: %s" % (time.time() - t, out.strip()))
         payments = (blocks - 256) * per_block
         # The same chain into a bare chain in memory: the rate to beat,
-        # measured before the syncs and after them (a shared machine's
-        # speed drifts), their mean taken.
-        mem_rates = [in_memory_rate(db)]
+        # measured before each sync and after the last (a shared machine's
+        # speed drifts); each sync is set against the mean of the two
+        # beside it.
+        mem_rates = []
         sources = []
         for i in range(4):
             node = Node(os.path.join(root, "source%d" % i), extra=["-connect=0"])
@@ -110,6 +111,7 @@ def sync(blocks, per_block):
         idle.stop()
         results = []
         for k in (1, 4):
+            mem_rates.append(in_memory_rate(db))
             fresh = Node(os.path.join(root, "fresh%d" % k),
                          extra=["-connect=" + s.address() for s in sources[:k]])
             fresh.start()
@@ -119,7 +121,9 @@ def sync(blocks, per_block):
         for node in sources:
             node.stop()
         mem_rates.append(in_memory_rate(db))
-        return results, payments, idle_rss, statistics.mean(mem_rates)
+        results = [(k, took, rss, statistics.mean(mem_rates[i:i + 2]))
+                   for i, (k, took, rss) in enumerate(results)]
+        return results, payments, idle_rss
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -141,8 +145,8 @@ def main():
     if a.skip_sync:
         return
     print("Sync of %d blocks with %d payments each from fresh" % (a.blocks, a.per_block))
-    results, payments, idle_rss, mem_rate = sync(a.blocks, a.per_block)
-    for k, took, rss in results:
+    results, payments, idle_rss = sync(a.blocks, a.per_block)
+    for k, took, rss, mem_rate in results:
         print("  from %d peer%s: %6.1f s  %7.0f blocks/s  %8.0f payments/s  RSS after %6.1f MiB"
               "  (%.0f%% of the in-memory rate)"
               % (k, "s" if k > 1 else " ", took, a.blocks / took, payments / took, rss / 1024,

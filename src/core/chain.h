@@ -93,10 +93,12 @@ typedef struct {
 } cb_chain_blocks;
 
 /* How many recently taken bodies a chain with a block store keeps in
- * memory (the blocks a connect is about to need: while several peers
- * serve a sync, blocks come out of order), and the most bytes they hold. */
-#define CB_CHAIN_BODY_CACHE 64
-#define CB_CHAIN_BODY_CACHE_BYTES (8u << 20)
+ * memory, and the most bytes they hold: the blocks a connect is about to
+ * need. While several peers serve a sync, blocks come out of order, up to
+ * the download window (1,024) ahead; a body not here is read back from
+ * the store, which first waits for its writer. */
+#define CB_CHAIN_BODY_CACHE 1024
+#define CB_CHAIN_BODY_CACHE_BYTES (16u << 20)
 
 typedef struct cb_chain cb_chain;
 
