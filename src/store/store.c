@@ -32,6 +32,7 @@ struct cb_store {
     write_op *head, *tail;
     size_t queued, max_queued;
     bool writing, stopping;
+    int held; /* callers using the engine (a walk's callback may call again): no idle work */
     cb_err failed;
     char failed_why[256];
 };
@@ -80,6 +81,8 @@ static bool again(cb_store *s, retry *r, cb_err err)
 }
 
 static cb_err drain(cb_store *s);
+static cb_err hold(cb_store *s);
+static void let_go(cb_store *s);
 
 /* Runs one engine call (an expression setting nothing else), again while
  * again() says so; the verdict is left in `err`. The writes queued
@@ -87,10 +90,11 @@ static cb_err drain(cb_store *s);
  * error stops every later call). */
 #define RETRY(s, call)                                                                             \
     do {                                                                                           \
-        err = drain(s);                                                                            \
+        err = hold(s);                                                                             \
         if (err != CB_OK)                                                                          \
             break;                                                                                 \
         RUN(s, call);                                                                              \
+        let_go(s);                                                                                 \
     } while (0)
 
 /* RETRY without waiting for the queue: the writer's own calls. */
@@ -173,7 +177,7 @@ static void wait_work(cb_store *s, bool put_off, bool *quiet)
     until.tv_nsec %= 1000000000L;
     while (!s->head && !s->stopping)
         if (pthread_cond_timedwait(&s->work, &s->mu, &until) != 0) {
-            *quiet = !s->head && !s->stopping;
+            *quiet = !s->head && !s->stopping && s->held == 0;
             return;
         }
 }
@@ -201,8 +205,11 @@ static void *writer_main(void *arg)
             pthread_cond_broadcast(&s->idle);
             continue;
         }
-        if (!s->head)
-            break;
+        if (!s->head) {
+            if (s->stopping)
+                break;
+            continue; /* quiet while a caller held the engine: wait again */
+        }
         /* Whatever is queued now goes as one batch. */
         write_op *first = s->head;
         size_t n = s->queued;
@@ -244,6 +251,31 @@ static cb_err drain(cb_store *s)
     cb_err err = s->failed;
     pthread_mutex_unlock(&s->mu);
     return err;
+}
+
+/* drain, then keeps the engine for the caller (no idle work starts on
+ * the writer) until let_go. Returns: as drain; on an error nothing is held. */
+static cb_err hold(cb_store *s)
+{
+    if (!s->behind)
+        return CB_OK;
+    pthread_mutex_lock(&s->mu);
+    while (s->head || s->writing)
+        pthread_cond_wait(&s->idle, &s->mu);
+    cb_err err = s->failed;
+    if (err == CB_OK)
+        s->held++;
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+static void let_go(cb_store *s)
+{
+    if (!s->behind)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->held--;
+    pthread_mutex_unlock(&s->mu);
 }
 
 /* Queues a write (the op is the store's now), waiting while the queue is
@@ -503,8 +535,10 @@ cb_err cb_store_foreach_user(cb_store *s, cb_store_user_fn fn, void *ctx)
 
 void cb_store_release_memory(cb_store *s)
 {
-    if (drain(s) == CB_OK && s->ops->release_memory)
+    if (s->ops->release_memory && hold(s) == CB_OK) {
         s->ops->release_memory(s->h);
+        let_go(s);
+    }
 }
 
 void cb_store_close(cb_store *s)
