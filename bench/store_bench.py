@@ -19,7 +19,8 @@ BIN = os.environ.get("CB_BIN", os.path.join(HERE, "..", "build"))
 def run(args):
     out = subprocess.run([os.path.join(BIN, "bench", "bench_verify")] + args,
                          capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if "tx/s" in line or "full blocks" in line]
+    return [line for line in out.splitlines()
+            if "tx/s" in line or "full blocks" in line or "same run" in line]
 
 
 def main():

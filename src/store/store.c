@@ -239,9 +239,11 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* Waits until the writer has made every queued write. Returns: CB_OK, or
- * the error of the first write that failed (for good). */
-static cb_err drain(cb_store *s)
+/* Waits until the writer has made every queued write (and finished any
+ * idle work); with keep, then holds the engine for the caller (no idle
+ * work starts) until let_go. Returns: CB_OK, or the error of the first
+ * write that failed (for good); then nothing is held. */
+static cb_err wait_writer(cb_store *s, bool keep)
 {
     if (!s->behind)
         return CB_OK;
@@ -249,24 +251,20 @@ static cb_err drain(cb_store *s)
     while (s->head || s->writing)
         pthread_cond_wait(&s->idle, &s->mu);
     cb_err err = s->failed;
+    if (keep && err == CB_OK)
+        s->held++;
     pthread_mutex_unlock(&s->mu);
     return err;
 }
 
-/* drain, then keeps the engine for the caller (no idle work starts on
- * the writer) until let_go. Returns: as drain; on an error nothing is held. */
+static cb_err drain(cb_store *s)
+{
+    return wait_writer(s, false);
+}
+
 static cb_err hold(cb_store *s)
 {
-    if (!s->behind)
-        return CB_OK;
-    pthread_mutex_lock(&s->mu);
-    while (s->head || s->writing)
-        pthread_cond_wait(&s->idle, &s->mu);
-    cb_err err = s->failed;
-    if (err == CB_OK)
-        s->held++;
-    pthread_mutex_unlock(&s->mu);
-    return err;
+    return wait_writer(s, true);
 }
 
 static void let_go(cb_store *s)

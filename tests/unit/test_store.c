@@ -114,6 +114,19 @@ static void assert_store_matches(cb_store *s, const cb_chain *c)
     cb_accounts_free(w);
 }
 
+/* Blocks from..to of a branch (mined by key 1, tag 1), the first on
+ * prev, each on the last; prev is left at the last one's hash. */
+static void accept_branch(cb_chainstore *cs, cb_block *b, uint8_t prev[32], uint32_t from,
+                          uint32_t to)
+{
+    size_t bad;
+    for (uint32_t h = from; h <= to; h++) {
+        block_on(&b[h], prev, h, 1, 0, 0, 1);
+        cb_header_hash(prev, &b[h].header);
+        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
+    }
+}
+
 static void test_open_and_refuse(void **state)
 {
     (void)state;
@@ -181,11 +194,7 @@ static void test_reorg_written_and_restart(void **state)
     assert_int_equal(height, 3);
     /* B from 2: 3'..5', heavier; the payment at 3 is undone. */
     cb_header_hash(prev, &a[2].header);
-    for (uint32_t h = 3; h <= 5; h++) {
-        block_on(&b[h], prev, h, 1, 0, 0, 1);
-        cb_header_hash(prev, &b[h].header);
-        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
-    }
+    accept_branch(cs, b, prev, 3, 5);
     assert_int_equal(cb_chain_tip(c)->height, 5);
     assert_store_matches(s, c);
     assert_int_equal(cb_store_tx_status(s, txid, &st, &height), CB_OK);
@@ -315,11 +324,7 @@ static void test_bodies_live_in_the_store(void **state)
      * the switch finds b4 damaged, stays on A, and waits for b4. */
     assert_int_equal(cb_store_put_block(s, hb[4], 4, &a[1]), CB_OK);
     memcpy(prev, hb[5], 32);
-    for (uint32_t h = 6; h <= 7; h++) {
-        block_on(&b[h], prev, h, 1, 0, 0, 1);
-        cb_header_hash(prev, &b[h].header);
-        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
-    }
+    accept_branch(cs, b, prev, 6, 7);
     assert_int_equal(cb_chain_lost_bodies(c2), 1);
     assert_int_equal(cb_chain_tip(c2)->height, 6);
     assert_false(cb_chain_lookup(c2, hb[4])->status & CB_ENTRY_HAVE_DATA);
@@ -412,6 +417,21 @@ static void test_users_peers_pending(void **state)
     cb_store_close(s);
 }
 
+/* A node's start on the store `name`, then writes behind its loop, up
+ * to `depth` waiting. */
+static cb_chainstore *start_behind(const char *name, uint32_t seed, size_t depth, cb_store **s,
+                                   cb_chain **c)
+{
+    const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
+    cb_chainstore *cs;
+    cb_load_report r;
+    *s = open_ok(name);
+    *c = cb_chain_new(P, seed);
+    assert_int_equal(cb_chainstore_open_checked(&cs, *c, *s, NOW, &opt, &r), CB_OK);
+    assert_int_equal(cb_store_write_behind(*s, depth), CB_OK);
+    return cs;
+}
+
 /* How many rows of the transactions table a txid has (SQLite). */
 static int rows_of(sqlite3 *db, const uint8_t txid[32])
 {
@@ -453,13 +473,9 @@ static void assert_status(cb_store *s, const uint8_t txid[32], cb_tx_status want
 static void test_payments_found_by_txid(void **state)
 {
     (void)state;
-    const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
-    cb_store *s = open_ok("t.db");
-    cb_chain *c = cb_chain_new(P, 4);
-    cb_chainstore *cs;
-    cb_load_report r;
-    assert_int_equal(cb_chainstore_open_checked(&cs, c, s, NOW, &opt, &r), CB_OK);
-    assert_int_equal(cb_store_write_behind(s, 4), CB_OK);
+    cb_store *s;
+    cb_chain *c;
+    cb_chainstore *cs = start_behind("t.db", 4, 4, &s, &c);
     static cb_block a[5], b[7];
     uint8_t prev[32], t3[32], t4[32];
     size_t bad;
@@ -482,11 +498,7 @@ static void test_payments_found_by_txid(void **state)
     assert_status(s, t4, CB_TX_CONFIRMED, 4); /* new */
     /* A heavier branch from 2 sends both back to waiting. */
     cb_header_hash(prev, &a[2].header);
-    for (uint32_t h = 3; h <= 5; h++) {
-        block_on(&b[h], prev, h, 1, 0, 0, 1);
-        cb_header_hash(prev, &b[h].header);
-        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
-    }
+    accept_branch(cs, b, prev, 3, 5);
     assert_int_equal(cb_chain_tip(c)->height, 5);
     assert_status(s, t3, CB_TX_PENDING, 0);
     assert_status(s, t4, CB_TX_PENDING, 0);
@@ -652,12 +664,10 @@ static void test_write_behind(void **state)
 {
     (void)state;
     const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
-    cb_store *s = open_ok("w.db");
-    cb_chain *c = cb_chain_new(P, 1);
-    cb_chainstore *cs;
+    cb_store *s;
+    cb_chain *c;
+    cb_chainstore *cs = start_behind("w.db", 1, 2, &s, &c);
     cb_load_report r;
-    assert_int_equal(cb_chainstore_open_checked(&cs, c, s, NOW, &opt, &r), CB_OK);
-    assert_int_equal(cb_store_write_behind(s, 2), CB_OK);
     static cb_block a[24], b[24];
     uint8_t prev[32];
     size_t bad;
@@ -672,11 +682,7 @@ static void test_write_behind(void **state)
     /* A branch from 10, heavier: the disconnects read journals the writer
      * wrote a moment ago. */
     cb_header_hash(prev, &a[10].header);
-    for (uint32_t h = 11; h <= 22; h++) {
-        block_on(&b[h], prev, h, 1, 0, 0, 1);
-        cb_header_hash(prev, &b[h].header);
-        assert_int_equal(cb_chainstore_accept_block(cs, &b[h], NOW, &bad), CB_OK);
-    }
+    accept_branch(cs, b, prev, 11, 22);
     assert_int_equal(cb_store_flush(s), CB_OK);
     assert_int_equal(cb_chain_tip(c)->height, 22);
     assert_store_matches(s, c);
