@@ -136,6 +136,15 @@ static cb_err step_end(engine *e, cb_err err)
     return err;
 }
 
+/* Runs row-less statements as one step: all of them, or none. */
+static cb_err exec_atomic(engine *e, const char *sql)
+{
+    cb_err err = step_begin(e);
+    if (err != CB_OK)
+        return err;
+    return step_end(e, exec(e, sql));
+}
+
 /* A statement for sql, from the engine's cache when one is free there
  * (a connect's statements are parsed once, not once a block); given back
  * with release. */
@@ -501,20 +510,11 @@ static cb_err sqlite_get_undo(void *h, const uint8_t hash[32], cb_undo *out)
 
 static cb_err sqlite_reset_chain(void *h)
 {
-    engine *e = h;
-    cb_err err = exec(e, "BEGIN IMMEDIATE");
-    if (err != CB_OK)
-        return err;
-    err = exec(e, "DELETE FROM undo; UPDATE blockchain SET active = 0 WHERE active = 1;"
-                  " UPDATE transactions SET status = CASE WHEN sender = 'coinbase' THEN"
-                  " 'rejected' ELSE 'pending' END, block_hash = NULL, height = NULL,"
-                  " position = NULL WHERE status = 'confirmed';"
-                  " DELETE FROM meta WHERE key IN ('tip_hash', 'tip_height')");
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK)
-        (void)exec(e, "ROLLBACK");
-    return err;
+    return exec_atomic(h, "DELETE FROM undo; UPDATE blockchain SET active = 0 WHERE active = 1;"
+                          " UPDATE transactions SET status = CASE WHEN sender = 'coinbase' THEN"
+                          " 'rejected' ELSE 'pending' END, block_hash = NULL, height = NULL,"
+                          " position = NULL WHERE status = 'confirmed';"
+                          " DELETE FROM meta WHERE key IN ('tip_hash', 'tip_height')");
 }
 
 static cb_err sqlite_disconnect(void *h, const uint8_t hash[32], const cb_block *b)
@@ -772,7 +772,7 @@ static cb_err sqlite_replace_accounts(void *h, const cb_accounts *state)
 {
     engine *e = h;
     sqlite3_stmt *up = NULL, *del = NULL;
-    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    cb_err err = step_begin(e);
     if (err != CB_OK)
         return err;
     err = exec(e, "DELETE FROM wallet");
@@ -787,11 +787,7 @@ static cb_err sqlite_replace_accounts(void *h, const cb_accounts *state)
         err = write_account(e, up, del, id, &a);
     release(e, up);
     release(e, del);
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK)
-        (void)exec(e, "ROLLBACK");
-    return err;
+    return step_end(e, err);
 }
 
 static cb_err sqlite_put_pending_tx(void *h, const cb_tx *t, int64_t now)
@@ -1114,15 +1110,10 @@ static cb_err sqlite_foreach_user(void *h, cb_store_cursor *c, cb_store_user_fn 
 static cb_err sqlite_idle(void *h)
 {
     engine *e = h;
-    cb_err err = exec(e, "BEGIN IMMEDIATE");
+    cb_err err = step_begin(e);
     if (err != CB_OK)
         return err;
-    err = index_txids(e, 0);
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK)
-        (void)exec(e, "ROLLBACK");
-    return err;
+    return step_end(e, index_txids(e, 0));
 }
 
 static cb_err sqlite_batch_begin(void *h)
@@ -1214,44 +1205,47 @@ static void sql_u32le(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_int64(ctx, cb_get_u32le(b));
 }
 
+/* Where a table's column is (*at: its position, or -1 when it has none).
+ * Returns: CB_OK or CB_ERR_STORE. */
+static cb_err column_at(engine *e, const char *table, const char *column, int *at)
+{
+    sqlite3_stmt *st = NULL;
+    *at = -1;
+    cb_err err = prepare(e, &st, "SELECT cid FROM pragma_table_info(?1) WHERE name = ?2");
+    if (err != CB_OK)
+        return err;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    if (next_row(e, st, &err))
+        *at = sqlite3_column_int(st, 0);
+    release(e, st);
+    return err;
+}
+
 /* A store made before headers kept their version (or with the column
  * after the body) gets its blockchain table rebuilt with the column in
  * its place, the version read from each body, in one transaction; the
  * rows keep their order. Returns: CB_OK or CB_ERR_STORE. */
 static cb_err upgrade_blockchain(engine *e)
 {
-    sqlite3_stmt *st = NULL;
-    int version_at = -1, data_at = -1;
-    cb_err err = prepare(e, &st, "SELECT cid, name FROM pragma_table_info('blockchain')");
-    while (err == CB_OK && next_row(e, st, &err)) {
-        const char *name = (const char *)sqlite3_column_text(st, 1);
-        if (name && strcmp(name, "version") == 0)
-            version_at = sqlite3_column_int(st, 0);
-        if (name && strcmp(name, "data") == 0)
-            data_at = sqlite3_column_int(st, 0);
-    }
-    release(e, st);
+    int version_at, data_at;
+    cb_err err = column_at(e, "blockchain", "version", &version_at);
+    if (err == CB_OK)
+        err = column_at(e, "blockchain", "data", &data_at);
     if (err != CB_OK || (version_at >= 0 && version_at < data_at))
         return err;
     if (sqlite3_create_function(e->db, "cb_u32le", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                 sql_u32le, NULL, NULL) != SQLITE_OK)
         return fail(e);
-    err = exec(e, "BEGIN IMMEDIATE");
-    if (err != CB_OK)
-        return err;
-    err = exec(e, "DROP TABLE IF EXISTS blockchain_new;"
-                  " CREATE TABLE blockchain_new (" BLOCKCHAIN_COLUMNS ");"
-                  " INSERT INTO blockchain_new (hash, height, version, prev_hash, merkle_root,"
-                  " time, bits, nonce, tx_count, active, data)"
-                  " SELECT hash, height, cb_u32le(data), prev_hash, merkle_root, time, bits,"
-                  " nonce, tx_count, active, data FROM blockchain ORDER BY rowid;"
-                  " DROP TABLE blockchain;"
-                  " ALTER TABLE blockchain_new RENAME TO blockchain;" BLOCKCHAIN_INDEX);
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK)
-        (void)exec(e, "ROLLBACK");
-    return err;
+    return exec_atomic(e,
+                       "DROP TABLE IF EXISTS blockchain_new;"
+                       " CREATE TABLE blockchain_new (" BLOCKCHAIN_COLUMNS ");"
+                       " INSERT INTO blockchain_new (hash, height, version, prev_hash, merkle_root,"
+                       " time, bits, nonce, tx_count, active, data)"
+                       " SELECT hash, height, cb_u32le(data), prev_hash, merkle_root, time, bits,"
+                       " nonce, tx_count, active, data FROM blockchain ORDER BY rowid;"
+                       " DROP TABLE blockchain;"
+                       " ALTER TABLE blockchain_new RENAME TO blockchain;" BLOCKCHAIN_INDEX);
 }
 
 /* A store made before payments had their seq (the txid was the key, so
@@ -1260,39 +1254,25 @@ static cb_err upgrade_blockchain(engine *e)
  * transaction. Returns: CB_OK or CB_ERR_STORE. */
 static cb_err upgrade_transactions(engine *e)
 {
-    sqlite3_stmt *st = NULL;
-    bool has_seq = false;
-    cb_err err = prepare(e, &st, "SELECT name FROM pragma_table_info('transactions')");
-    while (err == CB_OK && next_row(e, st, &err)) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        if (name && strcmp(name, "seq") == 0)
-            has_seq = true;
-    }
-    release(e, st);
-    if (err != CB_OK || has_seq)
+    int seq_at;
+    cb_err err = column_at(e, "transactions", "seq", &seq_at);
+    if (err != CB_OK || seq_at >= 0)
         return err;
-    err = exec(e, "BEGIN IMMEDIATE");
-    if (err != CB_OK)
-        return err;
-    err = exec(e, "DROP TABLE IF EXISTS transactions_new;"
-                  " CREATE TABLE transactions_new (" TRANSACTIONS_COLUMNS ");"
-                  " INSERT INTO transactions_new (seq, txid, sender, recipient, amount, fee,"
-                  " nonce, time, signature, status, block_hash, height, position, reason, seen,"
-                  " raw) SELECT rowid, txid, sender, recipient, amount, fee, nonce, time,"
-                  " signature, status, block_hash, height, position, reason, seen, raw"
-                  " FROM transactions WHERE txid IS NOT NULL ORDER BY rowid;"
-                  " DROP TABLE transactions;"
-                  " ALTER TABLE transactions_new RENAME TO transactions;"
-                  " DELETE FROM txindex;"
-                  " INSERT OR IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
-                  " ORDER BY txid;"
-                  " INSERT OR REPLACE INTO meta (key, value) VALUES ('txindex_seq',"
-                  " (SELECT coalesce(max(seq), 0) FROM transactions));");
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK)
-        (void)exec(e, "ROLLBACK");
-    return err;
+    return exec_atomic(
+        e, "DROP TABLE IF EXISTS transactions_new;"
+           " CREATE TABLE transactions_new (" TRANSACTIONS_COLUMNS ");"
+           " INSERT INTO transactions_new (seq, txid, sender, recipient, amount, fee,"
+           " nonce, time, signature, status, block_hash, height, position, reason, seen,"
+           " raw) SELECT rowid, txid, sender, recipient, amount, fee, nonce, time,"
+           " signature, status, block_hash, height, position, reason, seen, raw"
+           " FROM transactions WHERE txid IS NOT NULL ORDER BY rowid;"
+           " DROP TABLE transactions;"
+           " ALTER TABLE transactions_new RENAME TO transactions;"
+           " DELETE FROM txindex;"
+           " INSERT OR IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
+           " ORDER BY txid;"
+           " INSERT OR REPLACE INTO meta (key, value) VALUES ('txindex_seq',"
+           " (SELECT coalesce(max(seq), 0) FROM transactions));");
 }
 
 cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_params *p,
