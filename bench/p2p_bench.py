@@ -2,7 +2,7 @@
 """P2P benchmarks on loopback, printing figures.
 
     bench/p2p_bench.py [--trials 10] [--blocks 5000] [--per-block 100]
-                       [--skip-propagation] [--skip-sync]
+                       [--skip-propagation] [--skip-sync] [--mysql]
 
 1. Propagation: a block mined at node 0 of a 20-node line and of a
    20-node random graph; the time until every node has it as its tip,
@@ -11,7 +11,9 @@
    in each block, from one peer and from four; blocks and payments per second,
    beside the rate of the same blocks accepted by a bare chain in memory
    (bench_replay: signatures on every core, nothing written) measured just
-   before and after each sync (their mean).
+   before and after each sync (their mean). With --mysql the syncing node
+   writes into a private MariaDB server (started and removed here), the
+   source nodes staying on SQLite.
 3. Memory: resident size of an idle node and of the node that synced.
 """
 import argparse
@@ -27,6 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
 from framework import BIN, LocalNet, Node, new_address  # noqa: E402
+from mariadb import PrivateMariaDB  # noqa: E402
 
 
 def tip_times(node, block_hash):
@@ -78,7 +81,7 @@ def in_memory_rate(db):
     return float(out.split(" blocks/s")[0].rsplit(" ", 1)[1])
 
 
-def sync(blocks, per_block):
+def sync(blocks, per_block, server=None):
     root = tempfile.mkdtemp(prefix="cb-syncbench-")
     try:
         db = os.path.join(root, "chain.db")
@@ -112,8 +115,9 @@ def sync(blocks, per_block):
         results = []
         for k in (1, 4):
             mem_rates.append(in_memory_rate(db))
+            store = ["-db=" + server.uri("coinbit_sync%d" % k)] if server else []
             fresh = Node(os.path.join(root, "fresh%d" % k),
-                         extra=["-connect=" + s.address() for s in sources[:k]])
+                         extra=["-connect=" + s.address() for s in sources[:k]] + store)
             fresh.start()
             took = wait_height(fresh, blocks)
             results.append((k, took, fresh.rss_kib()))
@@ -135,6 +139,7 @@ def main():
     ap.add_argument("--per-block", type=int, default=100)
     ap.add_argument("--skip-sync", action="store_true")
     ap.add_argument("--skip-propagation", action="store_true")
+    ap.add_argument("--mysql", action="store_true", help="the syncing node on MariaDB")
     a = ap.parse_args()
     if not a.skip_propagation:
         print("Propagation of one block to all of 20 nodes on loopback (%d trials)" % a.trials)
@@ -144,8 +149,15 @@ def main():
                   % (topo, links, med, worst))
     if a.skip_sync:
         return
-    print("Sync of %d blocks with %d payments each from fresh" % (a.blocks, a.per_block))
-    results, payments, idle_rss = sync(a.blocks, a.per_block)
+    server = PrivateMariaDB().start() if a.mysql else None
+    print("Sync of %d blocks with %d payments each from fresh%s"
+          % (a.blocks, a.per_block, " into MariaDB %s" % server.sql("SELECT VERSION()").strip()
+             if server else ""))
+    try:
+        results, payments, idle_rss = sync(a.blocks, a.per_block, server)
+    finally:
+        if server:
+            server.cleanup()
     for k, took, rss, mem_rate in results:
         print("  from %d peer%s: %6.1f s  %7.0f blocks/s  %8.0f payments/s  RSS after %6.1f MiB"
               "  (%.0f%% of the in-memory rate)"

@@ -950,12 +950,8 @@ cb_err cb_chain_load_header(cb_chain *c, const cb_header *h, const uint8_t hash[
                             int64_t now, const cb_chain_entry **out)
 {
     cb_chain_entry *e = NULL;
-    uint8_t got[32];
-    cb_header_hash(got, h);
     if (out)
         *out = NULL;
-    if (memcmp(got, hash, 32) != 0)
-        return CB_ERR_ARG;
     cb_err err = accept_hashed(c, h, hash, now, &e);
     if (out)
         *out = e;

@@ -125,12 +125,12 @@ cb_err cb_chain_read_block(const cb_chain *c, const cb_chain_entry *e,
                            cb_block *out) CB_WARN_UNUSED;
 
 /* At start, rebuilding the index from a store: adds the header of a
- * block whose body the block store holds under `hash` (the header must
- * hash to it), checked as cb_chain_accept_header does, and counts its
- * data as held (ntx: its transactions). Parents come first. Nothing is
+ * block whose body the block store holds under `hash`, checked as
+ * cb_chain_accept_header does, and counts its data as held (ntx: its
+ * transactions). The caller has hashed the header to `hash` (a loader
+ * may hash on another thread). Parents come first. Nothing is
  * connected. Out: *out (may be NULL).
- * Returns: CB_ERR_ARG (the header is not hash's), else as
- * cb_chain_accept_header. */
+ * Returns: as cb_chain_accept_header. */
 cb_err cb_chain_load_header(cb_chain *c, const cb_header *h, const uint8_t hash[32], uint32_t ntx,
                             int64_t now, const cb_chain_entry **out) CB_WARN_UNUSED;
 

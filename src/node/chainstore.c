@@ -1,4 +1,5 @@
 #include "node/chainstore.h"
+#include "node/header_feed.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,19 +234,19 @@ typedef struct {
     cb_load_report *r;
 } index_loader;
 
-static cb_err index_one(void *ctx, const cb_stored_header *h)
+static cb_err index_one(index_loader *l, const cb_fed_header *f)
 {
-    index_loader *l = ctx;
+    const cb_stored_header *h = &f->row;
     l->r->blocks++;
     const uint8_t *hash = h->hash;
+    if (!f->hash_ok) {
+        note_refused(l->r, hash, "is not the block its header hashes to");
+        return CB_OK;
+    }
     const cb_chain_entry *e = NULL;
     cb_err err = cb_chain_load_header(l->c, &h->header, hash, h->ntx, l->now, &e);
     if (err == CB_ERR_NOMEM)
         return err;
-    if (err == CB_ERR_ARG) {
-        note_refused(l->r, hash, "is not the block its header hashes to");
-        return CB_OK;
-    }
     if (err == CB_OK && e->height != h->height) {
         note_refused(l->r, hash, "is stored at a height its parent does not give it");
         return CB_OK;
@@ -256,6 +257,14 @@ static cb_err index_one(void *ctx, const cb_stored_header *h)
         note_refused(l->r, hash, what);
     }
     return CB_OK;
+}
+
+static cb_err index_batch(void *ctx, const cb_fed_header *h, size_t n)
+{
+    cb_err err = CB_OK;
+    for (size_t i = 0; err == CB_OK && i < n; i++)
+        err = index_one(ctx, &h[i]);
+    return err;
 }
 
 static bool undo_same(const cb_undo *a, const cb_undo *b)
@@ -434,7 +443,7 @@ static cb_err load_index(cb_chain *c, cb_store *s, int64_t now, cb_load_report *
     if (err == CB_ERR_NOT_FOUND)
         err = CB_OK;
     if (err == CB_OK)
-        err = cb_store_foreach_header(s, index_one, &l);
+        err = cb_header_feed(s, index_batch, &l);
     if (err != CB_OK)
         return err;
     const cb_chain_entry *e = have_tip ? cb_chain_lookup(c, tip) : cb_chain_at(c, 0);

@@ -118,27 +118,34 @@ static void free_op(write_op *op)
     free(op);
 }
 
-/* One queued write, on the writer thread, unlocked. */
-static cb_err make_write(cb_store *s, write_op *op)
+/* One queued write, once, on the writer thread, unlocked. */
+static cb_err make_one(cb_store *s, const write_op *op)
 {
-    cb_err err = CB_OK;
     switch (op->kind) {
     case OP_PUT:
-        RUN(s, s->ops->put_block(s->h, op->hash, op->height, &op->block));
-        break;
+        return s->ops->put_block(s->h, op->hash, op->height, &op->block);
     case OP_CONNECT:
-        RUN(s, s->ops->connect(s->h, op->hash, op->height, &op->block, &op->undo, op->values));
-        break;
+        return s->ops->connect(s->h, op->hash, op->height, &op->block, &op->undo, op->values);
     case OP_DISCONNECT:
-        RUN(s, s->ops->disconnect(s->h, op->hash, &op->block));
-        break;
+        return s->ops->disconnect(s->h, op->hash, &op->block);
     }
+    return CB_ERR_ARG;
+}
+
+/* The same, run again while its engine's server comes back. */
+static cb_err make_write(cb_store *s, const write_op *op)
+{
+    cb_err err;
+    RUN(s, make_one(s, op));
     return err;
 }
 
 /* Makes ops first.. (n of them) in order: as one batch where the engine
  * has them (one commit, one sync for all), else one by one. Stops at the
- * first failure; what went before it stays. */
+ * first failure; what went before it stays. A batch whose server went
+ * away inside it is made again write by write (each retried as ever):
+ * either it was all lost, or its commit went through and each write,
+ * run again in order, finds itself done or leaves what it left. */
 static cb_err make_writes(cb_store *s, write_op *first, size_t n)
 {
     cb_err err = s->failed;
@@ -147,7 +154,7 @@ static cb_err make_writes(cb_store *s, write_op *first, size_t n)
         err = s->ops->batch_begin(s->h);
     write_op *op = first;
     for (size_t k = 0; k < n && err == CB_OK; k++) {
-        err = make_write(s, op);
+        err = batch ? make_one(s, op) : make_write(s, op);
         if (k + 1 < n) /* the last one's next may be being set: not read */
             op = op->next;
     }
@@ -155,6 +162,15 @@ static cb_err make_writes(cb_store *s, write_op *first, size_t n)
         cb_err cerr = s->ops->batch_end(s->h);
         if (err == CB_OK)
             err = cerr;
+        if (err == CB_ERR_STORE && s->ops->lost && s->ops->lost(s->h)) {
+            err = CB_OK;
+            op = first;
+            for (size_t k = 0; k < n && err == CB_OK; k++) {
+                err = make_write(s, op);
+                if (k + 1 < n)
+                    op = op->next;
+            }
+        }
     }
     return err;
 }

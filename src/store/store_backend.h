@@ -19,6 +19,18 @@ typedef struct {
     char key[64];
 } cb_store_cursor;
 
+/* How many payment rows may wait for an engine's txid index (catching up
+ * is then due inside a connect): a floor, or an eighth of the rows the
+ * index already has. A batch of random txids writes most of the index's
+ * pages once it is large against them, so batches that grow with the
+ * index keep the pages written per payment bounded; the quiet store
+ * catches up whatever the lag. */
+#define CB_STORE_TXINDEX_FLOOR 50000
+static inline uint64_t cb_store_txindex_lag(uint64_t indexed)
+{
+    return indexed / 8 > CB_STORE_TXINDEX_FLOOR ? indexed / 8 : CB_STORE_TXINDEX_FLOOR;
+}
+
 typedef struct cb_store_backend {
     const char *name;
     void (*close)(void *h);

@@ -34,6 +34,7 @@ typedef struct {
     char host[256], user[128], pass[256], name[128], socket[512];
     unsigned port;
     bool have_db; /* the database exists: reconnects select it */
+    bool batch;   /* inside a batch: each write is a savepoint in it */
 } engine;
 
 /* A growing statement. */
@@ -134,6 +135,7 @@ static bool connection_lost(engine *e)
 
 static cb_err connect_db(engine *e)
 {
+    e->batch = false; /* a lost connection took its batch with it */
     if (e->db)
         mysql_close(e->db);
     e->db = mysql_init(NULL);
@@ -168,6 +170,23 @@ static cb_err exec(engine *e, const char *sql)
     return query(e, sql, strlen(sql));
 }
 
+/* Starts one write: its own transaction, or a savepoint in the batch. */
+static cb_err step_begin(engine *e)
+{
+    return exec(e, e->batch ? "SAVEPOINT step" : "START TRANSACTION");
+}
+
+/* Ends a write: kept when err is CB_OK, else undone (and err returned).
+ * A lost connection has undone it already. */
+static cb_err step_end(engine *e, cb_err err)
+{
+    if (err == CB_OK)
+        err = exec(e, e->batch ? "RELEASE SAVEPOINT step" : "COMMIT");
+    if (err != CB_OK && !connection_lost(e))
+        (void)exec(e, e->batch ? "ROLLBACK TO SAVEPOINT step" : "ROLLBACK");
+    return err;
+}
+
 /* The store's retry (store.c) asks these: whether the last failure was
  * the connection, not the statement, and to connect again. */
 static bool mysql_lost(void *h)
@@ -186,6 +205,11 @@ static void mysql_set_error(void *h, const char *text)
     snprintf(e->err, sizeof e->err, "%s", text);
 }
 
+/* The txid of a row not confirmed, NULL for a confirmed one: a unique
+ * index on it is the SQLite engine's partial index of open rows, and its
+ * NULL entries, in seq order, go at one end. */
+#define OPEN_TXID " open_txid BINARY(32) AS (IF(status <> 'confirmed', txid, NULL)) STORED"
+
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS meta (`key` VARCHAR(64) PRIMARY KEY, value VARCHAR(255) NOT NULL)"
     " ENGINE=InnoDB",
@@ -201,14 +225,23 @@ static const char *const SCHEMA[] = {
     " WHERE version IS NULL",
     "CREATE TABLE IF NOT EXISTS `undo` (block_hash BINARY(32) PRIMARY KEY,"
     " data MEDIUMBLOB NOT NULL) ENGINE=InnoDB",
-    "CREATE TABLE IF NOT EXISTS transactions (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE,"
-    " txid BINARY(32) PRIMARY KEY, sender VARCHAR(40) NOT NULL, recipient VARCHAR(40) NOT NULL,"
-    " amount BIGINT UNSIGNED NOT NULL, fee BIGINT UNSIGNED NOT NULL,"
-    " nonce BIGINT UNSIGNED NOT NULL, time BIGINT UNSIGNED NOT NULL,"
+    /* Payments are rows in the order they came (seq, the clustered key),
+     * so a block's rows go at the table's end: a key of random txids
+     * would take a random page a payment. Rows not confirmed (few: the
+     * mempool's and the rejected) have their txid in open_txid, unique;
+     * txindex maps every txid to its row, caught up in txid order a batch
+     * at a time, and the rows after meta's txindex_seq are found by a
+     * scan of the table's end (as the SQLite engine). */
+    "CREATE TABLE IF NOT EXISTS transactions (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT"
+    " PRIMARY KEY, txid BINARY(32) NOT NULL, sender VARCHAR(40) NOT NULL,"
+    " recipient VARCHAR(40) NOT NULL, amount BIGINT UNSIGNED NOT NULL,"
+    " fee BIGINT UNSIGNED NOT NULL, nonce BIGINT UNSIGNED NOT NULL, time BIGINT UNSIGNED NOT NULL,"
     " signature BINARY(64) NOT NULL, status VARCHAR(16) NOT NULL, block_hash BINARY(32) NULL,"
     " height INT UNSIGNED NULL, position INT UNSIGNED NULL, reason VARCHAR(64) NULL,"
-    " seen BIGINT NULL, raw BINARY(153) NOT NULL, KEY (sender), KEY (recipient),"
-    " KEY (block_hash)) ENGINE=InnoDB",
+    " seen BIGINT NULL, raw BINARY(153) NOT NULL," OPEN_TXID ", UNIQUE KEY transactions_open"
+    " (open_txid), KEY (sender), KEY (recipient), KEY (block_hash)) ENGINE=InnoDB",
+    "CREATE TABLE IF NOT EXISTS txindex (txid BINARY(32) PRIMARY KEY,"
+    " seq BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS wallet (hash160 BINARY(20) PRIMARY KEY,"
     " address VARCHAR(40) NOT NULL, balance BIGINT UNSIGNED NOT NULL,"
     " nonce BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB",
@@ -321,6 +354,90 @@ static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
     return err == CB_OK ? put_meta(e, "tip_height", hs) : err;
 }
 
+/* The first column of a query's first row, a number. Returns: CB_OK
+ * (*found false when there is no row or it is NULL) or an error. */
+static cb_err select_u64(engine *e, sqlbuf *q, uint64_t *out, bool *found)
+{
+    cb_err err;
+    MYSQL_RES *res = select_rows(e, q, &err);
+    *found = false;
+    *out = 0;
+    if (!res)
+        return err;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row && row[0] && col_u64(row[0], out))
+        *found = true;
+    mysql_free_result(res);
+    return CB_OK;
+}
+
+/* How far the txid index reaches (0: nowhere). */
+static cb_err indexed_to(engine *e, uint64_t *seq)
+{
+    char v[32];
+    bool found;
+    cb_err err = mysql_get_meta(e, "txindex_seq", v, sizeof v, &found);
+    if (err == CB_OK && (!found || !col_u64(v, seq)))
+        *seq = 0;
+    return err;
+}
+
+/* Catches the txid index up with the rows after txindex_seq, in txid
+ * order (each index page written once): always when quiet, else when
+ * more than cb_store_txindex_lag rows wait; inside the caller's
+ * transaction. Returns: CB_OK or CB_ERR_STORE. */
+static cb_err index_txids(engine *e, bool quiet)
+{
+    uint64_t done = 0, last = 0;
+    bool found;
+    sqlbuf q = {0};
+    cb_err err = indexed_to(e, &done);
+    if (err == CB_OK) {
+        sb_add(&q, "SELECT MAX(seq) FROM transactions");
+        err = select_u64(e, &q, &last, &found);
+    }
+    if (err == CB_OK && last > done && (quiet || last - done > cb_store_txindex_lag(done))) {
+        sb_reset(&q);
+        sb_add(&q, "INSERT IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
+                   " WHERE seq > ");
+        sb_u64(&q, done);
+        sb_add(&q, " AND seq <= ");
+        sb_u64(&q, last);
+        sb_add(&q, " ORDER BY txid");
+        err = run(e, &q);
+        char v[24];
+        snprintf(v, sizeof v, "%llu", (unsigned long long)last);
+        if (err == CB_OK)
+            err = put_meta(e, "txindex_seq", v);
+    }
+    sb_free(&q);
+    return err;
+}
+
+/* Appends a query for the status and height of a txid's row: an open
+ * one, an indexed one (the entry believed only when the row has that
+ * txid), or one of the rows the index has not reached. */
+static cb_err find_tx_query(engine *e, sqlbuf *q, const uint8_t txid[32])
+{
+    uint64_t after;
+    cb_err err = indexed_to(e, &after);
+    if (err != CB_OK)
+        return err;
+    sb_add(q, "SELECT status, height FROM transactions WHERE open_txid = ");
+    sb_hex(q, txid, 32);
+    sb_add(q, " UNION ALL SELECT t.status, t.height FROM txindex x JOIN transactions t"
+              " ON t.seq = x.seq WHERE x.txid = ");
+    sb_hex(q, txid, 32);
+    sb_add(q, " AND t.txid = ");
+    sb_hex(q, txid, 32);
+    sb_add(q, " UNION ALL SELECT status, height FROM transactions WHERE seq > ");
+    sb_u64(q, after);
+    sb_add(q, " AND txid = ");
+    sb_hex(q, txid, 32);
+    sb_add(q, " LIMIT 1");
+    return CB_OK;
+}
+
 /* ---- blocks ---- */
 
 /* Stores a block's row; `replace` also rewrites the body of a row
@@ -369,7 +486,11 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
 
 static cb_err mysql_put_block(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
-    return put_block_in(h, hash, height, b, true);
+    engine *e = h;
+    if (!e->batch)
+        return put_block_in(e, hash, height, b, true);
+    cb_err err = step_begin(e);
+    return err == CB_OK ? step_end(e, put_block_in(e, hash, height, b, true)) : err;
 }
 
 static void address_of(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t id[20])
@@ -476,36 +597,103 @@ static void tx_columns(engine *e, sqlbuf *q, const cb_tx *t)
     sb_hex(q, t->sig, 64);
 }
 
+/* The block's payments already open (pending, or rejected) in *open,
+ * their position the value: looked for only when any row is open. */
+static cb_err open_rows_of(engine *e, const cb_block *b, cb_keymap *open)
+{
+    sqlbuf q = {0};
+    uint64_t one;
+    bool any;
+    sb_add(&q, "SELECT 1 FROM transactions WHERE open_txid IS NOT NULL LIMIT 1");
+    cb_err err = select_u64(e, &q, &one, &any);
+    if (err != CB_OK || !any) {
+        sb_free(&q);
+        return err;
+    }
+    sb_reset(&q);
+    sb_add(&q, "SELECT open_txid FROM transactions WHERE open_txid IN (");
+    for (size_t i = 0; i < b->ntx; i++) {
+        uint8_t id[32];
+        cb_tx_txid(id, &b->txs[i]);
+        sb_add(&q, i ? "," : "");
+        sb_hex(&q, id, 32);
+    }
+    sb_add(&q, ")");
+    MYSQL_RES *res = select_rows(e, &q, &err);
+    sb_free(&q);
+    if (!res)
+        return err;
+    MYSQL_ROW row;
+    while (err == CB_OK && (row = mysql_fetch_row(res)) != NULL) {
+        unsigned long *lens = mysql_fetch_lengths(res);
+        if (row[0] && lens[0] == 32)
+            err = cb_keymap_put(open, (const uint8_t *)row[0], 0);
+    }
+    mysql_free_result(res);
+    return err;
+}
+
+/* The block's payments, confirmed: an open row is updated in place, the
+ * others go at the table's end, many to a statement. Run again after a
+ * lost commit reply, it finds the block's rows there and adds none. */
 static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
     sqlbuf q = {0};
-    cb_err err = CB_OK;
-    for (size_t i = 0; err == CB_OK && i < b->ntx; i++) {
+    uint64_t one;
+    bool done;
+    sb_add(&q, "SELECT 1 FROM transactions WHERE block_hash = ");
+    sb_hex(&q, hash, 32);
+    sb_add(&q, " LIMIT 1");
+    cb_err err = select_u64(e, &q, &one, &done);
+    uint64_t seed;
+    randombytes_buf(&seed, sizeof seed); /* txids a peer chose must not collide */
+    cb_keymap *open = cb_keymap_new(32, seed);
+    if (err == CB_OK && !open)
+        err = CB_ERR_NOMEM;
+    if (err == CB_OK && !done)
+        err = open_rows_of(e, b, open);
+    sb_reset(&q);
+    for (size_t i = 0; err == CB_OK && !done && i < b->ntx; i++) {
         const cb_tx *t = &b->txs[i];
-        uint8_t rawtx[CB_TX_SIZE];
-        cb_tx_serialize(rawtx, t);
-        sb_add(&q, q.n ? ",("
-                       : "INSERT INTO transactions (txid, sender, recipient, amount, fee,"
-                         " nonce, time, signature, status, block_hash, height, position,"
-                         " raw) VALUES (");
-        tx_columns(e, &q, t);
-        sb_add(&q, ",'confirmed',");
-        sb_hex(&q, hash, 32);
-        sb_add(&q, ",");
-        sb_u64(&q, height);
-        sb_add(&q, ",");
-        sb_u64(&q, i);
-        sb_add(&q, ",");
-        sb_hex(&q, rawtx, CB_TX_SIZE);
-        sb_add(&q, ")");
-        if (q.n > (4u << 20) || i + 1 == b->ntx) {
-            sb_add(&q, " ON DUPLICATE KEY UPDATE status = 'confirmed',"
-                       " block_hash = VALUES(block_hash), height = VALUES(height),"
-                       " position = VALUES(position), reason = NULL");
+        uint8_t id[32], rawtx[CB_TX_SIZE];
+        uint32_t unused;
+        cb_tx_txid(id, t);
+        if (cb_keymap_get(open, id, &unused)) {
+            sqlbuf up = {0};
+            sb_add(&up, "UPDATE transactions SET status = 'confirmed', reason = NULL,"
+                        " block_hash = ");
+            sb_hex(&up, hash, 32);
+            sb_add(&up, ", height = ");
+            sb_u64(&up, height);
+            sb_add(&up, ", position = ");
+            sb_u64(&up, i);
+            sb_add(&up, " WHERE open_txid = ");
+            sb_hex(&up, id, 32);
+            err = run(e, &up);
+            sb_free(&up);
+        } else {
+            cb_tx_serialize(rawtx, t);
+            sb_add(&q, q.n ? ",("
+                           : "INSERT INTO transactions (txid, sender, recipient, amount, fee,"
+                             " nonce, time, signature, status, block_hash, height, position,"
+                             " raw) VALUES (");
+            tx_columns(e, &q, t);
+            sb_add(&q, ",'confirmed',");
+            sb_hex(&q, hash, 32);
+            sb_add(&q, ",");
+            sb_u64(&q, height);
+            sb_add(&q, ",");
+            sb_u64(&q, i);
+            sb_add(&q, ",");
+            sb_hex(&q, rawtx, CB_TX_SIZE);
+            sb_add(&q, ")");
+        }
+        if (err == CB_OK && q.n && (q.n > (4u << 20) || i + 1 == b->ntx)) {
             err = run(e, &q);
             sb_reset(&q);
         }
     }
+    cb_keymap_free(open);
     sb_free(&q);
     return err;
 }
@@ -517,7 +705,7 @@ static cb_err mysql_connect_block(void *h, const uint8_t hash[32], uint32_t heig
     sqlbuf q = {0};
     uint8_t *raw = NULL;
     size_t len = 0;
-    cb_err err = exec(e, "START TRANSACTION");
+    cb_err err = step_begin(e);
     if (err == CB_OK)
         err = put_block_in(e, hash, height, b, false);
     if (err == CB_OK) {
@@ -541,11 +729,10 @@ static cb_err mysql_connect_block(void *h, const uint8_t hash[32], uint32_t heig
     if (err == CB_OK)
         err = confirm_txs(e, hash, height, b);
     if (err == CB_OK)
-        err = set_tip(e, hash, height);
+        err = index_txids(e, false);
     if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK && !connection_lost(e))
-        (void)exec(e, "ROLLBACK");
+        err = set_tip(e, hash, height);
+    err = step_end(e, err);
     sb_free(&q);
     free(raw);
     return err;
@@ -583,14 +770,12 @@ static cb_err mysql_reset_chain(void *h)
          " block_hash = NULL, height = NULL, position = NULL WHERE status = 'confirmed'"),
         "DELETE FROM meta WHERE `key` IN ('tip_hash', 'tip_height')",
     };
-    cb_err err = exec(e, "START TRANSACTION");
+    cb_err err = step_begin(e);
+    if (err != CB_OK)
+        return err;
     for (size_t i = 0; err == CB_OK && i < sizeof steps / sizeof steps[0]; i++)
         err = exec(e, steps[i]);
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK)
-        (void)exec(e, "ROLLBACK");
-    return err;
+    return step_end(e, err);
 }
 
 static cb_err mysql_get_undo(void *h, const uint8_t hash[32], cb_undo *out)
@@ -599,8 +784,10 @@ static cb_err mysql_get_undo(void *h, const uint8_t hash[32], cb_undo *out)
 }
 
 /* Run again after a lost connection, a disconnect whose commit went
- * through is found done: no journal, and the tip already at its parent. */
-static cb_err disconnect_done(engine *e, const cb_block *b)
+ * through is found done: no journal, and the tip already at its parent,
+ * or (a batch run again write by write, later writes there too) the
+ * block no longer active. */
+static cb_err disconnect_done(engine *e, const uint8_t hash[32], const cb_block *b)
 {
     char hex[65], tip[80];
     bool found;
@@ -608,7 +795,15 @@ static cb_err disconnect_done(engine *e, const cb_block *b)
     if (mysql_get_meta(e, "tip_hash", tip, sizeof tip, &found) == CB_OK && found &&
         strcmp(tip, hex) == 0)
         return CB_OK;
-    return CB_ERR_NOT_FOUND;
+    sqlbuf q = {0};
+    uint64_t active = 1;
+    sb_add(&q, "SELECT active FROM blockchain WHERE hash = ");
+    sb_hex(&q, hash, 32);
+    cb_err err = select_u64(e, &q, &active, &found);
+    sb_free(&q);
+    if (err != CB_OK)
+        return err;
+    return found && active == 0 ? CB_OK : CB_ERR_NOT_FOUND;
 }
 
 static cb_err mysql_disconnect_block(void *h, const uint8_t hash[32], const cb_block *b)
@@ -617,13 +812,13 @@ static cb_err mysql_disconnect_block(void *h, const uint8_t hash[32], const cb_b
     sqlbuf q = {0};
     cb_undo undo;
     cb_undo_init(&undo);
-    cb_err err = exec(e, "START TRANSACTION");
+    cb_err err = step_begin(e);
     if (err == CB_OK)
         err = read_undo(e, hash, &undo);
     if (err == CB_ERR_NOT_FOUND) {
-        (void)exec(e, "ROLLBACK");
+        (void)step_end(e, CB_ERR_NOT_FOUND);
         cb_undo_clear(&undo);
-        return disconnect_done(e, b);
+        return disconnect_done(e, hash, b);
     }
     if (err == CB_OK)
         err = write_journal_accounts(e, &undo, NULL);
@@ -662,10 +857,7 @@ static cb_err mysql_disconnect_block(void *h, const uint8_t hash[32], const cb_b
         if (err == CB_OK)
             err = set_tip(e, b->header.prev, (uint32_t)height);
     }
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK && !connection_lost(e))
-        (void)exec(e, "ROLLBACK");
+    err = step_end(e, err);
     sb_free(&q);
     cb_undo_clear(&undo);
     return err;
@@ -934,7 +1126,7 @@ static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
 {
     engine *e = h;
     sqlbuf up = {0}, del = {0};
-    cb_err err = exec(e, "START TRANSACTION");
+    cb_err err = step_begin(e);
     if (err == CB_OK)
         err = exec(e, "DELETE FROM wallet");
     size_t pos = 0;
@@ -947,10 +1139,7 @@ static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
     }
     if (err == CB_OK)
         err = flush_wallet(e, &up, &del);
-    if (err == CB_OK)
-        err = exec(e, "COMMIT");
-    if (err != CB_OK && !connection_lost(e))
-        (void)exec(e, "ROLLBACK");
+    err = step_end(e, err);
     sb_free(&up);
     sb_free(&del);
     return err;
@@ -958,10 +1147,46 @@ static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
 
 /* ---- transactions ---- */
 
+/* A txid's row: its status text and height. Returns: CB_OK (*found
+ * false when there is none) or an error. */
+static cb_err find_tx(engine *e, const uint8_t txid[32], char status[16], uint32_t *height,
+                      bool *found)
+{
+    sqlbuf q = {0};
+    cb_err err = find_tx_query(e, &q, txid);
+    MYSQL_RES *res = err == CB_OK ? select_rows(e, &q, &err) : NULL;
+    sb_free(&q);
+    *found = false;
+    *height = 0;
+    status[0] = '\0';
+    if (!res)
+        return err;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row) {
+        uint64_t hgt;
+        unsigned long *lens = mysql_fetch_lengths(res);
+        *found = true;
+        if (!row[0] || !col_text(status, 16, row[0], lens[0]))
+            status[0] = '\0';
+        *height = col_u64(row[1], &hgt) && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
+    }
+    mysql_free_result(res);
+    return CB_OK;
+}
+
 static cb_err mysql_put_pending_tx(void *h, const cb_tx *tx, int64_t now)
 {
     engine *e = h;
-    uint8_t raw[CB_TX_SIZE];
+    uint8_t raw[CB_TX_SIZE], id[32];
+    char status[16];
+    uint32_t height;
+    bool found;
+    cb_tx_txid(id, tx);
+    /* A confirmed one stays as it is; one seen before and not confirmed
+     * (rejected, or back from a block) is pending again. */
+    cb_err err = find_tx(e, id, status, &height, &found);
+    if (err != CB_OK || (found && strcmp(status, "confirmed") == 0))
+        return err;
     cb_tx_serialize(raw, tx);
     sqlbuf q = {0};
     sb_add(&q, "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce, time,"
@@ -971,9 +1196,8 @@ static cb_err mysql_put_pending_tx(void *h, const cb_tx *tx, int64_t now)
     sb_i64(&q, now);
     sb_add(&q, ",");
     sb_hex(&q, raw, CB_TX_SIZE);
-    sb_add(&q, ") ON DUPLICATE KEY UPDATE reason = IF(status = 'confirmed', reason, NULL),"
-               " status = IF(status = 'confirmed', status, 'pending')");
-    cb_err err = run(e, &q);
+    sb_add(&q, ") ON DUPLICATE KEY UPDATE reason = NULL, status = 'pending'");
+    err = run(e, &q);
     sb_free(&q);
     return err;
 }
@@ -984,7 +1208,7 @@ static cb_err mysql_reject_tx(void *h, const uint8_t txid[32], const char *reaso
     sqlbuf q = {0};
     sb_add(&q, "UPDATE transactions SET status = 'rejected', reason = ");
     sb_str(e, &q, reason);
-    sb_add(&q, " WHERE status = 'pending' AND txid = ");
+    sb_add(&q, " WHERE status = 'pending' AND open_txid = ");
     sb_hex(&q, txid, 32);
     cb_err err = run(e, &q);
     sb_free(&q);
@@ -1005,25 +1229,13 @@ static cb_tx_status parse_status(const char *s)
 static cb_err mysql_tx_status(void *h, const uint8_t txid[32], cb_tx_status *status,
                               uint32_t *height)
 {
-    engine *e = h;
-    sqlbuf q = {0};
-    cb_err err;
-    *status = CB_TX_UNKNOWN;
-    *height = 0;
-    sb_add(&q, "SELECT status, height FROM transactions WHERE txid = ");
-    sb_hex(&q, txid, 32);
-    MYSQL_RES *res = select_rows(e, &q, &err);
-    sb_free(&q);
-    if (!res)
-        return err;
-    MYSQL_ROW row = mysql_fetch_row(res);
-    if (row) {
-        uint64_t hgt;
-        *status = parse_status(row[0]);
-        *height = col_u64(row[1], &hgt) && hgt <= UINT32_MAX ? (uint32_t)hgt : 0;
-    }
-    mysql_free_result(res);
-    return CB_OK;
+    char text[16];
+    bool found;
+    cb_err err = find_tx(h, txid, text, height, &found);
+    *status = err == CB_OK && found ? parse_status(text) : CB_TX_UNKNOWN;
+    if (*status == CB_TX_UNKNOWN)
+        *height = 0;
+    return err;
 }
 
 static cb_err mysql_list_txs(void *h, const char *address, cb_tx_record *out, size_t max, size_t *n)
@@ -1291,6 +1503,64 @@ static cb_err mysql_list_peers(void *h, cb_peer_record *out, size_t max, size_t 
     return CB_OK;
 }
 
+/* A batch: one transaction for the writes queued together (one commit,
+ * one log flush for all). Should the server go away inside it, the batch
+ * is gone with it, and store.c makes its writes again one by one. */
+static cb_err mysql_batch_begin(void *h)
+{
+    engine *e = h;
+    cb_err err = exec(e, "START TRANSACTION");
+    e->batch = err == CB_OK;
+    return err;
+}
+
+static cb_err mysql_batch_end(void *h)
+{
+    engine *e = h;
+    e->batch = false;
+    return step_end(e, CB_OK);
+}
+
+/* The quiet store's txid index catches up with every row. */
+static cb_err mysql_idle(void *h)
+{
+    engine *e = h;
+    cb_err err = step_begin(e);
+    return err == CB_OK ? step_end(e, index_txids(e, true)) : err;
+}
+
+/* A store made before payments had their seq as the key (the txid was,
+ * so each payment wrote a random page) gets its transactions table
+ * keyed by seq and its open rows' index, then its txid index made. The
+ * ALTER is one atomic statement; should the index fill be cut short,
+ * the lookups scan the rows it did not reach until it catches up.
+ * Returns: CB_OK or CB_ERR_STORE. */
+static cb_err upgrade_transactions(engine *e)
+{
+    sqlbuf q = {0};
+    uint64_t n;
+    bool found;
+    sb_add(&q, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+               " AND TABLE_NAME = 'transactions' AND COLUMN_NAME = 'open_txid'");
+    cb_err err = select_u64(e, &q, &n, &found);
+    sb_free(&q);
+    if (err != CB_OK || n > 0)
+        return err;
+    err = exec(e, "ALTER TABLE transactions DROP PRIMARY KEY, DROP INDEX seq,"
+                  " ADD PRIMARY KEY (seq), ADD COLUMN" OPEN_TXID ","
+                  " ADD UNIQUE KEY transactions_open (open_txid)");
+    if (err == CB_OK)
+        err = step_begin(e);
+    if (err != CB_OK)
+        return err;
+    err = exec(e, "DELETE FROM txindex");
+    if (err == CB_OK)
+        err = exec(e, "DELETE FROM meta WHERE `key` = 'txindex_seq'");
+    if (err == CB_OK)
+        err = index_txids(e, true);
+    return step_end(e, err);
+}
+
 static void mysql_close_engine(void *h)
 {
     engine *e = h;
@@ -1342,6 +1612,9 @@ static const cb_store_backend MYSQL_OPS = {
     .lost = mysql_lost,
     .reconnect = mysql_reconnect,
     .set_error = mysql_set_error,
+    .batch_begin = mysql_batch_begin,
+    .batch_end = mysql_batch_end,
+    .idle = mysql_idle,
 };
 
 /* Copies [from, to) into dst (cap bytes), percent-decoding. */
@@ -1439,6 +1712,8 @@ cb_err cb_store_mysql_open(void **h, const cb_store_backend **ops, const cb_para
         err = fail(e);
     for (size_t i = 0; err == CB_OK && i < sizeof SCHEMA / sizeof SCHEMA[0]; i++)
         err = exec(e, SCHEMA[i]);
+    if (err == CB_OK)
+        err = upgrade_transactions(e);
     if (err != CB_OK) {
         snprintf(msg, msglen, "MySQL database %s: %s", e->name, e->err);
         mysql_close_engine(e);

@@ -56,7 +56,7 @@ typedef struct {
  * one would take a random page write a payment. Rows not confirmed
  * (few: the mempool's, and the rejected) have their own index; the
  * txindex table maps every txid to its row, caught up in txid order a
- * batch at a time (TXINDEX_LAG rows, or when the node is quiet); the
+ * batch at a time (cb_store_txindex_lag, or when the node is quiet); the
  * rows after meta's txindex_seq are found by a scan of the table's end. */
 #define TRANSACTIONS_COLUMNS                                                                       \
     " seq INTEGER PRIMARY KEY, txid BLOB NOT NULL, sender TEXT NOT NULL,"                          \
@@ -71,9 +71,6 @@ static const char TRANSACTIONS_INDEXES[] =
     " WHERE status <> 'confirmed';"
     "CREATE INDEX IF NOT EXISTS transactions_block ON transactions(block_hash)"
     " WHERE block_hash IS NOT NULL;";
-
-/* The txid index is caught up once this many rows wait. */
-#define TXINDEX_LAG 50000
 
 /* A transaction's row (?1: its txid): an open one, an indexed one (the
  * index entry believed only when the row has that txid), or one of the
@@ -309,9 +306,10 @@ static void address_of(engine *e, char out[CB_ADDRESS_MAX], const uint8_t id[20]
 }
 
 /* Catches the txid index up with the rows after txindex_seq, in txid
- * order (each index page written once), when more than lag rows wait.
- * Returns: CB_OK or CB_ERR_STORE. */
-static cb_err index_txids(engine *e, sqlite3_int64 lag)
+ * order (each index page written once): always when quiet, else when
+ * more than cb_store_txindex_lag rows wait. Returns: CB_OK or
+ * CB_ERR_STORE. */
+static cb_err index_txids(engine *e, bool quiet)
 {
     sqlite3_stmt *st = NULL;
     sqlite3_int64 done = 0, last = 0;
@@ -324,7 +322,8 @@ static cb_err index_txids(engine *e, sqlite3_int64 lag)
         last = sqlite3_column_int64(st, 1);
     }
     release(e, st);
-    if (err != CB_OK || last - done <= lag)
+    if (err != CB_OK || last <= done ||
+        (!quiet && (uint64_t)(last - done) <= cb_store_txindex_lag((uint64_t)done)))
         return err;
     err = prepare(e, &st,
                   "INSERT OR IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
@@ -473,7 +472,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
         err = step_done(e, tx);
     }
     if (err == CB_OK)
-        err = index_txids(e, TXINDEX_LAG);
+        err = index_txids(e, false);
     if (err == CB_OK)
         err = set_tip(e, hash, height);
     release(e, st);
@@ -1113,7 +1112,7 @@ static cb_err sqlite_idle(void *h)
     cb_err err = step_begin(e);
     if (err != CB_OK)
         return err;
-    return step_end(e, index_txids(e, 0));
+    return step_end(e, index_txids(e, true));
 }
 
 static cb_err sqlite_batch_begin(void *h)

@@ -191,12 +191,62 @@ class MySQLTest(unittest.TestCase):
         self.assertNotIn("stopping so nothing is half-written", log)
         with open(node.errlog) as f:
             self.assertIn("lost the MySQL server", f.read())
-        # The database equals a replay of the chain from genesis...
+        # The database equals a replay of the chain from genesis.
+        self.assert_store_is_replay(node, "coinbit_b", after)
+
+    def test_server_stops_during_sync(self):
+        """A sync writes many blocks a transaction; the server killed under
+        one: the batch is made again, and the store equals a replay."""
+        src = Node(os.path.join(self.server.dir, "source"), extra=["-connect=0"])
+        self.addCleanup(lambda: src.running() and src.kill())
+        src.start()
+        alice = src.rpc("createuser", "Alice", "a@example.org", "alice", "pw-alice")["address"]
+        bob = src.rpc("createuser", "Bob", "b@example.org", "bob", "pw-bob-1")["address"]
+        src.rpc("generatetoaddress", 110, alice)
+        for i in range(20):
+            src.rpc("send", "alice", "pw-alice", bob, 1 + i)
+        for _ in range(2):
+            src.rpc("generatetoaddress", 700, alice)
+        top = src.rpc("getblockcount")
+        node = Node(os.path.join(self.server.dir, "syncing"),
+                    extra=["-connect=" + src.address(), "-db=" + self.server.uri("coinbit_s")])
+        self.addCleanup(lambda: node.running() and node.kill())
+        node.start()
+        deadline = time.time() + 120
+        at_kill = 0
+        while at_kill < 100 and time.time() < deadline:
+            at_kill = node.rpc("getblockcount")
+            time.sleep(0.01)
+        self.server.stop(kill=True)  # under a batch of blocks being written
+        time.sleep(3)  # (the node waits for its store meanwhile: no RPC now)
+        self.server.start()
+        deadline = time.time() + 600
+        while node.rpc("getblockcount") < top and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(node.rpc("getbestblockhash"), src.rpc("getbestblockhash"))
+        self.assertLess(at_kill, top, "the sync was over before the server went away")
+        with open(node.errlog) as f:
+            self.assertIn("lost the MySQL server", f.read())
+        node.rpc("getblockcount")
+        time.sleep(1)  # the writer's queue made
+        self.assertEqual(mysql_rows(self.server, "coinbit_s",
+                                    "SELECT hex(txid) FROM transactions GROUP BY txid"
+                                    " HAVING COUNT(*) > 1"), [])
+        confirmed = mysql_rows(self.server, "coinbit_s",
+                               "SELECT COUNT(*) FROM transactions WHERE status = 'confirmed'")
+        want = sqlite_rows(os.path.join(src.netdir, "coinbit.db"),
+                           "SELECT COUNT(*) FROM transactions WHERE status = 'confirmed'")
+        self.assertEqual(confirmed[0][0], want[0][0])
+        self.assert_store_is_replay(node, "coinbit_s", top)
+        src.stop()
+
+    def assert_store_is_replay(self, node, db, height):
+        """The database equals a replay of the node's chain from genesis,
+        and a restart finds nothing to repair; the node is left stopped."""
         rows = {addr: (int(bal), int(nonce))
-                for _, addr, bal, nonce in mysql_rows(self.server, "coinbit_b", WALLET)}
+                for _, addr, bal, nonce in mysql_rows(self.server, db, WALLET)}
         self.assertEqual(rows, replay(node))
-        self.assertEqual(len(mysql_rows(self.server, "coinbit_b", ACTIVE)), after + 1)
-        # ...and a restart finds nothing to repair.
+        self.assertEqual(len(mysql_rows(self.server, db, ACTIVE)), height + 1)
         tip = node.rpc("getbestblockhash")
         node.stop()
         node.start()

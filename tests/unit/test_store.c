@@ -9,6 +9,7 @@
 #include "support.h"
 
 #include <signal.h>
+#include <mysql.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,28 +433,84 @@ static cb_chainstore *start_behind(const char *name, uint32_t seed, size_t depth
     return cs;
 }
 
-/* How many rows of the transactions table a txid has (SQLite). */
-static int rows_of(sqlite3 *db, const uint8_t txid[32])
+/* A test's own connection to a store's database, beside the node's:
+ * SQL both engines read alike (X'..' literals, `key` quoted). */
+typedef struct {
+    sqlite3 *lite;
+    MYSQL *my;
+} raw_db;
+
+static void raw_open(raw_db *r, const char *name)
 {
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM transactions WHERE txid = ?", -1, &st, NULL),
-        SQLITE_OK);
-    sqlite3_bind_blob(st, 1, txid, 32, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
+    char path[300];
+    path_for(path, sizeof path, name);
+    memset(r, 0, sizeof *r);
+    if (!mysql_base) {
+        assert_int_equal(sqlite3_open(path, &r->lite), SQLITE_OK);
+        return;
+    }
+    /* mysql://USER@/DB?socket=PATH, as path_for makes it */
+    char user[64], db[128], sock[256];
+    assert_int_equal(sscanf(path, "mysql://%63[^@]@/%127[^?]?socket=%255s", user, db, sock), 3);
+    r->my = mysql_init(NULL);
+    assert_non_null(r->my);
+    if (!mysql_real_connect(r->my, NULL, user, NULL, db, 0, sock, 0))
+        fail_msg("connect to %s: %s", db, mysql_error(r->my));
 }
 
-static sqlite3_int64 query_int(sqlite3 *db, const char *sql)
+static void raw_close(raw_db *r)
 {
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    sqlite3_int64 v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (r->lite)
+        sqlite3_close(r->lite);
+    if (r->my)
+        mysql_close(r->my);
+    memset(r, 0, sizeof *r);
+}
+
+static void raw_exec(raw_db *r, const char *sql)
+{
+    if (r->lite) {
+        char *msg = NULL;
+        if (sqlite3_exec(r->lite, sql, NULL, NULL, &msg) != SQLITE_OK)
+            fail_msg("%s: %s", sql, msg);
+        return;
+    }
+    if (mysql_query(r->my, sql) != 0)
+        fail_msg("%s: %s", sql, mysql_error(r->my));
+}
+
+/* The first column of the first row of a query, a number. */
+static long long raw_int(raw_db *r, const char *sql)
+{
+    long long v = 0;
+    if (r->lite) {
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(r->lite, sql, -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return v;
+    }
+    if (mysql_query(r->my, sql) != 0)
+        fail_msg("%s: %s", sql, mysql_error(r->my));
+    MYSQL_RES *res = mysql_store_result(r->my);
+    assert_non_null(res);
+    MYSQL_ROW row = mysql_fetch_row(res);
+    assert_non_null(row);
+    if (row[0])
+        v = strtoll(row[0], NULL, 10);
+    mysql_free_result(res);
     return v;
+}
+
+/* How many rows of the transactions table a txid has. */
+static long long rows_of(raw_db *r, const uint8_t txid[32])
+{
+    char sql[160], hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", txid[i]);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM transactions WHERE txid = X'%s'", hex);
+    return raw_int(r, sql);
 }
 
 static void assert_status(cb_store *s, const uint8_t txid[32], cb_tx_status want, uint32_t height)
@@ -502,71 +559,64 @@ static void test_payments_found_by_txid(void **state)
     assert_int_equal(cb_chain_tip(c)->height, 5);
     assert_status(s, t3, CB_TX_PENDING, 0);
     assert_status(s, t4, CB_TX_PENDING, 0);
-    sqlite3 *db = NULL;
-    char path[300];
-    path_for(path, sizeof path, "t.db");
-    if (!mysql_base) {
-        /* Quiet for a while: the writer catches the txid index up. */
-        usleep(1500 * 1000);
-        assert_int_equal(cb_store_flush(s), CB_OK);
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        assert_int_equal(query_int(db, "SELECT count(*) FROM txindex"),
-                         query_int(db, "SELECT count(*) FROM transactions"));
-        assert_int_equal(query_int(db, "SELECT CAST(value AS INTEGER) FROM meta"
-                                       " WHERE key = 'txindex_seq'"),
-                         query_int(db, "SELECT max(seq) FROM transactions"));
-    }
+    raw_db db;
+    /* Quiet for a while: the writer catches the txid index up. */
+    usleep(1500 * 1000);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    raw_open(&db, "t.db");
+    assert_int_equal(raw_int(&db, "SELECT count(*) FROM txindex"),
+                     raw_int(&db, "SELECT count(*) FROM transactions"));
+    assert_int_equal(raw_int(&db, "SELECT value + 0 FROM meta WHERE `key` = 'txindex_seq'"),
+                     raw_int(&db, "SELECT max(seq) FROM transactions"));
     /* Confirmed again, higher: still one row. */
     block_on(&b[6], prev, 6, 1, CB_COIN, 0, 1);
     assert_int_equal(cb_chainstore_accept_block(cs, &b[6], NOW, &bad), CB_OK);
     assert_status(s, t3, CB_TX_CONFIRMED, 6);
     assert_status(s, t4, CB_TX_PENDING, 0);
     assert_int_equal(cb_store_flush(s), CB_OK);
-    if (db) {
-        assert_int_equal(rows_of(db, t3), 1);
-        assert_int_equal(rows_of(db, t4), 1);
-        /* An index entry that names another row is not believed. */
-        assert_int_equal(sqlite3_exec(db,
-                                      "UPDATE txindex SET seq = (SELECT min(seq) FROM"
-                                      " transactions) WHERE seq = (SELECT max(seq) FROM txindex)",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-        cb_tx_status st;
-        uint32_t h;
-        assert_int_equal(cb_store_tx_status(s, t3, &st, &h), CB_OK);
-        assert_true(st == CB_TX_UNKNOWN || (st == CB_TX_CONFIRMED && h == 6));
-    }
+    assert_int_equal(rows_of(&db, t3), 1);
+    assert_int_equal(rows_of(&db, t4), 1);
+    /* An index entry that names another row is not believed. */
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE txindex SET seq = %lld WHERE seq = %lld",
+             raw_int(&db, "SELECT min(seq) FROM transactions"),
+             raw_int(&db, "SELECT max(seq) FROM txindex"));
+    raw_exec(&db, sql);
+    cb_tx_status st;
+    uint32_t h6;
+    assert_int_equal(cb_store_tx_status(s, t3, &st, &h6), CB_OK);
+    assert_true(st == CB_TX_UNKNOWN || (st == CB_TX_CONFIRMED && h6 == 6));
     cb_chainstore_free(cs);
     cb_store_close(s);
-    if (db) {
-        /* The layout before: txid the key, no seq, no txid index. */
-        assert_int_equal(
-            sqlite3_exec(db,
-                         "ALTER TABLE transactions RENAME TO t_now;"
-                         " CREATE TABLE transactions (txid BLOB PRIMARY KEY, sender TEXT NOT NULL,"
-                         " recipient TEXT NOT NULL, amount INTEGER NOT NULL, fee INTEGER NOT NULL,"
-                         " nonce INTEGER NOT NULL, time INTEGER NOT NULL, signature BLOB NOT NULL,"
-                         " status TEXT NOT NULL, block_hash BLOB, height INTEGER, position"
-                         " INTEGER, reason TEXT, seen INTEGER, raw BLOB NOT NULL);"
-                         " INSERT INTO transactions SELECT txid, sender, recipient, amount, fee,"
-                         " nonce, time, signature, status, block_hash, height, position, reason,"
-                         " seen, raw FROM t_now ORDER BY seq;"
-                         " DROP TABLE t_now; DROP TABLE txindex;"
-                         " DELETE FROM meta WHERE key = 'txindex_seq';",
-                         NULL, NULL, NULL),
-            SQLITE_OK);
-        sqlite3_int64 rows = query_int(db, "SELECT count(*) FROM transactions");
-        sqlite3_close(db);
-        s = open_ok("t.db");
-        assert_status(s, t3, CB_TX_CONFIRMED, 6);
-        assert_status(s, t4, CB_TX_PENDING, 0);
-        cb_store_close(s);
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        assert_int_equal(query_int(db, "SELECT count(*) FROM transactions"), rows);
-        assert_int_equal(query_int(db, "SELECT count(*) FROM txindex"), rows);
-        assert_int_equal(rows_of(db, t3), 1);
-        sqlite3_close(db);
-    }
+    /* The layout before: txid the key, no txid index. */
+    if (db.lite)
+        raw_exec(&db, "ALTER TABLE transactions RENAME TO t_now;"
+                      " CREATE TABLE transactions (txid BLOB PRIMARY KEY, sender TEXT NOT NULL,"
+                      " recipient TEXT NOT NULL, amount INTEGER NOT NULL, fee INTEGER NOT NULL,"
+                      " nonce INTEGER NOT NULL, time INTEGER NOT NULL, signature BLOB NOT NULL,"
+                      " status TEXT NOT NULL, block_hash BLOB, height INTEGER, position"
+                      " INTEGER, reason TEXT, seen INTEGER, raw BLOB NOT NULL);"
+                      " INSERT INTO transactions SELECT txid, sender, recipient, amount, fee,"
+                      " nonce, time, signature, status, block_hash, height, position, reason,"
+                      " seen, raw FROM t_now ORDER BY seq;"
+                      " DROP TABLE t_now;");
+    else
+        raw_exec(&db, "ALTER TABLE transactions DROP INDEX transactions_open,"
+                      " DROP COLUMN open_txid, DROP PRIMARY KEY, ADD PRIMARY KEY (txid),"
+                      " ADD UNIQUE KEY seq (seq)");
+    raw_exec(&db, "DROP TABLE txindex");
+    raw_exec(&db, "DELETE FROM meta WHERE `key` = 'txindex_seq'");
+    long long rows = raw_int(&db, "SELECT count(*) FROM transactions");
+    raw_close(&db);
+    s = open_ok("t.db");
+    assert_status(s, t3, CB_TX_CONFIRMED, 6);
+    assert_status(s, t4, CB_TX_PENDING, 0);
+    cb_store_close(s);
+    raw_open(&db, "t.db");
+    assert_int_equal(raw_int(&db, "SELECT count(*) FROM transactions"), rows);
+    assert_int_equal(raw_int(&db, "SELECT count(*) FROM txindex"), rows);
+    assert_int_equal(rows_of(&db, t3), 1);
+    raw_close(&db);
     for (int h = 1; h <= 4; h++)
         cb_block_clear(&a[h]);
     for (int h = 3; h <= 6; h++)
