@@ -9,8 +9,9 @@ coinbitd starts on it, each start timed until it answers over RPC
 (polled every 2 ms), its resident memory read from /proc:
   - as it starts by default (the stored headers, tip and wallet table
     taken, the last 6 blocks checked at level 3): a warm-up, then the
-    median of 7 starts, with the node's own figures from its log (the
-    index load and the check);
+    median of 7 starts, taken in turns with the other lengths (a drift
+    of the machine's speed falls on all alike), with the node's own
+    figures from its log (the index load and the check);
   - with -checkblocks=0 (every block checked, down to genesis and up
     again) and with -reindex (every block replayed in full and the
     chain's rows written again), unless --quick.
@@ -47,10 +48,17 @@ def start(datadir, extra):
                              float(check.group(1)) if check else 0.0)
 
 
-def default_start(datadir):
-    start(datadir, [])  # warm-up: the store's pages in the page cache
-    runs = sorted((start(datadir, []) for _ in range(7)), key=lambda r: r[0])
-    return runs[3]
+def default_starts(datadirs):
+    """The median of 7 default starts of each store, taken in turns (one
+    of each length a round), so that a drift of the machine's speed falls
+    on every length alike."""
+    for d in datadirs:
+        start(d, [])  # warm-up: the store's pages in the page cache
+    runs = {d: [] for d in datadirs}
+    for _ in range(7):
+        for d in datadirs:
+            runs[d].append(start(d, []))
+    return {d: sorted(r, key=lambda x: x[0])[3] for d, r in runs.items()}
 
 
 def main():
@@ -62,8 +70,9 @@ def main():
     a = ap.parse_args()
     lengths = [int(x) for x in a.blocks.split(",")]
     rows = []
+    dirs = {}
     for n in lengths:
-        d = os.path.join(a.dir, "chain-%d-%d" % (n, a.payments))
+        d = dirs[n] = os.path.join(a.dir, "chain-%d-%d" % (n, a.payments))
         db = os.path.join(d, "regtest", "coinbit.db")
         if not os.path.exists(db):
             os.makedirs(os.path.dirname(db), exist_ok=True)
@@ -71,7 +80,11 @@ def main():
             subprocess.run([os.path.join(BIN, "bench", "make_chain"), db, str(n),
                             str(a.payments)], check=True, stdout=subprocess.DEVNULL)
             print("made %d blocks in %.0f s" % (n, time.monotonic() - t), file=sys.stderr)
-        default = default_start(d)
+    defaults = default_starts(list(dirs.values()))
+    for n in lengths:
+        d = dirs[n]
+        db = os.path.join(d, "regtest", "coinbit.db")
+        default = defaults[d]
         none = (0.0, 0, 0, (0.0, 0.0))
         full = none if a.quick else start(d, ["-checkblocks=0"])
         reindex = none if a.quick else start(d, ["-reindex"])

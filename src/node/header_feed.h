@@ -1,6 +1,6 @@
-/* The stored headers for a start's index, read from the store and hashed
- * on a thread of their own while the caller builds the index from the
- * ones before: the store's walk and the chain's checks overlap.
+/* The stored headers for a start's index, read from the store on a
+ * thread of their own while the caller hashes and indexes the ones
+ * before: the store's walk and the chain's checks overlap.
  *
  * Borrowed: the store, which nobody else may use until the feed returns. */
 #ifndef CB_NODE_HEADER_FEED_H

@@ -25,6 +25,7 @@
 #include "core/keymap.h"
 #include "store/store.h"
 #include "core/grow.h"
+#include "store/address_cache.h"
 #include "store/store_backend.h"
 
 typedef struct {
@@ -35,6 +36,7 @@ typedef struct {
     unsigned port;
     bool have_db; /* the database exists: reconnects select it */
     bool batch;   /* inside a batch: each write is a savepoint in it */
+    cb_address_cache addresses;
 } engine;
 
 /* A growing statement. */
@@ -493,10 +495,9 @@ static cb_err mysql_put_block(void *h, const uint8_t hash[32], uint32_t height, 
     return err == CB_OK ? step_end(e, put_block_in(e, hash, height, b, true)) : err;
 }
 
-static void address_of(const cb_params *p, char out[CB_ADDRESS_MAX], const uint8_t id[20])
+static void address_of(engine *e, char out[CB_ADDRESS_MAX], const uint8_t id[20])
 {
-    if (cb_address_encode(p, out, id) != CB_OK)
-        snprintf(out, CB_ADDRESS_MAX, "?");
+    cb_address_cache_text(&e->addresses, out, id);
 }
 
 /* Appends one wallet row to an upsert, or its hash160 to a delete list (a
@@ -510,7 +511,7 @@ static void wallet_row(engine *e, sqlbuf *up, sqlbuf *del, const uint8_t id[20],
         return;
     }
     char addr[CB_ADDRESS_MAX];
-    address_of(e->p, addr, id);
+    address_of(e, addr, id);
     sb_add(up, up->n ? ",(" : "REPLACE INTO wallet (hash160, address, balance, nonce) VALUES (");
     sb_hex(up, id, 20);
     sb_add(up, ",");
@@ -577,9 +578,9 @@ static void tx_columns(engine *e, sqlbuf *q, const cb_tx *t)
         snprintf(from, sizeof from, "coinbase");
     } else {
         cb_tx_sender_id(sid, t);
-        address_of(e->p, from, sid);
+        address_of(e, from, sid);
     }
-    address_of(e->p, to, t->recipient);
+    address_of(e, to, t->recipient);
     sb_hex(q, id, 32);
     sb_add(q, ",");
     sb_str(e, q, from);
@@ -1689,6 +1690,7 @@ cb_err cb_store_mysql_open(void **h, const cb_store_backend **ops, const cb_para
     if (!e)
         return CB_ERR_NOMEM;
     e->p = p;
+    cb_address_cache_init(&e->addresses, p);
     if (!parse_uri(e, uri)) {
         snprintf(msg, msglen,
                  "bad MySQL address: use mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE or"

@@ -11,13 +11,8 @@
 #include "core/keymap.h"
 #include "core/validation.h"
 #include "crypto/hash.h"
+#include "store/address_cache.h"
 #include "store/store_backend.h"
-
-typedef struct {
-    bool used;
-    uint8_t id[20];
-    char text[CB_ADDRESS_MAX];
-} address_slot;
 
 typedef struct {
     sqlite3_stmt *st;
@@ -33,7 +28,7 @@ typedef struct {
     const cb_params *p;
     char err[256];
     bool batch; /* inside a batch: each step is a savepoint of its transaction */
-    address_slot addresses[4096];
+    cb_address_cache addresses;
 } engine;
 
 /* The header's fields come before the body: a row's columns after a
@@ -291,18 +286,7 @@ static cb_err sqlite_put_block(void *h, const uint8_t hash[32], uint32_t height,
  * the hash160's first byte. */
 static void address_of(engine *e, char out[CB_ADDRESS_MAX], const uint8_t id[20])
 {
-    address_slot *a = &e->addresses[(id[0] | (unsigned)id[1] << 8) % 4096];
-    if (a->used && memcmp(a->id, id, 20) == 0) {
-        memcpy(out, a->text, CB_ADDRESS_MAX);
-        return;
-    }
-    if (cb_address_encode(e->p, out, id) != CB_OK) {
-        snprintf(out, CB_ADDRESS_MAX, "?");
-        return;
-    }
-    memcpy(a->id, id, 20);
-    memcpy(a->text, out, CB_ADDRESS_MAX);
-    a->used = true;
+    cb_address_cache_text(&e->addresses, out, id);
 }
 
 /* Catches the txid index up with the rows after txindex_seq, in txid
@@ -1282,6 +1266,7 @@ cb_err cb_store_sqlite_open(void **h, const cb_store_backend **ops, const cb_par
     if (!e)
         return CB_ERR_NOMEM;
     e->p = p;
+    cb_address_cache_init(&e->addresses, p);
     /* One thread (the node's loop) uses a store: no lock per call. */
     if (sqlite3_open_v2(path, &e->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
