@@ -352,25 +352,41 @@ static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
     char hex[65], hs[16];
     cb_hash_to_hex(hex, hash);
     snprintf(hs, sizeof hs, "%u", height);
-    cb_err err = put_meta(e, "tip_hash", hex);
-    return err == CB_OK ? put_meta(e, "tip_height", hs) : err;
+    sqlbuf b = {0};
+    sb_add(&b, "REPLACE INTO meta (`key`, value) VALUES ('tip_hash',");
+    sb_str(e, &b, hex);
+    sb_add(&b, "),('tip_height',");
+    sb_str(e, &b, hs);
+    sb_add(&b, ")");
+    cb_err err = run(e, &b);
+    sb_free(&b);
+    return err;
 }
 
-/* The first column of a query's first row, a number. Returns: CB_OK
- * (*found false when there is no row or it is NULL) or an error. */
-static cb_err select_u64(engine *e, sqlbuf *q, uint64_t *out, bool *found)
+/* The first n columns (1 or 2) of a query's first row, numbers.
+ * Returns: CB_OK (found[i] false when there is no row or column i is
+ * NULL or not a number; out[i] then 0) or an error. */
+static cb_err select_numbers(engine *e, sqlbuf *q, size_t n, uint64_t out[], bool found[])
 {
     cb_err err;
     MYSQL_RES *res = select_rows(e, q, &err);
-    *found = false;
-    *out = 0;
+    for (size_t i = 0; i < n; i++)
+        found[i] = false, out[i] = 0;
     if (!res)
         return err;
     MYSQL_ROW row = mysql_fetch_row(res);
-    if (row && row[0] && col_u64(row[0], out))
-        *found = true;
+    for (size_t i = 0; row && i < n && i < mysql_num_fields(res); i++)
+        if (row[i] && col_u64(row[i], &out[i]))
+            found[i] = true;
+        else
+            out[i] = 0;
     mysql_free_result(res);
     return CB_OK;
+}
+
+static cb_err select_u64(engine *e, sqlbuf *q, uint64_t *out, bool *found)
+{
+    return select_numbers(e, q, 1, out, found);
 }
 
 /* How far the txid index reaches (0: nowhere). */
@@ -390,14 +406,13 @@ static cb_err indexed_to(engine *e, uint64_t *seq)
  * transaction. Returns: CB_OK or CB_ERR_STORE. */
 static cb_err index_txids(engine *e, bool quiet)
 {
-    uint64_t done = 0, last = 0;
-    bool found;
+    uint64_t v[2]; /* how far the index reaches, the last row */
+    bool found[2];
     sqlbuf q = {0};
-    cb_err err = indexed_to(e, &done);
-    if (err == CB_OK) {
-        sb_add(&q, "SELECT MAX(seq) FROM transactions");
-        err = select_u64(e, &q, &last, &found);
-    }
+    sb_add(&q, "SELECT (SELECT value FROM meta WHERE `key` = 'txindex_seq'), MAX(seq)"
+               " FROM transactions");
+    cb_err err = select_numbers(e, &q, 2, v, found);
+    uint64_t done = v[0], last = v[1];
     if (err == CB_OK && last > done && (quiet || last - done > cb_store_txindex_lag(done))) {
         sb_reset(&q);
         sb_add(&q, "INSERT IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
@@ -407,10 +422,10 @@ static cb_err index_txids(engine *e, bool quiet)
         sb_u64(&q, last);
         sb_add(&q, " ORDER BY txid");
         err = run(e, &q);
-        char v[24];
-        snprintf(v, sizeof v, "%llu", (unsigned long long)last);
+        char text[24];
+        snprintf(text, sizeof text, "%llu", (unsigned long long)last);
         if (err == CB_OK)
-            err = put_meta(e, "txindex_seq", v);
+            err = put_meta(e, "txindex_seq", text);
     }
     sb_free(&q);
     return err;
@@ -603,15 +618,7 @@ static void tx_columns(engine *e, sqlbuf *q, const cb_tx *t)
 static cb_err open_rows_of(engine *e, const cb_block *b, cb_keymap *open)
 {
     sqlbuf q = {0};
-    uint64_t one;
-    bool any;
-    sb_add(&q, "SELECT 1 FROM transactions WHERE open_txid IS NOT NULL LIMIT 1");
-    cb_err err = select_u64(e, &q, &one, &any);
-    if (err != CB_OK || !any) {
-        sb_free(&q);
-        return err;
-    }
-    sb_reset(&q);
+    cb_err err;
     sb_add(&q, "SELECT open_txid FROM transactions WHERE open_txid IN (");
     for (size_t i = 0; i < b->ntx; i++) {
         uint8_t id[32];
@@ -640,18 +647,19 @@ static cb_err open_rows_of(engine *e, const cb_block *b, cb_keymap *open)
 static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
     sqlbuf q = {0};
-    uint64_t one;
-    bool done;
-    sb_add(&q, "SELECT 1 FROM transactions WHERE block_hash = ");
+    uint64_t v[2]; /* the block's rows are there; any row is open */
+    bool found[2];
+    sb_add(&q, "SELECT EXISTS (SELECT 1 FROM transactions WHERE block_hash = ");
     sb_hex(&q, hash, 32);
-    sb_add(&q, " LIMIT 1");
-    cb_err err = select_u64(e, &q, &one, &done);
+    sb_add(&q, "), EXISTS (SELECT 1 FROM transactions WHERE open_txid IS NOT NULL)");
+    cb_err err = select_numbers(e, &q, 2, v, found);
+    bool done = v[0] != 0, any_open = v[1] != 0;
     uint64_t seed;
     randombytes_buf(&seed, sizeof seed); /* txids a peer chose must not collide */
     cb_keymap *open = cb_keymap_new(32, seed);
     if (err == CB_OK && !open)
         err = CB_ERR_NOMEM;
-    if (err == CB_OK && !done)
+    if (err == CB_OK && !done && any_open)
         err = open_rows_of(e, b, open);
     sb_reset(&q);
     for (size_t i = 0; err == CB_OK && !done && i < b->ntx; i++) {
