@@ -352,15 +352,8 @@ static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
     char hex[65], hs[16];
     cb_hash_to_hex(hex, hash);
     snprintf(hs, sizeof hs, "%u", height);
-    sqlbuf b = {0};
-    sb_add(&b, "REPLACE INTO meta (`key`, value) VALUES ('tip_hash',");
-    sb_str(e, &b, hex);
-    sb_add(&b, "),('tip_height',");
-    sb_str(e, &b, hs);
-    sb_add(&b, ")");
-    cb_err err = run(e, &b);
-    sb_free(&b);
-    return err;
+    cb_err err = put_meta(e, "tip_hash", hex);
+    return err == CB_OK ? put_meta(e, "tip_height", hs) : err;
 }
 
 /* The first n columns (1 or 2) of a query's first row, numbers.
