@@ -359,6 +359,11 @@ static cb_err host_submit_tx(void *ctx, const cb_tx *tx, uint8_t txid[32])
     return cb_node_submit_tx(ctx, tx, txid);
 }
 
+static void host_prefetch_block(void *ctx, uint8_t *data, size_t len)
+{
+    cb_node_prefetch_block(ctx, data, len);
+}
+
 static void net_tip_changed(void *ctx, const cb_chain_entry *old_tip)
 {
     cb_net_tip_changed(ctx, old_tip);
@@ -436,7 +441,7 @@ cb_err cb_daemon_start(cb_daemon **out, const cb_daemon_config *cfg, char *msg, 
         cb_net_host host = {
             cb_node_params(n), cb_node_base(n),   cb_node_chain(n), cb_node_mempool(n),
             cb_node_store(n),  cb_node_logger(n), cb_node_now,      n,
-            host_submit_block, host_submit_tx,    host_refused};
+            host_submit_block, host_submit_tx,    host_refused,     host_prefetch_block};
         err = cb_net_start(&d->net, &host, &cfg->net, msg, msglen);
         if (err != CB_OK)
             goto fail;

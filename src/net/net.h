@@ -72,6 +72,12 @@ typedef struct {
      * host's), and why, in a sentence with its numbers: kept for
      * getrejections. May be NULL. */
     void (*refused)(void *ctx, const char *kind, const uint8_t id[32], cb_err err, const char *why);
+    /* A block we asked a peer for, arrived but still waiting behind the
+     * message being handled: its payload, unchecked (not even its
+     * checksum), for the node to start checking its signatures ahead.
+     * Takes data (malloc'd; the callee frees it). The block still comes
+     * through submit_block in its turn. May be NULL. */
+    void (*prefetch_block)(void *ctx, uint8_t *data, size_t len);
 } cb_net_host;
 
 /* The kinds of message counted per peer (Core's bytessent_per_msg): the

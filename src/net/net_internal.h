@@ -31,6 +31,9 @@ struct evconnlistener;
  * getdata is not served (Core's fPauseSend): a peer that never reads
  * cannot make us queue replies. */
 #define CB_NET_PAUSE_SEND (1u << 20)
+/* Bytes read in ahead of the message being handled, to find the blocks
+ * behind it (their signatures are checked meanwhile). */
+#define CB_NET_LOOK_AHEAD (256u << 10)
 #define CB_NET_SEND_LIMIT CB_NET_PAUSE_SEND
 /* What can still pile up past the pause (one block, our announcements);
  * a peer whose backlog reaches this goes. */
@@ -106,6 +109,7 @@ typedef struct cb_peer {
     int64_t addr_refill;
     /* Flow control: messages wait while our replies do not drain. */
     bool paused;
+    size_t scanned; /* bytes of the input looked at for blocks to check ahead */
     double getheaders_tokens;
     int64_t getheaders_refill_ms;
     cb_getheaders_msg *deferred_getheaders; /* waits for a token (owned) */

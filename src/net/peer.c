@@ -225,6 +225,70 @@ void cb_peer_send_version(cb_peer *p)
     p->version_sent = true;
 }
 
+/* Whether p has a request out for the block of this header hash. */
+static bool asked_for(const cb_peer *p, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < p->ninflight; i++)
+        if (memcmp(p->inflight[i].hash, hash, 32) == 0)
+            return true;
+    return false;
+}
+
+/* Hands the host the blocks we asked p for that wait in the input behind
+ * the message at its front (of `first` bytes), so that their signatures
+ * are checked while the loop handles what comes before them. A block
+ * nobody asked for, or one sent twice, is not handed over: its checks
+ * come in its turn, after its header's. */
+static void look_ahead(cb_peer *p, struct evbuffer *in, size_t first)
+{
+    cb_net *net = p->net;
+    if (!net->host.prefetch_block || p->ninflight < 2)
+        return;
+    /* libevent reads 4 KiB at a time and hands over each piece, so the
+     * blocks behind this one may still wait in the socket: read them in
+     * as its own read does (the bufferevent keeps its input's end frozen
+     * but while it reads), a little sooner, up to a bound. */
+    int fd = bufferevent_getfd(p->bev);
+    if (fd >= 0 && evbuffer_get_length(in) < first + CB_NET_LOOK_AHEAD) {
+        evbuffer_unfreeze(in, 0);
+        while (evbuffer_get_length(in) < first + CB_NET_LOOK_AHEAD &&
+               evbuffer_read(in, fd, -1) > 0) {
+        }
+        evbuffer_freeze(in, 0);
+    }
+    size_t avail = evbuffer_get_length(in);
+    size_t at = p->scanned > first ? p->scanned : first;
+    while (at + CB_MSG_HEADER_SIZE <= avail) {
+        struct evbuffer_ptr pos;
+        uint8_t raw[CB_MSG_HEADER_SIZE];
+        cb_msg_header h;
+        if (evbuffer_ptr_set(in, &pos, at, EVBUFFER_PTR_SET) != 0 ||
+            evbuffer_copyout_from(in, &pos, raw, sizeof raw) != (ev_ssize_t)sizeof raw ||
+            cb_msg_header_parse(&h, raw, net->host.params->magic) != CB_OK ||
+            h.length > cb_net_max_payload(h.command))
+            break; /* its turn will refuse it */
+        size_t end = at + CB_MSG_HEADER_SIZE + (size_t)h.length;
+        if (end > avail)
+            break;
+        if (strcmp(h.command, "block") == 0 && h.length >= CB_HEADER_SIZE) {
+            uint8_t *data = malloc(h.length);
+            uint8_t hash[32];
+            if (data &&
+                evbuffer_ptr_set(in, &pos, at + CB_MSG_HEADER_SIZE, EVBUFFER_PTR_SET) == 0 &&
+                evbuffer_copyout_from(in, &pos, data, h.length) == (ev_ssize_t)h.length) {
+                cb_sha256d(hash, data, CB_HEADER_SIZE);
+                if (asked_for(p, hash)) {
+                    net->host.prefetch_block(net->host.ctx, data, h.length);
+                    data = NULL;
+                }
+            }
+            free(data);
+        }
+        at = end;
+    }
+    p->scanned = at;
+}
+
 /* Takes every complete message off the input buffer. */
 static void on_read(struct bufferevent *bev, void *arg)
 {
@@ -294,6 +358,7 @@ static void on_read(struct bufferevent *bev, void *arg)
             refuse_message(p, raw, CB_ERR_NET_CHECKSUM, said, "bad message checksum");
             return;
         }
+        look_ahead(p, in, CB_MSG_HEADER_SIZE + h.length);
         if (p->net->trace)
             trace_note(p, false, h.command, payload, h.length);
         if (p->net->pcap)
@@ -301,6 +366,9 @@ static void on_read(struct bufferevent *bev, void *arg)
         cb_net_handle_message(p, h.command, payload, h.length);
         /* The handler may have closed p, but the buffer is still ours. */
         evbuffer_drain(in, CB_MSG_HEADER_SIZE + h.length);
+        p->scanned = p->scanned > CB_MSG_HEADER_SIZE + h.length
+                         ? p->scanned - (CB_MSG_HEADER_SIZE + h.length)
+                         : 0;
     }
 }
 

@@ -232,6 +232,11 @@ cb_err cb_node_submit_block_behind(cb_node *n, const cb_block *b, size_t *bad_tx
     return submit_block(n, b, bad_tx, false);
 }
 
+void cb_node_prefetch_block(cb_node *n, uint8_t *data, size_t len)
+{
+    cb_verify_pool_prefetch(n->pool, n->cfg.params, data, len);
+}
+
 cb_err cb_node_submit_tx(cb_node *n, const cb_tx *tx, uint8_t txid[32])
 {
     char why[224] = "";
@@ -545,6 +550,13 @@ void cb_node_free(cb_node *n)
     cb_chainstore_free(n->cs);
     cb_chain_free(n->chain);
     cb_mempool_free(n->mempool);
+    if (n->pool && n->store) {
+        uint64_t ahead, hits;
+        cb_verify_pool_stats(n->pool, &ahead, &hits);
+        if (ahead > 0)
+            cb_log(n->log, "signatures checked ahead of their block: %llu, found done: %llu",
+                   (unsigned long long)ahead, (unsigned long long)hits);
+    }
     cb_verify_pool_free(n->pool);
     cb_keyctx_free(n->keys);
     if (n->store)

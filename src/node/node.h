@@ -128,7 +128,14 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WA
  * (RPC, miner) return once the store has written the block. */
 cb_err cb_node_submit_block_behind(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WARN_UNUSED;
 
-#define CB_NODE_WRITES_BEHIND 8
+#define CB_NODE_WRITES_BEHIND 32
+
+/* A block that will be submitted soon (a peer's, waiting in the input
+ * behind other messages): its signatures are checked ahead by idle
+ * threads (cb_verify_pool_prefetch), so that its submission finds them
+ * done. Takes data (malloc'd). Nothing is judged or kept but good
+ * signatures; the block counts only once submitted. */
+void cb_node_prefetch_block(cb_node *n, uint8_t *data, size_t len);
 
 /* Admits a transaction to the mempool, records it as pending (a store
  * failure there is logged: the payment stays in the mempool) and tells

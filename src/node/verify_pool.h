@@ -7,6 +7,13 @@
  * reports: the first failing transaction in block order, with the same
  * error. Each thread keeps its own cache of parsed sender keys.
  *
+ * Idle threads also check ahead: a block handed over before its turn
+ * (cb_verify_pool_prefetch, a block a peer sent that still waits in the
+ * input buffer) has its signatures checked into a bounded cache of good
+ * ones (node/sig_cache.h), and its own check later finds them done. So
+ * the cores stay busy while the loop does a block's other work (its
+ * connection, the store's queue, the next message).
+ *
  * One caller at a time: the node's event loop owns the pool. */
 #ifndef CB_NODE_VERIFY_POOL_H
 #define CB_NODE_VERIFY_POOL_H
@@ -38,6 +45,21 @@ unsigned cb_verify_pool_threads(const cb_verify_pool *pool);
  * cb_block_verify_signatures would). */
 cb_err cb_verify_pool_check(cb_verify_pool *pool, const cb_params *p, const cb_block *b,
                             size_t *bad_tx) CB_WARN_UNUSED;
+
+/* Hands over a block's bytes to be checked ahead, and returns at once;
+ * the pool owns data from now on (malloc'd; it frees it). Dropped when
+ * the pool has no worker threads or already holds 4 MiB waiting; bytes
+ * that do not parse are dropped unchecked. Only signatures that hold are
+ * kept, so bytes from anyone cost a check but can never make a check say
+ * yes: cb_verify_pool_check checks whatever it does not find. */
+void cb_verify_pool_prefetch(cb_verify_pool *pool, const cb_params *p, uint8_t *data, size_t len);
+
+/* Waits until every block handed over has been checked ahead (tests). */
+void cb_verify_pool_wait_ahead(cb_verify_pool *pool);
+
+/* Out: *checked_ahead, signatures checked ahead so far; *hits, those that
+ * a check found done. */
+void cb_verify_pool_stats(cb_verify_pool *pool, uint64_t *checked_ahead, uint64_t *hits);
 
 /* The pool as a signature checker for cb_chain_set_sig_checker; valid
  * while the pool lives. */

@@ -32,6 +32,8 @@ struct cb_store {
     write_op *head, *tail;
     size_t queued, max_queued;
     bool writing, stopping;
+    int waiting;                /* callers waiting for the writer: no write is held back */
+    struct timespec last_batch; /* when the last batch was made */
     int held; /* callers using the engine (a walk's callback may call again): no idle work */
     cb_err failed;
     char failed_why[256];
@@ -198,6 +200,36 @@ static void wait_work(cb_store *s, bool put_off, bool *quiet)
         }
 }
 
+/* Group commit. While writes come in a stream (a sync, one block after
+ * another) the writer gathers them into batches of up to half the queue,
+ * waiting up to GROUP_MS since its last batch: one commit and one sync
+ * for the lot, and the pages that every step touches (the accounts, the
+ * indexes' last pages) written once, not once a block. A write that
+ * comes after a quiet spell, or one that a caller waits for (any read,
+ * a flush, a full queue), goes at once. Each write is still its own step
+ * of the batch: a crash keeps a prefix of them. */
+#define GROUP_MS 100
+
+static long ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t->tv_sec) * 1000L + (now.tv_nsec - t->tv_nsec) / 1000000L;
+}
+
+/* Holding s->mu, with a write queued: waits while more may join it. */
+static void gather(cb_store *s)
+{
+    struct timespec until = s->last_batch;
+    until.tv_nsec += GROUP_MS * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    while (!s->stopping && s->waiting == 0 && s->queued < s->max_queued / 2 &&
+           ms_since(&s->last_batch) < GROUP_MS)
+        if (pthread_cond_timedwait(&s->work, &s->mu, &until) != 0)
+            return;
+}
+
 static void *writer_main(void *arg)
 {
     cb_store *s = arg;
@@ -226,6 +258,7 @@ static void *writer_main(void *arg)
                 break;
             continue; /* quiet while a caller held the engine: wait again */
         }
+        gather(s);
         /* Whatever is queued now goes as one batch. */
         write_op *first = s->head;
         size_t n = s->queued;
@@ -249,6 +282,7 @@ static void *writer_main(void *arg)
             s->tail = NULL;
         s->queued -= n;
         s->writing = false;
+        clock_gettime(CLOCK_MONOTONIC, &s->last_batch);
         pthread_cond_broadcast(&s->idle);
     }
     pthread_mutex_unlock(&s->mu);
@@ -264,8 +298,11 @@ static cb_err wait_writer(cb_store *s, bool keep)
     if (!s->behind)
         return CB_OK;
     pthread_mutex_lock(&s->mu);
+    s->waiting++;
+    pthread_cond_signal(&s->work); /* a gathering writer goes now */
     while (s->head || s->writing)
         pthread_cond_wait(&s->idle, &s->mu);
+    s->waiting--;
     cb_err err = s->failed;
     if (keep && err == CB_OK)
         s->held++;
@@ -297,8 +334,13 @@ static void let_go(cb_store *s)
 static cb_err enqueue(cb_store *s, write_op *op)
 {
     pthread_mutex_lock(&s->mu);
-    while (s->queued >= s->max_queued && s->failed == CB_OK)
-        pthread_cond_wait(&s->idle, &s->mu);
+    if (s->queued >= s->max_queued) {
+        s->waiting++;
+        pthread_cond_signal(&s->work);
+        while (s->queued >= s->max_queued && s->failed == CB_OK)
+            pthread_cond_wait(&s->idle, &s->mu);
+        s->waiting--;
+    }
     cb_err err = s->failed;
     if (err == CB_OK) {
         op->next = NULL;

@@ -72,9 +72,11 @@ const char *cb_store_last_error(const cb_store *s);
  * transaction as ever, up to `max_queued` waiting (a full queue makes
  * the caller wait); on SQLite what is queued at once goes in one batch
  * (one commit and one sync; each write a savepoint in it, so a crash
- * keeps a prefix of the steps). Every other call first waits for the
- * queue to empty,
- * so it sees every write before it. A write that fails for good stops
+ * keeps a prefix of the steps). While writes come in a stream the writer
+ * gathers them (group commit: up to half the queue, or 100 ms after its
+ * last batch); a write after a quiet spell, or one a caller waits for,
+ * goes at once. Every other call first waits for the queue to empty, so
+ * it sees every write before it. A write that fails for good stops
  * the writer where it is (the store stays whole at the step before) and
  * every later call returns its error (cb_store_last_error tells it).
  * The node's loop keeps checking signatures while the store writes.

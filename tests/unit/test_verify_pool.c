@@ -10,6 +10,7 @@
 #include "core/validation.h"
 #include "crypto/hash.h"
 #include "crypto/keycache.h"
+#include "node/sig_cache.h"
 #include "node/verify_pool.h"
 
 #define NTX 400
@@ -164,13 +165,153 @@ static void test_keycache(void **state)
     cb_keycache_free(kc);
 }
 
+/* Hands the block's bytes (malloc'd) to be checked ahead. */
+static void prefetch(cb_verify_pool *pool, const cb_block *b)
+{
+    size_t len = cb_block_size(b);
+    uint8_t *data = malloc(len);
+    assert_non_null(data);
+    assert_int_equal(cb_block_serialize(data, len, b), CB_OK);
+    cb_verify_pool_prefetch(pool, P, data, len);
+}
+
+static void test_check_ahead(void **state)
+{
+    (void)state;
+    uint64_t ahead, hits;
+    size_t len, bad;
+    /* A block checked ahead is found done by its own check. */
+    cb_verify_pool *pool = cb_verify_pool_new(2, 11);
+    prefetch(pool, &block);
+    cb_verify_pool_wait_ahead(pool);
+    cb_verify_pool_stats(pool, &ahead, &hits);
+    assert_int_equal(ahead, NTX - 1);
+    assert_int_equal(hits, 0);
+    assert_int_equal(cb_verify_pool_check(pool, P, &block, &bad), CB_OK);
+    assert_int_equal(bad, CB_NO_TX);
+    cb_verify_pool_stats(pool, &ahead, &hits);
+    assert_int_equal(hits, NTX - 1);
+    /* Entries are taken by the check: the next one checks again. */
+    assert_int_equal(cb_verify_pool_check(pool, P, &block, &bad), CB_OK);
+    cb_verify_pool_stats(pool, &ahead, &hits);
+    assert_int_equal(hits, NTX - 1);
+
+    /* A bad signature checked ahead is not kept, and the check ahead
+     * stops there (what a lying peer can make it cost); the check still
+     * reports the first bad transaction with its error. */
+    cb_block w;
+    assert_int_equal(cb_block_copy(&w, &block), CB_OK);
+    w.txs[123].sig[9] ^= 0x20;
+    w.txs[300].sender[0] = 0x05;
+    uint64_t before = ahead;
+    prefetch(pool, &w);
+    cb_verify_pool_wait_ahead(pool);
+    cb_verify_pool_stats(pool, &ahead, &hits);
+    assert_int_equal(ahead - before, 123);
+    assert_int_equal(cb_verify_pool_check(pool, P, &w, &bad), CB_ERR_TX_SIG);
+    assert_int_equal(bad, 123);
+    w.txs[123] = block.txs[123];
+    assert_int_equal(cb_verify_pool_check(pool, P, &w, &bad), CB_ERR_TX_PUBKEY);
+    assert_int_equal(bad, 300);
+
+    /* Bytes that do not parse, or that break off, are dropped unchecked;
+     * the pool goes on serving. */
+    cb_verify_pool_stats(pool, &ahead, &hits);
+    before = ahead;
+    len = cb_block_size(&block);
+    uint8_t *junk = malloc(len);
+    assert_int_equal(cb_block_serialize(junk, len, &block), CB_OK);
+    cb_verify_pool_prefetch(pool, P, junk, len / 2);
+    junk = malloc(3);
+    memcpy(junk, "\xff\xff\xff", 3);
+    cb_verify_pool_prefetch(pool, P, junk, 3);
+    cb_verify_pool_prefetch(pool, P, NULL, 0);
+    cb_verify_pool_wait_ahead(pool);
+    cb_verify_pool_stats(pool, &ahead, &hits);
+    assert_int_equal(ahead, before);
+    assert_int_equal(cb_verify_pool_check(pool, P, &block, &bad), CB_OK);
+
+    /* A check started while a block is being checked ahead is served at
+     * once (the workers break off for it), and gives the same verdicts. */
+    for (int rep = 0; rep < 4; rep++) {
+        prefetch(pool, &block);
+        prefetch(pool, &w);
+        assert_int_equal(cb_verify_pool_check(pool, P, &w, &bad), CB_ERR_TX_PUBKEY);
+        assert_int_equal(bad, 300);
+        assert_int_equal(cb_verify_pool_check(pool, P, &block, &bad), CB_OK);
+    }
+    cb_block_clear(&w);
+    /* Freed with work still queued: nothing leaks. */
+    for (int i = 0; i < 8; i++)
+        prefetch(pool, &block);
+    cb_verify_pool_free(pool);
+
+    /* A pool without worker threads drops what it is handed. */
+    pool = cb_verify_pool_new(1, 3);
+    prefetch(pool, &block);
+    cb_verify_pool_wait_ahead(pool);
+    cb_verify_pool_stats(pool, &ahead, &hits);
+    assert_int_equal(ahead, 0);
+    cb_verify_pool_free(pool);
+}
+
+static void test_sig_cache(void **state)
+{
+    (void)state;
+    cb_sig_cache *c = cb_sig_cache_new(4096, 42);
+    assert_non_null(c);
+    for (size_t i = 1; i < 200; i++)
+        cb_sig_cache_add(c, &block.txs[i]);
+    size_t kept = 0;
+    for (size_t i = 1; i < 200; i++)
+        kept += cb_sig_cache_has(c, &block.txs[i]);
+    assert_int_equal(kept, 199); /* 199 in 1024 sets of four: none lost */
+    /* Only the very transaction hits: any byte changed misses. */
+    for (size_t i = 1; i < 200; i++) {
+        if (!cb_sig_cache_has(c, &block.txs[i]))
+            continue;
+        cb_tx t = block.txs[i];
+        t.amount++;
+        assert_false(cb_sig_cache_has(c, &t));
+        t = block.txs[i];
+        t.sender[32] ^= 1;
+        assert_false(cb_sig_cache_take(c, &t));
+        t = block.txs[i];
+        t.sig[63] ^= 1;
+        assert_false(cb_sig_cache_has(c, &t));
+        /* Taken once, then gone. */
+        assert_true(cb_sig_cache_take(c, &block.txs[i]));
+        assert_false(cb_sig_cache_take(c, &block.txs[i]));
+        assert_false(cb_sig_cache_has(c, &block.txs[i]));
+    }
+    for (size_t i = 200; i < NTX; i++)
+        assert_false(cb_sig_cache_has(c, &block.txs[i]));
+    cb_sig_cache_free(c);
+    /* The smallest cache is one set of four: a fifth entry replaces one,
+     * adding one twice takes one entry. */
+    c = cb_sig_cache_new(0, 1);
+    for (size_t i = 1; i <= 4; i++) {
+        cb_sig_cache_add(c, &block.txs[i]);
+        cb_sig_cache_add(c, &block.txs[i]);
+    }
+    for (size_t i = 1; i <= 4; i++)
+        assert_true(cb_sig_cache_has(c, &block.txs[i]));
+    cb_sig_cache_add(c, &block.txs[5]);
+    assert_true(cb_sig_cache_has(c, &block.txs[5]));
+    kept = 0;
+    for (size_t i = 1; i <= 4; i++)
+        kept += cb_sig_cache_has(c, &block.txs[i]);
+    assert_int_equal(kept, 3);
+    cb_sig_cache_free(c);
+    cb_sig_cache_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_block),
-        cmocka_unit_test(test_bad_signatures_anywhere),
-        cmocka_unit_test(test_chain_uses_pool),
-        cmocka_unit_test(test_keycache),
+        cmocka_unit_test(test_valid_block),     cmocka_unit_test(test_bad_signatures_anywhere),
+        cmocka_unit_test(test_chain_uses_pool), cmocka_unit_test(test_keycache),
+        cmocka_unit_test(test_check_ahead),     cmocka_unit_test(test_sig_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
