@@ -6,6 +6,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -442,11 +443,14 @@ static void fill_local(cb_peer *p)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     cb_peer *p = arg;
-    (void)bev;
     if (p->closing)
         return;
     if (what & BEV_EVENT_CONNECTED) {
         p->tcp_up = true;
+        /* As an accepted socket and as Core: a small message (a getdata)
+         * goes at once, not held by Nagle's rule until an ACK comes. */
+        int one = 1;
+        setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         fill_local(p);
         cb_peer_send_version(p);
         return;

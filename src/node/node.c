@@ -142,6 +142,10 @@ bool cb_node_rejection_find(const cb_node *n, const uint8_t id[32], cb_rejection
 static void follow_block(cb_node *n, const cb_chain_entry *e, bool connected,
                          const cb_accounts *state)
 {
+    /* A block connected takes nothing from an empty pool (a sync): its
+     * body need not be read again, nor its payments hashed. */
+    if (connected && cb_mempool_count(n->mempool) == 0)
+        return;
     cb_block b;
     cb_err err = cb_chain_read_block(n->chain, e, &b);
     if (err == CB_OK)

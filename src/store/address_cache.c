@@ -1,5 +1,7 @@
 #include "store/address_cache.h"
 
+#include "crypto/hash.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +23,23 @@ void cb_address_cache_text(cb_address_cache *c, char out[CB_ADDRESS_MAX], const 
         return;
     }
     memcpy(a->id, id, 20);
+    memcpy(a->text, out, CB_ADDRESS_MAX);
+    a->used = true;
+}
+
+void cb_address_cache_sender(cb_address_cache *c, char out[CB_ADDRESS_MAX],
+                             const uint8_t key[CB_PUBKEY_LEN])
+{
+    /* Bytes of the key's x coordinate pick the slot. */
+    cb_sender_slot *a = &c->senders[(key[1] | (unsigned)key[2] << 8) % CB_ADDRESS_CACHE_SLOTS];
+    if (a->used && memcmp(a->key, key, CB_PUBKEY_LEN) == 0) {
+        memcpy(out, a->text, CB_ADDRESS_MAX);
+        return;
+    }
+    uint8_t id[20];
+    cb_hash160(id, key, CB_PUBKEY_LEN);
+    cb_address_cache_text(c, out, id);
+    memcpy(a->key, key, CB_PUBKEY_LEN);
     memcpy(a->text, out, CB_ADDRESS_MAX);
     a->used = true;
 }

@@ -452,6 +452,10 @@ static cb_err find_tx_query(engine *e, sqlbuf *q, const uint8_t txid[32])
 
 /* Stores a block's row; `replace` also rewrites the body of a row
  * already there (a damaged copy fetched again), else it is kept. */
+/* Stores a block's row. A row already there has its body rewritten when
+ * `replace` (a damaged copy fetched again); else (a connect) it is marked
+ * active, and a new row goes in active: one write, not an insert and an
+ * update. */
 static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b,
                            bool replace)
 {
@@ -462,9 +466,8 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
     cb_err err = cb_block_serialize(raw, n, b);
     if (err == CB_OK) {
         sqlbuf q = {0};
-        sb_add(&q, replace ? "INSERT" : "INSERT IGNORE");
-        sb_add(&q, " INTO blockchain (hash, height, prev_hash, merkle_root, time,"
-                   " bits, nonce, tx_count, version, data) VALUES (");
+        sb_add(&q, "INSERT INTO blockchain (hash, height, prev_hash, merkle_root, time,"
+                   " bits, nonce, tx_count, version, active, data) VALUES (");
         sb_hex(&q, hash, 32);
         sb_add(&q, ",");
         sb_u64(&q, height);
@@ -482,11 +485,12 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
         sb_u64(&q, b->ntx);
         sb_add(&q, ",");
         sb_u64(&q, b->header.version);
-        sb_add(&q, ",");
+        sb_add(&q, replace ? ",0," : ",1,");
         sb_hex(&q, raw, n);
         sb_add(&q, ")");
-        if (replace)
-            sb_add(&q, " ON DUPLICATE KEY UPDATE data = VALUES(data), tx_count = VALUES(tx_count)");
+        sb_add(&q, replace
+                       ? " ON DUPLICATE KEY UPDATE data = VALUES(data), tx_count = VALUES(tx_count)"
+                       : " ON DUPLICATE KEY UPDATE active = 1");
         err = run(e, &q);
         sb_free(&q);
     }
@@ -579,14 +583,13 @@ static cb_err write_journal_accounts(engine *e, const cb_undo *undo, const cb_ac
  * nonce, time, signature), comma-separated, as both inserts list them. */
 static void tx_columns(engine *e, sqlbuf *q, const cb_tx *t)
 {
-    uint8_t id[32], sid[20];
+    uint8_t id[32];
     char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
     cb_tx_txid(id, t);
     if (cb_tx_is_coinbase(t)) {
         snprintf(from, sizeof from, "coinbase");
     } else {
-        cb_tx_sender_id(sid, t);
-        address_of(e, from, sid);
+        cb_address_cache_sender(&e->addresses, from, t->sender);
     }
     address_of(e, to, t->recipient);
     sb_hex(q, id, 32);
@@ -710,11 +713,6 @@ static cb_err mysql_connect_block(void *h, const uint8_t hash[32], uint32_t heig
     cb_err err = step_begin(e);
     if (err == CB_OK)
         err = put_block_in(e, hash, height, b, false);
-    if (err == CB_OK) {
-        sb_add(&q, "UPDATE blockchain SET active = 1 WHERE hash = ");
-        sb_hex(&q, hash, 32);
-        err = run(e, &q);
-    }
     if (err == CB_OK)
         err = cb_undo_serialize(undo, &raw, &len);
     if (err == CB_OK) {

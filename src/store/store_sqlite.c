@@ -238,10 +238,15 @@ static cb_err set_meta(void *h, const char *key, const char *value)
     return err;
 }
 
-/* Stores a block's row; `replace` also rewrites the body of a row
- * already there (a damaged copy fetched again), else it is kept. */
+/* How put_block_in treats a row already there. */
+typedef enum {
+    PUT_REPLACE, /* its body is rewritten (a damaged copy fetched again) */
+    PUT_CONNECT, /* it is marked active (a new row goes in active) */
+} put_mode;
+
+/* Stores a block's row. */
 static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b,
-                           bool replace)
+                           put_mode mode)
 {
     sqlite3_stmt *st = NULL;
     size_t n = cb_block_size(b);
@@ -249,15 +254,19 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
     if (!raw)
         return CB_ERR_NOMEM;
     cb_err err = cb_block_serialize(raw, n, b);
+    /* Connected, a new row goes in active in one write: an update after
+     * the insert would write the row a second time. */
     if (err == CB_OK)
         err = prepare(e, &st,
-                      replace ? "INSERT INTO blockchain (hash, height, prev_hash, merkle_root,"
-                                " time, bits, nonce, tx_count, data, version)"
-                                " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(hash) DO UPDATE"
-                                " SET data = excluded.data, tx_count = excluded.tx_count"
-                              : "INSERT OR IGNORE INTO blockchain (hash, height, prev_hash,"
-                                " merkle_root, time, bits, nonce, tx_count, data, version)"
-                                " VALUES (?,?,?,?,?,?,?,?,?,?)");
+                      mode == PUT_REPLACE
+                          ? "INSERT INTO blockchain (hash, height, prev_hash, merkle_root,"
+                            " time, bits, nonce, tx_count, data, version)"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(hash) DO UPDATE"
+                            " SET data = excluded.data, tx_count = excluded.tx_count"
+                          : "INSERT INTO blockchain (hash, height, prev_hash, merkle_root,"
+                            " time, bits, nonce, tx_count, data, version, active)"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT(hash) DO UPDATE"
+                            " SET active = 1 WHERE active <> 1");
     if (err == CB_OK) {
         sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, height);
@@ -278,7 +287,7 @@ static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, c
 
 static cb_err sqlite_put_block(void *h, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
-    return put_block_in(h, hash, height, b, true);
+    return put_block_in(h, hash, height, b, PUT_REPLACE);
 }
 
 /* An account's address, for the tables' readers. The encoding (base58)
@@ -366,9 +375,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
     cb_err err = step_begin(e);
     if (err != CB_OK)
         return err;
-    err = put_block_in(e, hash, height, b, false);
-    if (err == CB_OK)
-        err = exec_on_hash(e, "UPDATE blockchain SET active = 1 WHERE hash = ?", hash);
+    err = put_block_in(e, hash, height, b, PUT_CONNECT);
     if (err == CB_OK)
         err = cb_undo_serialize(undo, &raw, &len);
     if (err == CB_OK)
@@ -421,7 +428,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
                       " VALUES (?,?,?,?,?,?,?,?,'confirmed',?,?,?,?)");
     for (size_t i = 0; err == CB_OK && i < b->ntx; i++) {
         const cb_tx *t = &b->txs[i];
-        uint8_t id[32], sid[20], rawtx[CB_TX_SIZE];
+        uint8_t id[32], rawtx[CB_TX_SIZE];
         char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
         cb_tx_txid(id, t);
         if (any_open) {
@@ -437,8 +444,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
         if (cb_tx_is_coinbase(t)) {
             snprintf(from, sizeof from, "coinbase");
         } else {
-            cb_tx_sender_id(sid, t);
-            address_of(e, from, sid);
+            cb_address_cache_sender(&e->addresses, from, t->sender);
         }
         address_of(e, to, t->recipient);
         sqlite3_bind_blob(tx, 1, id, 32, SQLITE_STATIC);
@@ -777,7 +783,7 @@ static cb_err sqlite_put_pending_tx(void *h, const cb_tx *t, int64_t now)
 {
     engine *e = h;
     sqlite3_stmt *up = NULL, *st = NULL;
-    uint8_t id[32], sid[20], raw[CB_TX_SIZE];
+    uint8_t id[32], raw[CB_TX_SIZE];
     char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
     cb_tx_txid(id, t);
     /* Seen before and not confirmed (rejected, or back from a block):
@@ -795,8 +801,7 @@ static cb_err sqlite_put_pending_tx(void *h, const cb_tx *t, int64_t now)
                       " time, signature, status, seen, raw) SELECT ?1,?2,?3,?4,?5,?6,?7,?8,"
                       "'pending',?9,?10 WHERE NOT EXISTS (" FIND_TX ")");
     if (st) {
-        cb_tx_sender_id(sid, t);
-        address_of(e, from, sid);
+        cb_address_cache_sender(&e->addresses, from, t->sender);
         address_of(e, to, t->recipient);
         cb_tx_serialize(raw, t);
         sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
