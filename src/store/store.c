@@ -147,7 +147,8 @@ static cb_err make_write(cb_store *s, const write_op *op)
  * first failure; what went before it stays. A batch whose server went
  * away inside it is made again write by write (each retried as ever):
  * either it was all lost, or its commit went through and each write,
- * run again in order, finds itself done or leaves what it left. */
+ * run again in order, finds itself done or leaves what it left. So is a
+ * batch a failed write undid whole (batch_undone). */
 static cb_err make_writes(cb_store *s, write_op *first, size_t n)
 {
     cb_err err = s->failed;
@@ -164,7 +165,8 @@ static cb_err make_writes(cb_store *s, write_op *first, size_t n)
         cb_err cerr = s->ops->batch_end(s->h);
         if (err == CB_OK)
             err = cerr;
-        if (err == CB_ERR_STORE && s->ops->lost && s->ops->lost(s->h)) {
+        bool undone = s->ops->batch_undone && s->ops->batch_undone(s->h);
+        if (err == CB_ERR_STORE && (undone || (s->ops->lost && s->ops->lost(s->h)))) {
             err = CB_OK;
             op = first;
             for (size_t k = 0; k < n && err == CB_OK; k++) {

@@ -70,9 +70,10 @@ const char *cb_store_last_error(const cb_store *s);
  * cb_store_disconnect only queue their write (a copy of what it needs)
  * and return; a writer thread makes the writes in order, each one
  * transaction as ever, up to `max_queued` waiting (a full queue makes
- * the caller wait); on SQLite what is queued at once goes in one batch
- * (one commit and one sync; each write a savepoint in it, so a crash
- * keeps a prefix of the steps). While writes come in a stream the writer
+ * the caller wait); what is queued at once goes in one batch (one
+ * commit and one sync; a crash keeps the batches before it, and a batch
+ * that a write fails inside is made again write by write, so the writes
+ * before that one stay). While writes come in a stream the writer
  * gathers them (group commit: up to half the queue, or 100 ms after its
  * last batch); a write after a quiet spell, or one a caller waits for,
  * goes at once. Every other call first waits for the queue to empty, so

@@ -5,6 +5,8 @@
 #ifndef CB_STORE_BACKEND_H
 #define CB_STORE_BACKEND_H
 
+#include <stdbool.h>
+
 #include "store/store.h"
 
 /* Where a walk over stored rows has got to. The store keeps one per walk,
@@ -46,12 +48,16 @@ typedef struct cb_store_backend {
     cb_err (*foreach_invalid)(void *h, cb_store_hash_fn fn, void *ctx);
     void (*release_memory)(void *h); /* NULL: nothing to give back */
     /* A batch (NULL: none): the writes between begin and end are one
-     * transaction, each write a savepoint in it (a failed one is undone
-     * alone); end commits what stands. For an engine that cannot lose
-     * its server: a lost one would take the batch's earlier writes with
-     * it. Returns: CB_OK or CB_ERR_STORE. */
+     * transaction; end commits it. Either each write is a savepoint in
+     * it (a failed one is undone alone, and end commits what stands), or
+     * a failed write undoes the whole batch and batch_undone says so
+     * after end: the writer then makes the batch's writes again one by
+     * one, so the store stops whole at the write before the one that
+     * fails. A lost server (lost) is handled the same way. Returns:
+     * CB_OK or CB_ERR_STORE. */
     cb_err (*batch_begin)(void *h);
     cb_err (*batch_end)(void *h);
+    bool (*batch_undone)(void *h); /* NULL: never */
     /* Work put off while writes come (NULL: none), run by the writer of
      * write-behind once the store has been quiet a while. It changes no
      * answer, only how fast one comes. Returns: CB_OK or CB_ERR_STORE. */

@@ -788,6 +788,66 @@ static void test_write_behind(void **state)
     cb_chain_free(c);
 }
 
+/* A write that fails inside a batch: the writes before it stay, nothing
+ * after it is written, and the error says why; a start takes the store
+ * from the last good write. (A trigger of the test's own refuses the row
+ * of block 7.) */
+static void test_failed_write_in_batch(void **state)
+{
+    (void)state;
+    const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
+    cb_store *s;
+    cb_chain *c;
+    cb_chainstore *cs = start_behind("fail.db", 5, 32, &s, &c);
+    raw_db raw;
+    raw_open(&raw, "fail.db");
+    raw_exec(&raw, mysql_base ? "CREATE TRIGGER refuse7 BEFORE INSERT ON blockchain FOR EACH ROW"
+                                " BEGIN IF NEW.height = 7 THEN SIGNAL SQLSTATE '45000'"
+                                " SET MESSAGE_TEXT = 'refused by the test'; END IF; END"
+                              : "CREATE TRIGGER refuse7 BEFORE INSERT ON blockchain"
+                                " WHEN NEW.height = 7 BEGIN"
+                                " SELECT RAISE(ABORT, 'refused by the test'); END");
+    static cb_block a[13];
+    uint8_t prev[32];
+    size_t bad;
+    block_on(&a[1], NULL, 1, 0, 0, 0, 0);
+    assert_int_equal(cb_chainstore_accept_block(cs, &a[1], NOW, &bad), CB_OK);
+    /* Written, so the rest comes in a stream the writer gathers. */
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    for (uint32_t h = 2; h <= 12; h++) {
+        cb_header_hash(prev, &a[h - 1].header);
+        block_on(&a[h], prev, h, h % 2, h > 2 ? CB_COIN : 0, h > 2 ? h - 3 : 0, 0);
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    }
+    assert_int_equal(cb_store_flush(s), CB_ERR_STORE);
+    assert_non_null(strstr(cb_store_last_error(s), "refused by the test"));
+    assert_int_equal(raw_int(&raw, "SELECT coalesce((SELECT value + 0 FROM meta"
+                                   " WHERE `key` = 'tip_height'), 0)"),
+                     6);
+    assert_int_equal(raw_int(&raw, "SELECT count(*) FROM blockchain WHERE height > 6"), 0);
+    raw_exec(&raw, "DROP TRIGGER refuse7");
+    raw_close(&raw);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    cb_chain_free(c);
+    /* A start finds the store whole at 6 and goes on from there. */
+    cb_load_report r;
+    s = open_ok("fail.db");
+    c = cb_chain_new(P, 6);
+    assert_int_equal(cb_chainstore_open_checked(&cs, c, s, NOW, &opt, &r), CB_OK);
+    assert_int_equal(cb_chain_tip(c)->height, 6);
+    assert_store_matches(s, c);
+    for (uint32_t h = 7; h <= 12; h++)
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    assert_int_equal(cb_chain_tip(c)->height, 12);
+    assert_store_matches(s, c);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    cb_chain_free(c);
+    for (int h = 1; h <= 12; h++)
+        cb_block_clear(&a[h]);
+}
+
 static void test_kill_during_connects(void **state)
 {
     (void)state;
@@ -862,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_bodies_live_in_the_store),
         cmocka_unit_test(test_invalid_is_remembered),
         cmocka_unit_test(test_write_behind),
+        cmocka_unit_test(test_failed_write_in_batch),
         cmocka_unit_test(test_payments_found_by_txid),
         cmocka_unit_test(test_users_peers_pending),
         cmocka_unit_test(test_kill_during_connects),
