@@ -49,9 +49,12 @@ cb_err cb_verify_pool_check(cb_verify_pool *pool, const cb_params *p, const cb_b
 /* Hands over a block's bytes to be checked ahead, and returns at once;
  * the pool owns data from now on (malloc'd; it frees it). Dropped when
  * the pool has no worker threads or already holds 4 MiB waiting; bytes
- * that do not parse are dropped unchecked. Only signatures that hold are
- * kept, so bytes from anyone cost a check but can never make a check say
- * yes: cb_verify_pool_check checks whatever it does not find. */
+ * that do not parse, or whose header does not commit to their payments,
+ * are dropped unchecked, and a check ahead stops at the first bad
+ * signature. Only signatures that hold are kept, so bytes from anyone
+ * cost at most the checks their block's turn would make and can never
+ * make a check say yes: cb_verify_pool_check checks whatever it does not
+ * find. */
 void cb_verify_pool_prefetch(cb_verify_pool *pool, const cb_params *p, uint8_t *data, size_t len);
 
 /* Waits until every block handed over has been checked ahead (tests). */
