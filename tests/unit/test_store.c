@@ -128,6 +128,23 @@ static void accept_branch(cb_chainstore *cs, cb_block *b, uint8_t prev[32], uint
     }
 }
 
+/* Makes and accepts a[from..to] of the main line: blocks from genesis,
+ * paying from height 3 on. */
+static void accept_line(cb_chainstore *cs, cb_block *a, uint32_t from, uint32_t to)
+{
+    uint8_t prev[32];
+    size_t bad;
+    for (uint32_t h = from; h <= to; h++) {
+        if (h == 1)
+            block_on(&a[1], NULL, 1, 0, 0, 0, 0);
+        else {
+            cb_header_hash(prev, &a[h - 1].header);
+            block_on(&a[h], prev, h, h % 2, h > 2 ? CB_COIN : 0, h > 2 ? h - 3 : 0, 0);
+        }
+        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
+    }
+}
+
 static void test_open_and_refuse(void **state)
 {
     (void)state;
@@ -721,13 +738,7 @@ static void test_write_behind(void **state)
     static cb_block a[24], b[24];
     uint8_t prev[32];
     size_t bad;
-    block_on(&a[1], NULL, 1, 0, 0, 0, 0);
-    assert_int_equal(cb_chainstore_accept_block(cs, &a[1], NOW, &bad), CB_OK);
-    for (uint32_t h = 2; h <= 20; h++) {
-        cb_header_hash(prev, &a[h - 1].header);
-        block_on(&a[h], prev, h, h % 2, h > 2 ? CB_COIN : 0, h > 2 ? h - 3 : 0, 0);
-        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
-    }
+    accept_line(cs, a, 1, 20);
     /* Writes gathered into a group go without anyone asking: another
      * connection soon reads the tip at 20 (within the group's 100 ms
      * and a write; a writer that held them back would fail here). */
@@ -808,17 +819,11 @@ static void test_failed_write_in_batch(void **state)
                                 " WHEN NEW.height = 7 BEGIN"
                                 " SELECT RAISE(ABORT, 'refused by the test'); END");
     static cb_block a[13];
-    uint8_t prev[32];
     size_t bad;
-    block_on(&a[1], NULL, 1, 0, 0, 0, 0);
-    assert_int_equal(cb_chainstore_accept_block(cs, &a[1], NOW, &bad), CB_OK);
+    accept_line(cs, a, 1, 1);
     /* Written, so the rest comes in a stream the writer gathers. */
     assert_int_equal(cb_store_flush(s), CB_OK);
-    for (uint32_t h = 2; h <= 12; h++) {
-        cb_header_hash(prev, &a[h - 1].header);
-        block_on(&a[h], prev, h, h % 2, h > 2 ? CB_COIN : 0, h > 2 ? h - 3 : 0, 0);
-        assert_int_equal(cb_chainstore_accept_block(cs, &a[h], NOW, &bad), CB_OK);
-    }
+    accept_line(cs, a, 2, 12);
     assert_int_equal(cb_store_flush(s), CB_ERR_STORE);
     assert_non_null(strstr(cb_store_last_error(s), "refused by the test"));
     assert_int_equal(raw_int(&raw, "SELECT coalesce((SELECT value + 0 FROM meta"
