@@ -59,6 +59,7 @@ struct evconnlistener;
 typedef struct {
     uint8_t hash[32];
     int64_t since_ms;
+    bool prefetched; /* handed to the host to be checked ahead */
 } cb_inflight;
 
 typedef struct cb_peer {

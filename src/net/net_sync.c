@@ -98,8 +98,8 @@ void cb_net_request_blocks(cb_peer *p)
                 continue;
             if (cb_keymap_put(net->requested, e->hash, (uint32_t)p->id) != CB_OK)
                 break;
-            memcpy(p->inflight[p->ninflight].hash, e->hash, 32);
-            p->inflight[p->ninflight++].since_ms = now_ms;
+            p->inflight[p->ninflight++] = (cb_inflight){.since_ms = now_ms};
+            memcpy(p->inflight[p->ninflight - 1].hash, e->hash, 32);
             want[nwant].type = CB_INV_BLOCK;
             memcpy(want[nwant++].hash, e->hash, 32);
         }

@@ -226,13 +226,13 @@ void cb_peer_send_version(cb_peer *p)
     p->version_sent = true;
 }
 
-/* Whether p has a request out for the block of this header hash. */
-static bool asked_for(const cb_peer *p, const uint8_t hash[32])
+/* p's request out for the block of this header hash, or NULL. */
+static cb_inflight *request_for(cb_peer *p, const uint8_t hash[32])
 {
     for (size_t i = 0; i < p->ninflight; i++)
         if (memcmp(p->inflight[i].hash, hash, 32) == 0)
-            return true;
-    return false;
+            return &p->inflight[i];
+    return NULL;
 }
 
 /* Hands the host the blocks we asked p for that wait in the input behind
@@ -271,17 +271,23 @@ static void look_ahead(cb_peer *p, struct evbuffer *in, size_t first)
         size_t end = at + CB_MSG_HEADER_SIZE + (size_t)h.length;
         if (end > avail)
             break;
-        if (strcmp(h.command, "block") == 0 && h.length >= CB_HEADER_SIZE) {
+        /* Its header first: only a block asked for, once, is copied. */
+        uint8_t header[CB_HEADER_SIZE], hash[32];
+        cb_inflight *req = NULL;
+        if (strcmp(h.command, "block") == 0 && h.length >= CB_HEADER_SIZE &&
+            evbuffer_ptr_set(in, &pos, at + CB_MSG_HEADER_SIZE, EVBUFFER_PTR_SET) == 0 &&
+            evbuffer_copyout_from(in, &pos, header, sizeof header) == (ev_ssize_t)sizeof header) {
+            cb_sha256d(hash, header, sizeof header);
+            req = request_for(p, hash);
+        }
+        if (req && !req->prefetched) {
             uint8_t *data = malloc(h.length);
-            uint8_t hash[32];
             if (data &&
                 evbuffer_ptr_set(in, &pos, at + CB_MSG_HEADER_SIZE, EVBUFFER_PTR_SET) == 0 &&
                 evbuffer_copyout_from(in, &pos, data, h.length) == (ev_ssize_t)h.length) {
-                cb_sha256d(hash, data, CB_HEADER_SIZE);
-                if (asked_for(p, hash)) {
-                    net->host.prefetch_block(net->host.ctx, data, h.length);
-                    data = NULL;
-                }
+                req->prefetched = true;
+                net->host.prefetch_block(net->host.ctx, data, h.length);
+                data = NULL;
             }
             free(data);
         }

@@ -554,7 +554,7 @@ void cb_node_free(cb_node *n)
     cb_chainstore_free(n->cs);
     cb_chain_free(n->chain);
     cb_mempool_free(n->mempool);
-    if (n->pool && n->store) {
+    if (n->pool) {
         uint64_t ahead, hits;
         cb_verify_pool_stats(n->pool, &ahead, &hits);
         if (ahead > 0)

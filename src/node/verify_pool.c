@@ -32,12 +32,14 @@ typedef struct ahead_job {
     uint8_t *data;
     size_t len;
     const cb_params *params;
+    bool late; /* under mu: its own check began, what is left is wasted */
 } ahead_job;
 
 typedef struct {
     pthread_t tid;
     cb_keycache *cache;
     struct cb_verify_pool *pool;
+    ahead_job *job; /* under mu: the block it checks ahead, or NULL */
 } worker;
 
 struct cb_verify_pool {
@@ -54,9 +56,7 @@ struct cb_verify_pool {
     cb_sig_cache *sigs;
     ahead_job *ahead_head, *ahead_tail;
     size_t ahead_bytes;
-    uint8_t checking[32]; /* the header hash of the last block checked */
-    unsigned ahead_running;
-    uint64_t ahead_checked, ahead_hits;
+    uint64_t ahead_checked;
     /* The job, valid from a generation's start until busy returns to 0. */
     const cb_params *params;
     const cb_block *block;
@@ -119,7 +119,7 @@ static void join(struct cb_verify_pool *pool, worker *w, uint64_t *seen)
  * node waits for). Bytes that do not parse, or whose transactions the
  * header does not commit to, are dropped: the block's own check will say
  * what is wrong with them. Stops at the first bad signature. */
-static void check_ahead(struct cb_verify_pool *pool, worker *w, const ahead_job *j, uint64_t *seen)
+static void check_ahead(struct cb_verify_pool *pool, worker *w, ahead_job *j, uint64_t *seen)
 {
     cb_block b;
     cb_block_init(&b);
@@ -139,7 +139,7 @@ static void check_ahead(struct cb_verify_pool *pool, worker *w, const ahead_job 
                 join(pool, w, seen);
             /* Its own check came first: what is left would only be
              * kept for nobody. */
-            bool late = memcmp(pool->checking, j->hash, 32) == 0;
+            bool late = j->late;
             pthread_mutex_unlock(&pool->mu);
             if (late)
                 break;
@@ -158,6 +158,17 @@ static void check_ahead(struct cb_verify_pool *pool, worker *w, const ahead_job 
     pthread_mutex_lock(&pool->mu);
     pool->ahead_checked += checked;
     pthread_mutex_unlock(&pool->mu);
+}
+
+/* Holding mu: whether no block waits or is being checked ahead. */
+static bool ahead_idle(const struct cb_verify_pool *pool)
+{
+    if (pool->ahead_head)
+        return false;
+    for (unsigned i = 0; i < pool->started; i++)
+        if (pool->workers[i].job)
+            return false;
+    return true;
 }
 
 static void *worker_main(void *arg)
@@ -179,15 +190,15 @@ static void *worker_main(void *arg)
         pool->ahead_head = j->next;
         if (!pool->ahead_head)
             pool->ahead_tail = NULL;
-        pool->ahead_running++;
+        w->job = j;
         pthread_mutex_unlock(&pool->mu);
         check_ahead(pool, w, j, &seen);
         pthread_mutex_lock(&pool->mu);
-        pool->ahead_running--;
+        w->job = NULL;
         pool->ahead_bytes -= j->len;
         free(j->data);
         free(j);
-        if (!pool->ahead_head && pool->ahead_running == 0)
+        if (ahead_idle(pool))
             pthread_cond_broadcast(&pool->ahead_done);
     }
     pthread_mutex_unlock(&pool->mu);
@@ -264,7 +275,9 @@ unsigned cb_verify_pool_threads(const cb_verify_pool *pool)
  * to stop. */
 static void drop_ahead(struct cb_verify_pool *pool, const uint8_t hash[32])
 {
-    memcpy(pool->checking, hash, 32);
+    for (unsigned i = 0; i < pool->started; i++)
+        if (pool->workers[i].job && memcmp(pool->workers[i].job->hash, hash, 32) == 0)
+            pool->workers[i].job->late = true;
     for (ahead_job **pp = &pool->ahead_head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next) {
         ahead_job *j = *pp;
         if (memcmp(j->hash, hash, 32) != 0)
@@ -277,7 +290,7 @@ static void drop_ahead(struct cb_verify_pool *pool, const uint8_t hash[32])
         free(j);
         break;
     }
-    if (!pool->ahead_head && pool->ahead_running == 0)
+    if (ahead_idle(pool))
         pthread_cond_broadcast(&pool->ahead_done);
 }
 
@@ -335,6 +348,7 @@ void cb_verify_pool_prefetch(cb_verify_pool *pool, const cb_params *p, uint8_t *
         return;
     }
     j->next = NULL;
+    j->late = false;
     memcpy(j->hash, hash, 32);
     j->data = data;
     j->len = len;
@@ -352,7 +366,7 @@ void cb_verify_pool_prefetch(cb_verify_pool *pool, const cb_params *p, uint8_t *
 void cb_verify_pool_wait_ahead(cb_verify_pool *pool)
 {
     pthread_mutex_lock(&pool->mu);
-    while (pool->ahead_head || pool->ahead_running > 0)
+    while (!ahead_idle(pool))
         pthread_cond_wait(&pool->ahead_done, &pool->mu);
     pthread_mutex_unlock(&pool->mu);
 }

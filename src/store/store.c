@@ -208,8 +208,8 @@ static void wait_work(cb_store *s, bool put_off, bool *quiet)
  * for the lot, and the pages that every step touches (the accounts, the
  * indexes' last pages) written once, not once a block. A write that
  * comes after a quiet spell, or one that a caller waits for (any read,
- * a flush, a full queue), goes at once. Each write is still its own step
- * of the batch: a crash keeps a prefix of them. */
+ * a flush, a full queue), goes at once. Batches go in order, so a crash
+ * keeps a prefix of the writes. */
 #define GROUP_MS 100
 
 static long ms_since(const struct timespec *t)

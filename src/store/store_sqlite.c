@@ -1142,9 +1142,10 @@ static cb_err sqlite_batch_begin(void *h)
 static cb_err sqlite_batch_end(void *h)
 {
     engine *e = h;
+    bool began = e->batch;
     e->batch = false;
-    if (e->undone)
-        return CB_ERR_STORE; /* rolled back already; e->err says why */
+    if (!began || e->undone)
+        return CB_ERR_STORE; /* never begun, or rolled back: e->err says why */
     cb_err err = exec(e, "COMMIT");
     if (err != CB_OK) {
         undo_after(e, "ROLLBACK");
