@@ -48,10 +48,9 @@ typedef struct cb_store_backend {
     cb_err (*foreach_invalid)(void *h, cb_store_hash_fn fn, void *ctx);
     void (*release_memory)(void *h); /* NULL: nothing to give back */
     /* A batch (NULL: none): the writes between begin and end are one
-     * transaction; end commits it. Either each write is a savepoint in
-     * it (a failed one is undone alone, and end commits what stands), or
-     * a failed write undoes the whole batch and batch_undone says so
-     * after end: the writer then makes the batch's writes again one by
+     * transaction; end commits it. A failed write undoes the whole batch
+     * (the writes after it fail at once, end too), and batch_undone says
+     * so after end: the writer then makes the batch's writes again one by
      * one, so the store stops whole at the write before the one that
      * fails. A lost server (lost) is handled the same way. Returns:
      * CB_OK or CB_ERR_STORE. */

@@ -4,7 +4,12 @@
  *
  * Statements are built as text: every value is either a number we
  * printed, hex of bytes (X'..'), or a string escaped by the connector, so
- * nothing from outside is ever read as SQL.
+ * nothing from outside is ever read as SQL. The writes every connected
+ * block makes (its row, its undo data, its payments, the accounts it
+ * changed) are prepared statements instead: values go as bound bytes
+ * and numbers, and a block's rows go in one bulk execution (MariaDB's
+ * array binding) where the server offers it, so the server parses no SQL
+ * and no hex for them.
  *
  * When the server goes away, the store (store.c) reconnects with backoff
  * and runs the operation again from its start. Every operation here is
@@ -34,8 +39,13 @@ typedef struct {
     char err[512];
     char host[256], user[128], pass[256], name[128], socket[512];
     unsigned port;
-    bool have_db; /* the database exists: reconnects select it */
-    bool batch;   /* inside a batch: each write is a savepoint in it */
+    bool have_db;        /* the database exists: reconnects select it */
+    bool batch;          /* inside a batch: its writes share its transaction */
+    bool undone;         /* a write of the batch failed and rolled it all back */
+    bool bulk;           /* the server runs a statement over an array of rows */
+    unsigned last_errno; /* of the last failure, 0 after a success */
+    /* Prepared on first use, closed with the connection. */
+    MYSQL_STMT *put_tx, *put_wallet, *put_block, *put_block_again, *put_undo;
     cb_address_cache addresses;
 } engine;
 
@@ -123,21 +133,59 @@ static void sb_free(sqlbuf *b)
 static cb_err fail(engine *e)
 {
     snprintf(e->err, sizeof e->err, "%s", e->db ? mysql_error(e->db) : "not connected");
+    e->last_errno = e->db ? mysql_errno(e->db) : CR_SERVER_GONE_ERROR;
     return CB_ERR_STORE;
 }
 
-/* True when the error means the connection, not the statement, failed. */
+static cb_err stmt_fail(engine *e, MYSQL_STMT *st)
+{
+    snprintf(e->err, sizeof e->err, "%s", mysql_stmt_error(st));
+    e->last_errno = mysql_stmt_errno(st);
+    return CB_ERR_STORE;
+}
+
+/* True when the last error means the connection, not the statement,
+ * failed. */
 static bool connection_lost(engine *e)
 {
-    unsigned no = e->db ? mysql_errno(e->db) : CR_SERVER_GONE_ERROR;
+    unsigned no = e->db ? e->last_errno : CR_SERVER_GONE_ERROR;
     return no == CR_SERVER_GONE_ERROR || no == CR_SERVER_LOST || no == CR_CONNECTION_ERROR ||
            no == CR_CONN_HOST_ERROR || no == 1927 /* ER_CONNECTION_KILLED */ ||
            no == 1053 /* ER_SERVER_SHUTDOWN */;
 }
 
+/* A prepared statement dies with its connection. */
+static void close_statements(engine *e)
+{
+    MYSQL_STMT **all[] = {&e->put_tx, &e->put_wallet, &e->put_block, &e->put_block_again,
+                          &e->put_undo};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (*all[i])
+            mysql_stmt_close(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* Whether the server runs one statement over an array of rows (MariaDB
+ * 10.2 and later; not MySQL). CB_MYSQL_NO_BULK=1 in the environment
+ * makes the engine run such statements a row at a time, as it does on
+ * servers without it (the tests run both ways). */
+static bool server_bulk(engine *e)
+{
+    const char *off = getenv("CB_MYSQL_NO_BULK");
+    if (off && strcmp(off, "1") == 0)
+        return false;
+    unsigned long caps = 0, ext = 0;
+    if (mariadb_get_infov(e->db, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps) != 0 ||
+        mariadb_get_infov(e->db, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &ext) != 0)
+        return false;
+    return !(caps & CLIENT_MYSQL) && (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32));
+}
+
 static cb_err connect_db(engine *e)
 {
     e->batch = false; /* a lost connection took its batch with it */
+    close_statements(e);
     if (e->db)
         mysql_close(e->db);
     e->db = mysql_init(NULL);
@@ -150,6 +198,8 @@ static cb_err connect_db(engine *e)
                             e->pass[0] ? e->pass : NULL, e->have_db ? e->name : NULL, e->port,
                             e->socket[0] ? e->socket : NULL, 0))
         return fail(e);
+    e->bulk = server_bulk(e);
+    e->last_errno = 0;
     return CB_OK;
 }
 
@@ -157,6 +207,91 @@ static cb_err query(engine *e, const char *sql, size_t len)
 {
     if (!e->db || mysql_real_query(e->db, sql, (unsigned long)len) != 0)
         return fail(e);
+    e->last_errno = 0;
+    return CB_OK;
+}
+
+/* ---- prepared statements ---- */
+
+/* *st prepared from sql on first use on this connection.
+ * Returns: CB_OK, CB_ERR_NOMEM or CB_ERR_STORE. */
+static cb_err prepared(engine *e, MYSQL_STMT **st, const char *sql)
+{
+    if (*st)
+        return CB_OK;
+    if (!e->db)
+        return fail(e);
+    *st = mysql_stmt_init(e->db);
+    if (!*st)
+        return CB_ERR_NOMEM;
+    if (mysql_stmt_prepare(*st, sql, (unsigned long)strlen(sql)) != 0) {
+        cb_err err = stmt_fail(e, *st);
+        mysql_stmt_close(*st);
+        *st = NULL;
+        return err;
+    }
+    return CB_OK;
+}
+
+static void bind_bytes(MYSQL_BIND *b, void *buf, unsigned long *len)
+{
+    b->buffer_type = MYSQL_TYPE_BLOB;
+    b->buffer = buf;
+    b->length = len;
+}
+
+static void bind_text(MYSQL_BIND *b, char *buf, unsigned long *len)
+{
+    b->buffer_type = MYSQL_TYPE_STRING;
+    b->buffer = buf;
+    b->length = len;
+}
+
+static void bind_u64(MYSQL_BIND *b, uint64_t *v)
+{
+    b->buffer_type = MYSQL_TYPE_LONGLONG;
+    b->buffer = v;
+    b->is_unsigned = 1;
+}
+
+static void bind_u32(MYSQL_BIND *b, uint32_t *v)
+{
+    b->buffer_type = MYSQL_TYPE_LONG;
+    b->buffer = v;
+    b->is_unsigned = 1;
+}
+
+/* Runs st once for each of n rows of `size` bytes, laid out one after
+ * another. The binds (nb of them) point into the first row; every row
+ * has the same layout (size is not read when n is 1). With bulk, up to
+ * ROWS_A_RUN rows go in one execution; else a row at a time, the binds
+ * moved onto it. Returns: CB_OK or CB_ERR_STORE. */
+#define ROWS_A_RUN 4096u
+static cb_err run_rows(engine *e, MYSQL_STMT *st, const MYSQL_BIND *binds, size_t nb, size_t size,
+                       size_t n)
+{
+    MYSQL_BIND moved[16];
+    bool bulk = e->bulk && n > 1;
+    if (nb > sizeof moved / sizeof moved[0])
+        return CB_ERR_ARG;
+    for (size_t done = 0; done < n;) {
+        size_t k = bulk ? (n - done < ROWS_A_RUN ? n - done : ROWS_A_RUN) : 1;
+        size_t shift = done * size;
+        for (size_t i = 0; i < nb; i++) {
+            moved[i] = binds[i];
+            moved[i].buffer = (char *)binds[i].buffer + shift;
+            if (binds[i].length)
+                moved[i].length = (unsigned long *)((char *)binds[i].length + shift);
+        }
+        unsigned int array = bulk ? (unsigned int)k : 0;
+        size_t row_size = bulk ? size : 0;
+        if (mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &array) != 0 ||
+            mysql_stmt_attr_set(st, STMT_ATTR_ROW_SIZE, &row_size) != 0 ||
+            mysql_stmt_bind_param(st, moved) != 0 || mysql_stmt_execute(st) != 0)
+            return stmt_fail(e, st);
+        done += k;
+    }
+    e->last_errno = 0;
     return CB_OK;
 }
 
@@ -172,20 +307,45 @@ static cb_err exec(engine *e, const char *sql)
     return query(e, sql, strlen(sql));
 }
 
-/* Starts one write: its own transaction, or a savepoint in the batch. */
+/* Runs a rollback after a failure, keeping the failure's message and
+ * number (they say why; the rollback's own outcome does not). */
+static void rollback_after(engine *e)
+{
+    char why[sizeof e->err];
+    unsigned no = e->last_errno;
+    memcpy(why, e->err, sizeof why);
+    (void)exec(e, "ROLLBACK");
+    memcpy(e->err, why, sizeof why);
+    e->last_errno = no;
+}
+
+/* Starts one write: its own transaction, or a part of the batch's. A
+ * batch's writes are not savepoints (two more round trips a write): a
+ * write that fails rolls the whole batch back, and the writer makes its
+ * writes again one by one (batch_undone), as after a lost server. */
 static cb_err step_begin(engine *e)
 {
-    return exec(e, e->batch ? "SAVEPOINT step" : "START TRANSACTION");
+    if (e->batch)
+        return e->undone ? CB_ERR_STORE : CB_OK;
+    return exec(e, "START TRANSACTION");
 }
 
 /* Ends a write: kept when err is CB_OK, else undone (and err returned).
  * A lost connection has undone it already. */
 static cb_err step_end(engine *e, cb_err err)
 {
+    if (e->batch) {
+        if (err != CB_OK && !e->undone) {
+            if (!connection_lost(e))
+                rollback_after(e);
+            e->undone = true;
+        }
+        return err;
+    }
     if (err == CB_OK)
-        err = exec(e, e->batch ? "RELEASE SAVEPOINT step" : "COMMIT");
+        err = exec(e, "COMMIT");
     if (err != CB_OK && !connection_lost(e))
-        (void)exec(e, e->batch ? "ROLLBACK TO SAVEPOINT step" : "ROLLBACK");
+        rollback_after(e);
     return err;
 }
 
@@ -352,11 +512,18 @@ static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
     char hex[65], hs[16];
     cb_hash_to_hex(hex, hash);
     snprintf(hs, sizeof hs, "%u", height);
-    cb_err err = put_meta(e, "tip_hash", hex);
-    return err == CB_OK ? put_meta(e, "tip_height", hs) : err;
+    sqlbuf b = {0};
+    sb_add(&b, "REPLACE INTO meta (`key`, value) VALUES ('tip_hash', '");
+    sb_add(&b, hex);
+    sb_add(&b, "'), ('tip_height', '");
+    sb_add(&b, hs);
+    sb_add(&b, "')");
+    cb_err err = run(e, &b);
+    sb_free(&b);
+    return err;
 }
 
-/* The first n columns (1 or 2) of a query's first row, numbers.
+/* The first n columns (1 to 3) of a query's first row, numbers.
  * Returns: CB_OK (found[i] false when there is no row or column i is
  * NULL or not a number; out[i] then 0) or an error. */
 static cb_err select_numbers(engine *e, sqlbuf *q, size_t n, uint64_t out[], bool found[])
@@ -393,10 +560,32 @@ static cb_err indexed_to(engine *e, uint64_t *seq)
     return err;
 }
 
-/* Catches the txid index up with the rows after txindex_seq, in txid
- * order (each index page written once): always when quiet, else when
- * more than cb_store_txindex_lag rows wait; inside the caller's
- * transaction. Returns: CB_OK or CB_ERR_STORE. */
+/* Catches the txid index up from `done` (where txindex_seq says it
+ * reaches) to `last` (a row there or below it), in txid order (each
+ * index page written once): always when quiet, else when more than
+ * cb_store_txindex_lag rows wait; inside the caller's transaction.
+ * Returns: CB_OK or CB_ERR_STORE. */
+static cb_err index_txids_to(engine *e, bool quiet, uint64_t done, uint64_t last)
+{
+    cb_err err = CB_OK;
+    if (last > done && (quiet || last - done > cb_store_txindex_lag(done))) {
+        sqlbuf q = {0};
+        sb_add(&q, "INSERT IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
+                   " WHERE seq > ");
+        sb_u64(&q, done);
+        sb_add(&q, " AND seq <= ");
+        sb_u64(&q, last);
+        sb_add(&q, " ORDER BY txid");
+        err = run(e, &q);
+        sb_free(&q);
+        char text[24];
+        snprintf(text, sizeof text, "%llu", (unsigned long long)last);
+        if (err == CB_OK)
+            err = put_meta(e, "txindex_seq", text);
+    }
+    return err;
+}
+
 static cb_err index_txids(engine *e, bool quiet)
 {
     uint64_t v[2]; /* how far the index reaches, the last row */
@@ -405,23 +594,8 @@ static cb_err index_txids(engine *e, bool quiet)
     sb_add(&q, "SELECT (SELECT value FROM meta WHERE `key` = 'txindex_seq'), MAX(seq)"
                " FROM transactions");
     cb_err err = select_numbers(e, &q, 2, v, found);
-    uint64_t done = v[0], last = v[1];
-    if (err == CB_OK && last > done && (quiet || last - done > cb_store_txindex_lag(done))) {
-        sb_reset(&q);
-        sb_add(&q, "INSERT IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
-                   " WHERE seq > ");
-        sb_u64(&q, done);
-        sb_add(&q, " AND seq <= ");
-        sb_u64(&q, last);
-        sb_add(&q, " ORDER BY txid");
-        err = run(e, &q);
-        char text[24];
-        snprintf(text, sizeof text, "%llu", (unsigned long long)last);
-        if (err == CB_OK)
-            err = put_meta(e, "txindex_seq", text);
-    }
     sb_free(&q);
-    return err;
+    return err == CB_OK ? index_txids_to(e, quiet, v[0], v[1]) : err;
 }
 
 /* Appends a query for the status and height of a txid's row: an open
@@ -450,49 +624,53 @@ static cb_err find_tx_query(engine *e, sqlbuf *q, const uint8_t txid[32])
 
 /* ---- blocks ---- */
 
-/* Stores a block's row; `replace` also rewrites the body of a row
- * already there (a damaged copy fetched again), else it is kept. */
 /* Stores a block's row. A row already there has its body rewritten when
  * `replace` (a damaged copy fetched again); else (a connect) it is marked
  * active, and a new row goes in active: one write, not an insert and an
- * update. */
+ * update. *was_active (connect only; may be NULL) is set when the row was
+ * there active already: the block was connected in the store (its row
+ * goes active, and inactive, in the same transaction as its payments). */
 static cb_err put_block_in(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b,
-                           bool replace)
+                           bool replace, bool *was_active)
 {
-    size_t n = cb_block_size(b);
+    unsigned long n = (unsigned long)cb_block_size(b), hash_n = 32, prev_n = 32, merkle_n = 32;
     uint8_t *raw = malloc(n);
     if (!raw)
         return CB_ERR_NOMEM;
     cb_err err = cb_block_serialize(raw, n, b);
+    MYSQL_STMT **st = replace ? &e->put_block_again : &e->put_block;
+    if (err == CB_OK)
+        err = prepared(e, st,
+                       replace ? "INSERT INTO blockchain (hash, height, prev_hash, merkle_root,"
+                                 " time, bits, nonce, tx_count, version, active, data) VALUES"
+                                 " (?,?,?,?,?,?,?,?,?,0,?) ON DUPLICATE KEY UPDATE"
+                                 " data = VALUES(data), tx_count = VALUES(tx_count)"
+                               : "INSERT INTO blockchain (hash, height, prev_hash, merkle_root,"
+                                 " time, bits, nonce, tx_count, version, active, data) VALUES"
+                                 " (?,?,?,?,?,?,?,?,?,1,?) ON DUPLICATE KEY UPDATE active = 1");
     if (err == CB_OK) {
-        sqlbuf q = {0};
-        sb_add(&q, "INSERT INTO blockchain (hash, height, prev_hash, merkle_root, time,"
-                   " bits, nonce, tx_count, version, active, data) VALUES (");
-        sb_hex(&q, hash, 32);
-        sb_add(&q, ",");
-        sb_u64(&q, height);
-        sb_add(&q, ",");
-        sb_hex(&q, b->header.prev, 32);
-        sb_add(&q, ",");
-        sb_hex(&q, b->header.merkle, 32);
-        sb_add(&q, ",");
-        sb_u64(&q, b->header.time);
-        sb_add(&q, ",");
-        sb_u64(&q, b->header.bits);
-        sb_add(&q, ",");
-        sb_u64(&q, b->header.nonce);
-        sb_add(&q, ",");
-        sb_u64(&q, b->ntx);
-        sb_add(&q, ",");
-        sb_u64(&q, b->header.version);
-        sb_add(&q, replace ? ",0," : ",1,");
-        sb_hex(&q, raw, n);
-        sb_add(&q, ")");
-        sb_add(&q, replace
-                       ? " ON DUPLICATE KEY UPDATE data = VALUES(data), tx_count = VALUES(tx_count)"
-                       : " ON DUPLICATE KEY UPDATE active = 1");
-        err = run(e, &q);
-        sb_free(&q);
+        uint8_t h[32], prev[32], merkle[32];
+        uint32_t time = b->header.time, bits = b->header.bits, nonce = b->header.nonce;
+        uint32_t ntx = (uint32_t)b->ntx, version = (uint32_t)b->header.version;
+        memcpy(h, hash, 32);
+        memcpy(prev, b->header.prev, 32);
+        memcpy(merkle, b->header.merkle, 32);
+        MYSQL_BIND v[10];
+        memset(v, 0, sizeof v);
+        bind_bytes(&v[0], h, &hash_n);
+        bind_u32(&v[1], &height);
+        bind_bytes(&v[2], prev, &prev_n);
+        bind_bytes(&v[3], merkle, &merkle_n);
+        bind_u32(&v[4], &time);
+        bind_u32(&v[5], &bits);
+        bind_u32(&v[6], &nonce);
+        bind_u32(&v[7], &ntx);
+        bind_u32(&v[8], &version);
+        bind_bytes(&v[9], raw, &n);
+        err = run_rows(e, *st, v, 10, 0, 1);
+        /* Affected rows: 1 inserted, 2 made active, 0 active already. */
+        if (err == CB_OK && was_active)
+            *was_active = mysql_stmt_affected_rows(*st) == 0;
     }
     free(raw);
     return err;
@@ -502,9 +680,9 @@ static cb_err mysql_put_block(void *h, const uint8_t hash[32], uint32_t height, 
 {
     engine *e = h;
     if (!e->batch)
-        return put_block_in(e, hash, height, b, true);
+        return put_block_in(e, hash, height, b, true, NULL);
     cb_err err = step_begin(e);
-    return err == CB_OK ? step_end(e, put_block_in(e, hash, height, b, true)) : err;
+    return err == CB_OK ? step_end(e, put_block_in(e, hash, height, b, true, NULL)) : err;
 }
 
 static void address_of(engine *e, char out[CB_ADDRESS_MAX], const uint8_t id[20])
@@ -512,47 +690,82 @@ static void address_of(engine *e, char out[CB_ADDRESS_MAX], const uint8_t id[20]
     cb_address_cache_text(&e->addresses, out, id);
 }
 
-/* Appends one wallet row to an upsert, or its hash160 to a delete list (a
- * zero account has no row, as in memory). */
-static void wallet_row(engine *e, sqlbuf *up, sqlbuf *del, const uint8_t id[20],
-                       const cb_account *a)
+/* Wallet rows on their way: upserts (bound rows of one prepared
+ * statement) and deletes (a list of hash160s). */
+typedef struct {
+    uint8_t id[20];
+    char address[CB_ADDRESS_MAX];
+    unsigned long id_n, address_n;
+    uint64_t balance, nonce;
+} wallet_rec;
+
+typedef struct {
+    wallet_rec *up;
+    size_t n, cap;
+    sqlbuf del;
+} wallet_writes;
+
+/* Adds one account's row to the upserts, or its hash160 to the deletes
+ * (a zero account has no row, as in memory). */
+static cb_err wallet_row(engine *e, wallet_writes *w, const uint8_t id[20], const cb_account *a)
 {
     if (a->balance == 0 && a->nonce == 0) {
-        sb_add(del, del->n ? "," : "DELETE FROM wallet WHERE hash160 IN (");
-        sb_hex(del, id, 20);
-        return;
+        sb_add(&w->del, w->del.n ? "," : "DELETE FROM wallet WHERE hash160 IN (");
+        sb_hex(&w->del, id, 20);
+        return w->del.oom ? CB_ERR_NOMEM : CB_OK;
     }
-    char addr[CB_ADDRESS_MAX];
-    address_of(e, addr, id);
-    sb_add(up, up->n ? ",(" : "REPLACE INTO wallet (hash160, address, balance, nonce) VALUES (");
-    sb_hex(up, id, 20);
-    sb_add(up, ",");
-    sb_str(e, up, addr);
-    sb_add(up, ",");
-    sb_u64(up, a->balance);
-    sb_add(up, ",");
-    sb_u64(up, a->nonce);
-    sb_add(up, ")");
+    if (cb_grow(&w->up, &w->cap, w->n + 1, sizeof *w->up, 64) != CB_OK)
+        return CB_ERR_NOMEM;
+    wallet_rec *r = &w->up[w->n++];
+    memcpy(r->id, id, 20);
+    r->id_n = 20;
+    address_of(e, r->address, id);
+    r->address_n = (unsigned long)strlen(r->address);
+    r->balance = a->balance;
+    r->nonce = a->nonce;
+    return CB_OK;
 }
 
-static cb_err flush_wallet(engine *e, sqlbuf *up, sqlbuf *del)
+static cb_err flush_wallet(engine *e, wallet_writes *w)
 {
     cb_err err = CB_OK;
-    if (up->n)
-        err = run(e, up);
-    if (err == CB_OK && del->n) {
-        sb_add(del, ")");
-        err = run(e, del);
+    if (w->n) {
+        err = prepared(e, &e->put_wallet,
+                       "REPLACE INTO wallet (hash160, address, balance, nonce) VALUES (?,?,?,?)");
+        MYSQL_BIND b[4];
+        memset(b, 0, sizeof b);
+        bind_bytes(&b[0], w->up[0].id, &w->up[0].id_n);
+        bind_text(&b[1], w->up[0].address, &w->up[0].address_n);
+        bind_u64(&b[2], &w->up[0].balance);
+        bind_u64(&b[3], &w->up[0].nonce);
+        if (err == CB_OK)
+            err = run_rows(e, e->put_wallet, b, 4, sizeof *w->up, w->n);
     }
-    sb_reset(up);
-    sb_reset(del);
+    if (err == CB_OK && w->del.n) {
+        sb_add(&w->del, ")");
+        err = run(e, &w->del);
+    }
+    w->n = 0;
+    sb_reset(&w->del);
     return err;
+}
+
+/* Flushes when enough is waiting. */
+static cb_err wallet_maybe_flush(engine *e, wallet_writes *w)
+{
+    return w->n >= ROWS_A_RUN || w->del.n > (4u << 20) ? flush_wallet(e, w) : CB_OK;
+}
+
+static void wallet_writes_free(wallet_writes *w)
+{
+    free(w->up);
+    sb_free(&w->del);
 }
 
 /* Writes, once per account the journal names, the value chosen by pick. */
 static cb_err write_journal_accounts(engine *e, const cb_undo *undo, const cb_accounts *state)
 {
-    sqlbuf up = {0}, del = {0};
+    wallet_writes w = {0};
     cb_keymap *seen = cb_keymap_new(20, 0);
     cb_err err = seen ? CB_OK : CB_ERR_NOMEM;
     for (size_t i = 0; err == CB_OK && i < undo->n; i++) {
@@ -567,20 +780,21 @@ static cb_err write_journal_accounts(engine *e, const cb_undo *undo, const cb_ac
             cb_accounts_get(state, undo->entries[i].id, &a);
         else
             a = undo->entries[i].before;
-        wallet_row(e, &up, &del, undo->entries[i].id, &a);
-        if (up.n > (4u << 20) || del.n > (4u << 20))
-            err = err == CB_OK ? flush_wallet(e, &up, &del) : err;
+        if (err == CB_OK)
+            err = wallet_row(e, &w, undo->entries[i].id, &a);
+        if (err == CB_OK)
+            err = wallet_maybe_flush(e, &w);
     }
     if (err == CB_OK)
-        err = flush_wallet(e, &up, &del);
+        err = flush_wallet(e, &w);
     cb_keymap_free(seen);
-    sb_free(&up);
-    sb_free(&del);
+    wallet_writes_free(&w);
     return err;
 }
 
 /* Appends a transaction's columns (txid, sender, recipient, amount, fee,
- * nonce, time, signature), comma-separated, as both inserts list them. */
+ * nonce, time, signature), comma-separated, as the pending insert lists
+ * them. */
 static void tx_columns(engine *e, sqlbuf *q, const cb_tx *t)
 {
     uint8_t id[32];
@@ -607,6 +821,61 @@ static void tx_columns(engine *e, sqlbuf *q, const cb_tx *t)
     sb_u64(q, t->time);
     sb_add(q, ",");
     sb_hex(q, t->sig, 64);
+}
+
+/* A confirmed payment's row, bound to the prepared insert. */
+typedef struct {
+    uint8_t txid[32], sig[64], block[32], raw[CB_TX_SIZE];
+    char from[CB_ADDRESS_MAX], to[CB_ADDRESS_MAX];
+    unsigned long txid_n, sig_n, block_n, raw_n, from_n, to_n;
+    uint64_t amount, fee, nonce, time;
+    uint32_t height, position;
+} tx_rec;
+
+static void tx_rec_fill(engine *e, tx_rec *r, const cb_tx *t, const uint8_t id[32],
+                        const uint8_t hash[32], uint32_t height, uint32_t position)
+{
+    memcpy(r->txid, id, 32);
+    memcpy(r->sig, t->sig, 64);
+    memcpy(r->block, hash, 32);
+    cb_tx_serialize(r->raw, t);
+    r->txid_n = 32, r->sig_n = 64, r->block_n = 32, r->raw_n = CB_TX_SIZE;
+    if (cb_tx_is_coinbase(t))
+        snprintf(r->from, sizeof r->from, "coinbase");
+    else
+        cb_address_cache_sender(&e->addresses, r->from, t->sender);
+    address_of(e, r->to, t->recipient);
+    r->from_n = (unsigned long)strlen(r->from);
+    r->to_n = (unsigned long)strlen(r->to);
+    r->amount = t->amount, r->fee = t->fee, r->nonce = t->nonce, r->time = t->time;
+    r->height = height, r->position = position;
+}
+
+static cb_err put_tx_rows(engine *e, tx_rec *rows, size_t n)
+{
+    if (!n)
+        return CB_OK;
+    cb_err err = prepared(e, &e->put_tx,
+                          "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce,"
+                          " time, signature, status, block_hash, height, position, raw) VALUES"
+                          " (?,?,?,?,?,?,?,?,'confirmed',?,?,?,?)");
+    if (err != CB_OK)
+        return err;
+    MYSQL_BIND b[12];
+    memset(b, 0, sizeof b);
+    bind_bytes(&b[0], rows->txid, &rows->txid_n);
+    bind_text(&b[1], rows->from, &rows->from_n);
+    bind_text(&b[2], rows->to, &rows->to_n);
+    bind_u64(&b[3], &rows->amount);
+    bind_u64(&b[4], &rows->fee);
+    bind_u64(&b[5], &rows->nonce);
+    bind_u64(&b[6], &rows->time);
+    bind_bytes(&b[7], rows->sig, &rows->sig_n);
+    bind_bytes(&b[8], rows->block, &rows->block_n);
+    bind_u32(&b[9], &rows->height);
+    bind_u32(&b[10], &rows->position);
+    bind_bytes(&b[11], rows->raw, &rows->raw_n);
+    return run_rows(e, e->put_tx, b, 12, sizeof *rows, n);
 }
 
 /* The block's payments already open (pending, or rejected) in *open,
@@ -638,29 +907,33 @@ static cb_err open_rows_of(engine *e, const cb_block *b, cb_keymap *open)
 }
 
 /* The block's payments, confirmed: an open row is updated in place, the
- * others go at the table's end, many to a statement. Run again after a
- * lost commit reply, it finds the block's rows there and adds none. */
+ * others go at the table's end, in one bulk insert; then the txid index
+ * catches up when enough rows wait. Run again after a lost commit reply,
+ * the caller finds the block's row active and does not call this. */
 static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
     sqlbuf q = {0};
-    uint64_t v[2]; /* the block's rows are there; any row is open */
-    bool found[2];
-    sb_add(&q, "SELECT EXISTS (SELECT 1 FROM transactions WHERE block_hash = ");
-    sb_hex(&q, hash, 32);
-    sb_add(&q, "), EXISTS (SELECT 1 FROM transactions WHERE open_txid IS NOT NULL)");
-    cb_err err = select_numbers(e, &q, 2, v, found);
-    bool done = v[0] != 0, any_open = v[1] != 0;
+    uint64_t v[3]; /* any row is open; how far the index reaches; the last row */
+    bool found[3];
+    sb_add(&q, "SELECT EXISTS (SELECT 1 FROM transactions WHERE open_txid IS NOT NULL),"
+               " (SELECT value FROM meta WHERE `key` = 'txindex_seq'),"
+               " (SELECT MAX(seq) FROM transactions)");
+    cb_err err = select_numbers(e, &q, 3, v, found);
+    bool any_open = v[0] != 0;
     uint64_t seed;
     randombytes_buf(&seed, sizeof seed); /* txids a peer chose must not collide */
     cb_keymap *open = cb_keymap_new(32, seed);
     if (err == CB_OK && !open)
         err = CB_ERR_NOMEM;
-    if (err == CB_OK && !done && any_open)
+    if (err == CB_OK && any_open)
         err = open_rows_of(e, b, open);
-    sb_reset(&q);
-    for (size_t i = 0; err == CB_OK && !done && i < b->ntx; i++) {
+    tx_rec *rows = NULL;
+    size_t n = 0;
+    if (err == CB_OK && b->ntx && cb_resize(&rows, b->ntx, sizeof *rows) != CB_OK)
+        err = CB_ERR_NOMEM;
+    for (size_t i = 0; err == CB_OK && i < b->ntx; i++) {
         const cb_tx *t = &b->txs[i];
-        uint8_t id[32], rawtx[CB_TX_SIZE];
+        uint8_t id[32];
         uint32_t unused;
         cb_tx_txid(id, t);
         if (cb_keymap_get(open, id, &unused)) {
@@ -677,27 +950,16 @@ static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, co
             err = run(e, &up);
             sb_free(&up);
         } else {
-            cb_tx_serialize(rawtx, t);
-            sb_add(&q, q.n ? ",("
-                           : "INSERT INTO transactions (txid, sender, recipient, amount, fee,"
-                             " nonce, time, signature, status, block_hash, height, position,"
-                             " raw) VALUES (");
-            tx_columns(e, &q, t);
-            sb_add(&q, ",'confirmed',");
-            sb_hex(&q, hash, 32);
-            sb_add(&q, ",");
-            sb_u64(&q, height);
-            sb_add(&q, ",");
-            sb_u64(&q, i);
-            sb_add(&q, ",");
-            sb_hex(&q, rawtx, CB_TX_SIZE);
-            sb_add(&q, ")");
-        }
-        if (err == CB_OK && q.n && (q.n > (4u << 20) || i + 1 == b->ntx)) {
-            err = run(e, &q);
-            sb_reset(&q);
+            tx_rec_fill(e, &rows[n++], t, id, hash, height, (uint32_t)i);
         }
     }
+    if (err == CB_OK)
+        err = put_tx_rows(e, rows, n);
+    /* The last row is now at least v[2] + n: the index may be told it
+     * reaches there (the rows past it, if any, are scanned for). */
+    if (err == CB_OK)
+        err = index_txids_to(e, false, v[1], v[2] + n);
+    free(rows);
     cb_keymap_free(open);
     sb_free(&q);
     return err;
@@ -707,33 +969,33 @@ static cb_err mysql_connect_block(void *h, const uint8_t hash[32], uint32_t heig
                                   const cb_block *b, const cb_undo *undo, const cb_accounts *state)
 {
     engine *e = h;
-    sqlbuf q = {0};
     uint8_t *raw = NULL;
     size_t len = 0;
+    bool done = false;
     cb_err err = step_begin(e);
     if (err == CB_OK)
-        err = put_block_in(e, hash, height, b, false);
+        err = put_block_in(e, hash, height, b, false, &done);
     if (err == CB_OK)
         err = cb_undo_serialize(undo, &raw, &len);
+    if (err == CB_OK)
+        err = prepared(e, &e->put_undo, "REPLACE INTO `undo` (block_hash, data) VALUES (?,?)");
     if (err == CB_OK) {
-        sb_reset(&q);
-        sb_add(&q, "REPLACE INTO `undo` (block_hash, data) VALUES (");
-        sb_hex(&q, hash, 32);
-        sb_add(&q, ",");
-        sb_hex(&q, raw, len);
-        sb_add(&q, ")");
-        err = run(e, &q);
+        uint8_t key[32];
+        unsigned long key_n = 32, raw_n = (unsigned long)len;
+        memcpy(key, hash, 32);
+        MYSQL_BIND v[2];
+        memset(v, 0, sizeof v);
+        bind_bytes(&v[0], key, &key_n);
+        bind_bytes(&v[1], raw, &raw_n);
+        err = run_rows(e, e->put_undo, v, 2, 0, 1);
     }
     if (err == CB_OK)
         err = write_journal_accounts(e, undo, state);
-    if (err == CB_OK)
+    if (err == CB_OK && !done)
         err = confirm_txs(e, hash, height, b);
-    if (err == CB_OK)
-        err = index_txids(e, false);
     if (err == CB_OK)
         err = set_tip(e, hash, height);
     err = step_end(e, err);
-    sb_free(&q);
     free(raw);
     return err;
 }
@@ -1125,7 +1387,7 @@ static cb_err mysql_load_accounts(void *h, cb_accounts *out)
 static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
 {
     engine *e = h;
-    sqlbuf up = {0}, del = {0};
+    wallet_writes w = {0};
     cb_err err = step_begin(e);
     if (err == CB_OK)
         err = exec(e, "DELETE FROM wallet");
@@ -1133,15 +1395,14 @@ static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
     uint8_t id[20];
     cb_account acct;
     while (err == CB_OK && cb_accounts_next(state, &pos, id, &acct)) {
-        wallet_row(e, &up, &del, id, &acct);
-        if (up.n > (4u << 20))
-            err = flush_wallet(e, &up, &del);
+        err = wallet_row(e, &w, id, &acct);
+        if (err == CB_OK)
+            err = wallet_maybe_flush(e, &w);
     }
     if (err == CB_OK)
-        err = flush_wallet(e, &up, &del);
+        err = flush_wallet(e, &w);
     err = step_end(e, err);
-    sb_free(&up);
-    sb_free(&del);
+    wallet_writes_free(&w);
     return err;
 }
 
@@ -1317,7 +1578,7 @@ static cb_err write_user(engine *e, const cb_user_record *u, bool replace)
     }
     cb_err err = run(e, &q);
     sb_free(&q);
-    if (err == CB_ERR_STORE && mysql_errno(e->db) == 1062 /* ER_DUP_ENTRY */)
+    if (err == CB_ERR_STORE && e->last_errno == 1062 /* ER_DUP_ENTRY */)
         return CB_ERR_DUPLICATE;
     return err;
 }
@@ -1504,21 +1765,37 @@ static cb_err mysql_list_peers(void *h, cb_peer_record *out, size_t max, size_t 
 }
 
 /* A batch: one transaction for the writes queued together (one commit,
- * one log flush for all). Should the server go away inside it, the batch
- * is gone with it, and store.c makes its writes again one by one. */
+ * one log flush for all). Should the server go away inside it, or a write
+ * of it fail, the batch is gone, and store.c makes its writes again one
+ * by one. */
 static cb_err mysql_batch_begin(void *h)
 {
     engine *e = h;
     cb_err err = exec(e, "START TRANSACTION");
     e->batch = err == CB_OK;
+    e->undone = false;
     return err;
 }
 
 static cb_err mysql_batch_end(void *h)
 {
     engine *e = h;
+    bool began = e->batch;
     e->batch = false;
-    return step_end(e, CB_OK);
+    if (!began || e->undone)
+        return CB_ERR_STORE; /* never begun, or rolled back: e->err says why */
+    cb_err err = exec(e, "COMMIT");
+    if (err != CB_OK) {
+        if (!connection_lost(e))
+            rollback_after(e);
+        e->undone = true;
+    }
+    return err;
+}
+
+static bool mysql_batch_undone(void *h)
+{
+    return ((engine *)h)->undone;
 }
 
 /* The quiet store's txid index catches up with every row. */
@@ -1566,6 +1843,7 @@ static void mysql_close_engine(void *h)
     engine *e = h;
     if (!e)
         return;
+    close_statements(e);
     if (e->db)
         mysql_close(e->db);
     sodium_memzero(e->pass, sizeof e->pass);
@@ -1614,6 +1892,7 @@ static const cb_store_backend MYSQL_OPS = {
     .set_error = mysql_set_error,
     .batch_begin = mysql_batch_begin,
     .batch_end = mysql_batch_end,
+    .batch_undone = mysql_batch_undone,
     .idle = mysql_idle,
 };
 

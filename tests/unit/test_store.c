@@ -31,6 +31,7 @@ static uint8_t key[2][32], id[2][20];
 static char dir[256];
 static const char *mysql_base; /* NULL: the SQLite pass */
 static int run_id;             /* the test process's pid: forked children share it */
+static int group_no;           /* which run of the suite: each has its own databases */
 
 static int setup(void **state)
 {
@@ -39,6 +40,7 @@ static int setup(void **state)
     P = cb_params_regtest();
     ctx = cb_keyctx_new();
     run_id = (int)getpid();
+    group_no++;
     for (int i = 0; i < 2; i++) {
         cbt_key(key[i], (uint32_t)i + 300);
         assert_int_equal(cb_key_public(ctx, pub, key[i]), CB_OK);
@@ -60,7 +62,7 @@ static int teardown(void **state)
 }
 
 /* The store for a test's name: a file in the temporary directory, or a
- * database of its own on the MySQL server ("b.db" -> cbt_<pid>_b). */
+ * database of its own on the MySQL server ("b.db" -> cbt_<pid>_<run>_b). */
 static void path_for(char *out, size_t cap, const char *name)
 {
     if (!mysql_base) {
@@ -70,8 +72,8 @@ static void path_for(char *out, size_t cap, const char *name)
     const char *slash = strstr(mysql_base, "@/");
     const char *query = strchr(mysql_base, '?');
     assert_non_null(slash);
-    snprintf(out, cap, "%.*s@/cbt_%d_%.*s%s", (int)(slash - mysql_base), mysql_base, run_id,
-             (int)strcspn(name, "."), name, query ? query : "");
+    snprintf(out, cap, "%.*s@/cbt_%d_%d_%.*s%s", (int)(slash - mysql_base), mysql_base, run_id,
+             group_no, (int)strcspn(name, "."), name, query ? query : "");
 }
 
 static cb_store *open_ok(const char *name)
@@ -853,6 +855,49 @@ static void test_failed_write_in_batch(void **state)
         cb_block_clear(&a[h]);
 }
 
+/* A connect made a second time, as the writer makes a batch's writes
+ * again when the server went away with the commit's reply (the commit
+ * itself went through): it finds itself done, and adds no payment row
+ * and no undo record. Only a server's reply is lost so: SQLite commits
+ * or fails in the process, and its failed batch was rolled back. */
+static void test_connect_made_again(void **state)
+{
+    (void)state;
+    if (!mysql_base)
+        skip();
+    cb_store *s;
+    cb_chain *c;
+    cb_chainstore *cs = start_behind("again.db", 8, 8, &s, &c);
+    static cb_block a[6];
+    accept_line(cs, a, 1, 5);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    raw_db raw;
+    raw_open(&raw, "again.db");
+    long long rows = raw_int(&raw, "SELECT count(*) FROM transactions");
+    long long undos = raw_int(&raw, "SELECT count(*) FROM `undo`");
+    assert_int_equal(rows, 6 + 3); /* coinbases of 0 to 5, payments in 3, 4, 5 */
+    assert_int_equal(raw_int(&raw, "SELECT count(*) FROM blockchain WHERE active = 1"), 6);
+    const cb_chain_entry *tip = cb_chain_tip(c);
+    cb_undo undo;
+    cb_undo_init(&undo);
+    assert_int_equal(cb_store_get_undo(s, tip->hash, &undo), CB_OK);
+    assert_int_equal(cb_store_connect(s, tip->hash, 5, &a[5], &undo, cb_chain_state(c)), CB_OK);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    assert_int_equal(raw_int(&raw, "SELECT count(*) FROM transactions"), rows);
+    assert_int_equal(raw_int(&raw, "SELECT count(*) FROM transactions WHERE status = 'confirmed'"),
+                     rows);
+    assert_int_equal(raw_int(&raw, "SELECT count(*) FROM `undo`"), undos);
+    assert_int_equal(raw_int(&raw, "SELECT count(*) FROM blockchain WHERE active = 1"), 6);
+    assert_store_matches(s, c);
+    raw_close(&raw);
+    cb_undo_clear(&undo);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    cb_chain_free(c);
+    for (int h = 1; h <= 5; h++)
+        cb_block_clear(&a[h]);
+}
+
 static void test_kill_during_connects(void **state)
 {
     (void)state;
@@ -928,13 +973,20 @@ int main(void)
         cmocka_unit_test(test_invalid_is_remembered),
         cmocka_unit_test(test_write_behind),
         cmocka_unit_test(test_failed_write_in_batch),
+        cmocka_unit_test(test_connect_made_again),
         cmocka_unit_test(test_payments_found_by_txid),
         cmocka_unit_test(test_users_peers_pending),
         cmocka_unit_test(test_kill_during_connects),
     };
     int failed = cmocka_run_group_tests_name("store on SQLite", tests, setup, teardown);
     mysql_base = getenv("CB_TEST_MYSQL");
-    if (mysql_base && *mysql_base)
+    if (mysql_base && *mysql_base) {
         failed += cmocka_run_group_tests_name("store on MySQL", tests, setup, teardown);
+        /* Again as on a server without bulk execution: a row at a time. */
+        setenv("CB_MYSQL_NO_BULK", "1", 1);
+        failed +=
+            cmocka_run_group_tests_name("store on MySQL, a row at a time", tests, setup, teardown);
+        unsetenv("CB_MYSQL_NO_BULK");
+    }
     return failed;
 }
