@@ -15,6 +15,9 @@
    writes into a private MariaDB server (started and removed here), the
    source nodes staying on SQLite.
 3. Memory: resident size of an idle node and of the node that synced.
+Beside each sync: the processor seconds the syncing node spent (all its
+threads) and, with --mysql, those the server spent on it; on a machine
+whose cores are all busy these say where the time went.
 """
 import argparse
 import datetime
@@ -62,6 +65,18 @@ def propagation(topology, trials, n=20):
     finally:
         net.stop()
         net.cleanup()
+
+
+def cpu_seconds(pid):
+    """User plus system processor seconds of process PID so far (0 when unreadable)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command's closing parenthesis, utime and stime are the
+    # 12th and 13th fields (proc(5): fields 14 and 15).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_height(node, height, timeout=3600):
@@ -119,14 +134,17 @@ def sync(blocks, per_block, server=None):
             fresh = Node(os.path.join(root, "fresh%d" % k),
                          extra=["-connect=" + s.address() for s in sources[:k]] + store)
             fresh.start()
+            server_cpu = cpu_seconds(server.proc.pid) if server else 0.0
             took = wait_height(fresh, blocks)
-            results.append((k, took, fresh.rss_kib()))
+            node_cpu = cpu_seconds(fresh.proc.pid)
+            if server:
+                server_cpu = cpu_seconds(server.proc.pid) - server_cpu
+            results.append((k, took, fresh.rss_kib(), node_cpu, server_cpu))
             fresh.stop()
         for node in sources:
             node.stop()
         mem_rates.append(in_memory_rate(db))
-        results = [(k, took, rss, statistics.mean(mem_rates[i:i + 2]))
-                   for i, (k, took, rss) in enumerate(results)]
+        results = [r + (statistics.mean(mem_rates[i:i + 2]),) for i, r in enumerate(results)]
         return results, payments, idle_rss
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -158,11 +176,13 @@ def main():
     finally:
         if server:
             server.cleanup()
-    for k, took, rss, mem_rate in results:
+    for k, took, rss, node_cpu, server_cpu, mem_rate in results:
         print("  from %d peer%s: %6.1f s  %7.0f blocks/s  %8.0f payments/s  RSS after %6.1f MiB"
               "  (%.0f%% of the in-memory rate)"
               % (k, "s" if k > 1 else " ", took, a.blocks / took, payments / took, rss / 1024,
                  100.0 * a.blocks / took / mem_rate))
+        print("               processor: node %.1f s%s" % (
+            node_cpu, ", server %.1f s" % server_cpu if server else ""))
     print("  4 peers against 1: %.2fx" % (results[0][1] / results[1][1]))
     print("Memory: idle node RSS %.1f MiB" % (idle_rss / 1024))
 

@@ -33,6 +33,12 @@
 #include "store/address_cache.h"
 #include "store/store_backend.h"
 
+/* An account a batch changed, at its last value. */
+typedef struct {
+    uint8_t id[20];
+    cb_account a;
+} batch_account;
+
 typedef struct {
     MYSQL *db;
     const cb_params *p;
@@ -47,6 +53,12 @@ typedef struct {
     /* Prepared on first use, closed with the connection. */
     MYSQL_STMT *put_tx, *put_wallet, *put_block, *put_block_again, *put_undo;
     cb_address_cache addresses;
+    /* Inside a batch: the accounts its steps changed, each at its last
+     * value (batch_at maps a hash160 to its place), written once at the
+     * batch's end, not once a block. */
+    cb_keymap *batch_at;
+    batch_account *batch_accts;
+    size_t batch_n, batch_cap;
 } engine;
 
 /* A growing statement. */
@@ -186,6 +198,11 @@ static cb_err connect_db(engine *e)
 {
     e->batch = false; /* a lost connection took its batch with it */
     close_statements(e);
+    cb_keymap_free(e->batch_at); /* and the accounts it noted */
+    free(e->batch_accts);
+    e->batch_at = NULL;
+    e->batch_accts = NULL;
+    e->batch_n = e->batch_cap = 0;
     if (e->db)
         mysql_close(e->db);
     e->db = mysql_init(NULL);
@@ -370,6 +387,8 @@ static void mysql_set_error(void *h, const char *text)
 /* The txid of a row not confirmed, NULL for a confirmed one: a unique
  * index on it is the SQLite engine's partial index of open rows, and its
  * NULL entries, in seq order, go at one end. */
+#define ASCII_BIN "CHARACTER SET ascii COLLATE ascii_bin"
+#define ADDRESS_COLUMN "VARCHAR(40) " ASCII_BIN " NOT NULL"
 #define OPEN_TXID " open_txid BINARY(32) AS (IF(status <> 'confirmed', txid, NULL)) STORED"
 
 static const char *const SCHEMA[] = {
@@ -395,22 +414,23 @@ static const char *const SCHEMA[] = {
      * at a time, and the rows after meta's txindex_seq are found by a
      * scan of the table's end (as the SQLite engine). */
     "CREATE TABLE IF NOT EXISTS transactions (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT"
-    " PRIMARY KEY, txid BINARY(32) NOT NULL, sender VARCHAR(40) NOT NULL,"
-    " recipient VARCHAR(40) NOT NULL, amount BIGINT UNSIGNED NOT NULL,"
+    " PRIMARY KEY, txid BINARY(32) NOT NULL, sender " ADDRESS_COLUMN ","
+    " recipient " ADDRESS_COLUMN ", amount BIGINT UNSIGNED NOT NULL,"
     " fee BIGINT UNSIGNED NOT NULL, nonce BIGINT UNSIGNED NOT NULL, time BIGINT UNSIGNED NOT NULL,"
-    " signature BINARY(64) NOT NULL, status VARCHAR(16) NOT NULL, block_hash BINARY(32) NULL,"
+    " signature BINARY(64) NOT NULL, status VARCHAR(16) " ASCII_BIN
+    " NOT NULL, block_hash BINARY(32) NULL,"
     " height INT UNSIGNED NULL, position INT UNSIGNED NULL, reason VARCHAR(64) NULL,"
     " seen BIGINT NULL, raw BINARY(153) NOT NULL," OPEN_TXID ", UNIQUE KEY transactions_open"
     " (open_txid), KEY (sender), KEY (recipient), KEY (block_hash)) ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS txindex (txid BINARY(32) PRIMARY KEY,"
     " seq BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS wallet (hash160 BINARY(20) PRIMARY KEY,"
-    " address VARCHAR(40) NOT NULL, balance BIGINT UNSIGNED NOT NULL,"
+    " address " ADDRESS_COLUMN ", balance BIGINT UNSIGNED NOT NULL,"
     " nonce BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS users (username VARCHAR(32) PRIMARY KEY,"
     " name VARCHAR(128) NOT NULL, email VARCHAR(254) NOT NULL,"
     " password_hash VARCHAR(128) NOT NULL, pubkey BINARY(33) NOT NULL,"
-    " address VARCHAR(40) NOT NULL, enc_privkey VARBINARY(128) NOT NULL,"
+    " address " ADDRESS_COLUMN ", enc_privkey VARBINARY(128) NOT NULL,"
     " created BIGINT NOT NULL) ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS invalid (block_hash BINARY(32) PRIMARY KEY,"
     " reason VARCHAR(64) NOT NULL) ENGINE=InnoDB",
@@ -762,7 +782,61 @@ static void wallet_writes_free(wallet_writes *w)
     sb_free(&w->del);
 }
 
-/* Writes, once per account the journal names, the value chosen by pick. */
+/* Notes an account's value for the batch's end, over any value an
+ * earlier step of the batch gave it. Returns: CB_OK or CB_ERR_NOMEM. */
+static cb_err batch_note(engine *e, const uint8_t id[20], const cb_account *a)
+{
+    uint32_t at;
+    if (!e->batch_at) {
+        uint64_t seed;
+        randombytes_buf(&seed, sizeof seed);
+        if (!(e->batch_at = cb_keymap_new(20, seed)))
+            return CB_ERR_NOMEM;
+    }
+    if (cb_keymap_get(e->batch_at, id, &at)) {
+        e->batch_accts[at].a = *a;
+        return CB_OK;
+    }
+    if (e->batch_n >= UINT32_MAX ||
+        cb_grow(&e->batch_accts, &e->batch_cap, e->batch_n + 1, sizeof *e->batch_accts, 256) !=
+            CB_OK ||
+        cb_keymap_put(e->batch_at, id, (uint32_t)e->batch_n) != CB_OK)
+        return CB_ERR_NOMEM;
+    memcpy(e->batch_accts[e->batch_n].id, id, 20);
+    e->batch_accts[e->batch_n++].a = *a;
+    return CB_OK;
+}
+
+/* Forgets the batch's accounts (written, superseded or rolled back). */
+static void batch_forget(engine *e)
+{
+    for (size_t i = 0; i < e->batch_n; i++)
+        (void)cb_keymap_remove(e->batch_at, e->batch_accts[i].id);
+    e->batch_n = 0;
+}
+
+/* Writes the batch's accounts, each once, and forgets them. */
+static cb_err batch_write_accounts(engine *e)
+{
+    wallet_writes w = {0};
+    cb_err err = CB_OK;
+    for (size_t i = 0; err == CB_OK && i < e->batch_n; i++) {
+        err = wallet_row(e, &w, e->batch_accts[i].id, &e->batch_accts[i].a);
+        if (err == CB_OK)
+            err = wallet_maybe_flush(e, &w);
+    }
+    if (err == CB_OK)
+        err = flush_wallet(e, &w);
+    if (err == CB_ERR_NOMEM)
+        snprintf(e->err, sizeof e->err, "out of memory");
+    wallet_writes_free(&w);
+    batch_forget(e);
+    return err;
+}
+
+/* Writes, once per account the journal names, its value after the block
+ * (state) or before it (state NULL: the block undone); inside a batch,
+ * notes it for the batch's end. */
 static cb_err write_journal_accounts(engine *e, const cb_undo *undo, const cb_accounts *state)
 {
     wallet_writes w = {0};
@@ -780,7 +854,9 @@ static cb_err write_journal_accounts(engine *e, const cb_undo *undo, const cb_ac
             cb_accounts_get(state, undo->entries[i].id, &a);
         else
             a = undo->entries[i].before;
-        if (err == CB_OK)
+        if (err == CB_OK && e->batch)
+            err = batch_note(e, undo->entries[i].id, &a);
+        else if (err == CB_OK)
             err = wallet_row(e, &w, undo->entries[i].id, &a);
         if (err == CB_OK)
             err = wallet_maybe_flush(e, &w);
@@ -1342,7 +1418,12 @@ static cb_err mysql_get_account(void *h, const uint8_t id[20], cb_account *out)
     engine *e = h;
     sqlbuf q = {0};
     cb_err err;
+    uint32_t at;
     memset(out, 0, sizeof *out);
+    if (e->batch_at && cb_keymap_get(e->batch_at, id, &at)) {
+        *out = e->batch_accts[at].a; /* the batch's own write, not yet in the table */
+        return CB_OK;
+    }
     sb_add(&q, "SELECT balance, nonce FROM wallet WHERE hash160 = ");
     sb_hex(&q, id, 20);
     MYSQL_RES *res = select_rows(e, &q, &err);
@@ -1381,6 +1462,9 @@ static cb_err mysql_load_accounts(void *h, cb_accounts *out)
         err = cb_accounts_set(out, (const uint8_t *)row[0], &acct);
     }
     mysql_free_result(res);
+    /* Over the table, the batch's own writes not yet in it. */
+    for (size_t i = 0; err == CB_OK && i < e->batch_n; i++)
+        err = cb_accounts_set(out, e->batch_accts[i].id, &e->batch_accts[i].a);
     return err;
 }
 
@@ -1389,6 +1473,7 @@ static cb_err mysql_replace_accounts(void *h, const cb_accounts *state)
     engine *e = h;
     wallet_writes w = {0};
     cb_err err = step_begin(e);
+    batch_forget(e); /* what the batch gave accounts before, replaced whole */
     if (err == CB_OK)
         err = exec(e, "DELETE FROM wallet");
     size_t pos = 0;
@@ -1505,6 +1590,9 @@ static cb_err mysql_list_txs(void *h, const char *address, cb_tx_record *out, si
     sqlbuf q = {0};
     cb_err err;
     *n = 0;
+    for (const char *c = address; *c; c++)
+        if ((unsigned char)*c > 0x7f)
+            return CB_OK; /* not ASCII: no address's, and the column holds none */
     sb_add(&q, "SELECT txid, sender, recipient, amount, fee, nonce, time, status, height,"
                " reason FROM transactions WHERE sender = ");
     sb_str(e, &q, address);
@@ -1774,6 +1862,7 @@ static cb_err mysql_batch_begin(void *h)
     cb_err err = exec(e, "START TRANSACTION");
     e->batch = err == CB_OK;
     e->undone = false;
+    batch_forget(e);
     return err;
 }
 
@@ -1782,9 +1871,13 @@ static cb_err mysql_batch_end(void *h)
     engine *e = h;
     bool began = e->batch;
     e->batch = false;
-    if (!began || e->undone)
+    if (!began || e->undone) {
+        batch_forget(e);
         return CB_ERR_STORE; /* never begun, or rolled back: e->err says why */
-    cb_err err = exec(e, "COMMIT");
+    }
+    cb_err err = batch_write_accounts(e);
+    if (err == CB_OK)
+        err = exec(e, "COMMIT");
     if (err != CB_OK) {
         if (!connection_lost(e))
             rollback_after(e);
@@ -1838,6 +1931,43 @@ static cb_err upgrade_transactions(engine *e)
     return step_end(e, err);
 }
 
+/* A store made before addresses were ASCII compared byte for byte has
+ * them in the server's default character set and collation: keys up to
+ * four bytes a character, compared by a collation that calls two
+ * addresses differing only in case (distinct base58 addresses) equal.
+ * Each table is rebuilt once, by one atomic ALTER.
+ * Returns: CB_OK or CB_ERR_STORE (a column holding what ASCII cannot,
+ * which the node never writes, fails the ALTER and names it). */
+static cb_err upgrade_address_columns(engine *e)
+{
+    static const struct {
+        const char *table, *column, *alter;
+    } UPGRADES[] = {
+        {"transactions", "sender",
+         "ALTER TABLE transactions MODIFY sender " ADDRESS_COLUMN
+         ", MODIFY recipient " ADDRESS_COLUMN ", MODIFY status VARCHAR(16) " ASCII_BIN " NOT NULL"},
+        {"wallet", "address", "ALTER TABLE wallet MODIFY address " ADDRESS_COLUMN},
+        {"users", "address", "ALTER TABLE users MODIFY address " ADDRESS_COLUMN},
+    };
+    cb_err err = CB_OK;
+    for (size_t i = 0; err == CB_OK && i < sizeof UPGRADES / sizeof UPGRADES[0]; i++) {
+        sqlbuf q = {0};
+        uint64_t n;
+        bool found;
+        sb_add(&q, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+                   " AND TABLE_NAME = ");
+        sb_str(e, &q, UPGRADES[i].table);
+        sb_add(&q, " AND COLUMN_NAME = ");
+        sb_str(e, &q, UPGRADES[i].column);
+        sb_add(&q, " AND COLLATION_NAME <> 'ascii_bin'");
+        err = select_u64(e, &q, &n, &found);
+        sb_free(&q);
+        if (err == CB_OK && n > 0)
+            err = exec(e, UPGRADES[i].alter);
+    }
+    return err;
+}
+
 static void mysql_close_engine(void *h)
 {
     engine *e = h;
@@ -1846,6 +1976,8 @@ static void mysql_close_engine(void *h)
     close_statements(e);
     if (e->db)
         mysql_close(e->db);
+    cb_keymap_free(e->batch_at);
+    free(e->batch_accts);
     sodium_memzero(e->pass, sizeof e->pass);
     free(e);
 }
@@ -1994,6 +2126,8 @@ cb_err cb_store_mysql_open(void **h, const cb_store_backend **ops, const cb_para
         err = exec(e, SCHEMA[i]);
     if (err == CB_OK)
         err = upgrade_transactions(e);
+    if (err == CB_OK)
+        err = upgrade_address_columns(e);
     if (err != CB_OK) {
         snprintf(msg, msglen, "MySQL database %s: %s", e->name, e->err);
         mysql_close_engine(e);
