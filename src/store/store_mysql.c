@@ -194,15 +194,13 @@ static bool server_bulk(engine *e)
     return !(caps & CLIENT_MYSQL) && (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32));
 }
 
+static void batch_forget(engine *e);
+
 static cb_err connect_db(engine *e)
 {
     e->batch = false; /* a lost connection took its batch with it */
     close_statements(e);
-    cb_keymap_free(e->batch_at); /* and the accounts it noted */
-    free(e->batch_accts);
-    e->batch_at = NULL;
-    e->batch_accts = NULL;
-    e->batch_n = e->batch_cap = 0;
+    batch_forget(e); /* and the accounts it noted */
     if (e->db)
         mysql_close(e->db);
     e->db = mysql_init(NULL);
