@@ -25,6 +25,7 @@
 #include "crypto/hash.h"
 #include "crypto/keycache.h"
 #include "node/chainstore.h"
+#include "node/node.h"
 #include "node/verify_pool.h"
 #include "store/store.h"
 #include <unistd.h>
@@ -247,7 +248,8 @@ static double connect_chain(unsigned threads, bool with_store, double *sig_secon
         /* As a syncing node runs: the store writes behind the loop. */
         if (cb_store_open(&store, P, store_uri ? store_uri : path, msg, sizeof msg) != CB_OK ||
             cb_chainstore_open(&cs, c, store, 0, NULL) != CB_OK ||
-            cb_store_write_behind(store, 8) != CB_OK) {
+            cb_store_write_behind(store, CB_NODE_WRITES_BEHIND, CB_NODE_WRITES_BEHIND_BYTES) !=
+                CB_OK) {
             fprintf(stderr, "store: %s\n", msg);
             abort();
         }

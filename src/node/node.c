@@ -465,7 +465,7 @@ cb_err cb_node_start(cb_node **out, const cb_node_config *cfg, char *msg, size_t
     malloc_trim(0); /* what the start read once goes back to the system */
 #endif
     /* From here on the store writes on its own thread, behind the loop. */
-    err = cb_store_write_behind(n->store, CB_NODE_WRITES_BEHIND);
+    err = cb_store_write_behind(n->store, CB_NODE_WRITES_BEHIND, CB_NODE_WRITES_BEHIND_BYTES);
     if (err != CB_OK) {
         snprintf(msg, msglen, "cannot start the store's writer thread");
         goto fail;

@@ -122,13 +122,19 @@ cb_err cb_node_submit_block(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WA
 
 /* cb_node_submit_block for a block from a peer: it returns once the chain
  * has taken the block, with the store's writes queued (up to
- * CB_NODE_WRITES_BEHIND steps), so that the loop checks the next block's
- * signatures while the store writes. A failed write shows at this call
- * or the next (CB_ERR_STORE, and the node stops). The other callers
- * (RPC, miner) return once the store has written the block. */
+ * CB_NODE_WRITES_BEHIND steps and CB_NODE_WRITES_BEHIND_BYTES of
+ * copies), so that the loop checks the next block's signatures while the
+ * store writes. A failed write shows at this call or the next
+ * (CB_ERR_STORE, and the node stops). The other callers (RPC, miner)
+ * return once the store has written the block. */
 cb_err cb_node_submit_block_behind(cb_node *n, const cb_block *b, size_t *bad_tx) CB_WARN_UNUSED;
 
-#define CB_NODE_WRITES_BEHIND 32
+/* Deep enough that the store's longest pause in a sync (a MySQL store
+ * catching its txid index up, up to a second) does not stop the checks.
+ * 256 blocks of 100 payments hold 9.5 MiB; a full block about 2.5 MiB,
+ * so the bytes bound the queue to 6 or so of those. */
+#define CB_NODE_WRITES_BEHIND 256
+#define CB_NODE_WRITES_BEHIND_BYTES (16u << 20)
 
 /* A block that will be submitted soon (a peer's, waiting in the input
  * behind other messages): its signatures are checked ahead by idle

@@ -18,6 +18,7 @@ typedef struct write_op {
     cb_block block;
     cb_undo undo;
     cb_accounts *values; /* OP_CONNECT: the journal's accounts after the block */
+    size_t bytes;        /* what the copy holds, about (op_bytes) */
 } write_op;
 
 struct cb_store {
@@ -31,6 +32,8 @@ struct cb_store {
     pthread_cond_t work, idle;
     write_op *head, *tail;
     size_t queued, max_queued;
+    size_t queued_bytes, max_bytes;
+    size_t peak_queued, peak_bytes;
     bool writing, stopping;
     int waiting;                /* callers waiting for the writer: no write is held back */
     struct timespec last_batch; /* when the last batch was made */
@@ -203,7 +206,8 @@ static void wait_work(cb_store *s, bool put_off, bool *quiet)
 }
 
 /* Group commit. While writes come in a stream (a sync, one block after
- * another) the writer gathers them into batches of up to half the queue,
+ * another) the writer gathers them into batches of up to half the queue
+ * (in writes or in bytes),
  * waiting up to GROUP_MS since its last batch: one commit and one sync
  * for the lot, and the pages that every step touches (the accounts, the
  * indexes' last pages) written once, not once a block. A write that
@@ -227,7 +231,7 @@ static void gather(cb_store *s)
     until.tv_sec += until.tv_nsec / 1000000000L;
     until.tv_nsec %= 1000000000L;
     while (!s->stopping && s->waiting == 0 && s->queued < s->max_queued / 2 &&
-           ms_since(&s->last_batch) < GROUP_MS)
+           s->queued_bytes < s->max_bytes / 2 && ms_since(&s->last_batch) < GROUP_MS)
         if (pthread_cond_timedwait(&s->work, &s->mu, &until) != 0)
             return;
 }
@@ -278,6 +282,7 @@ static void *writer_main(void *arg)
         for (size_t k = 0; k < n; k++) {
             write_op *op = s->head;
             s->head = op->next;
+            s->queued_bytes -= op->bytes;
             free_op(op);
         }
         if (!s->head)
@@ -331,15 +336,33 @@ static void let_go(cb_store *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* About the memory a queued write holds: the op, its block's
+ * transactions, its journal and the accounts' values (an entry of the
+ * map counted at twice its key and value). */
+static size_t op_bytes(const write_op *op)
+{
+    return sizeof *op + op->block.ntx * sizeof(cb_tx) + op->undo.cap * sizeof(cb_undo_entry) +
+           op->undo.n * 2 * (20 + sizeof(cb_account));
+}
+
+/* Whether the queue has no room for a write of `bytes`: it holds
+ * max_queued writes, or the write would take it past max_bytes (a write
+ * bigger than that alone still goes, into an empty queue). */
+static bool full(const cb_store *s, size_t bytes)
+{
+    return s->queued >= s->max_queued || (s->queued > 0 && s->queued_bytes + bytes > s->max_bytes);
+}
+
 /* Queues a write (the op is the store's now), waiting while the queue is
  * full. Returns: CB_OK, or an earlier write's error (op freed). */
 static cb_err enqueue(cb_store *s, write_op *op)
 {
+    op->bytes = op_bytes(op);
     pthread_mutex_lock(&s->mu);
-    if (s->queued >= s->max_queued) {
+    if (full(s, op->bytes)) {
         s->waiting++;
         pthread_cond_signal(&s->work);
-        while (s->queued >= s->max_queued && s->failed == CB_OK)
+        while (full(s, op->bytes) && s->failed == CB_OK)
             pthread_cond_wait(&s->idle, &s->mu);
         s->waiting--;
     }
@@ -352,6 +375,11 @@ static cb_err enqueue(cb_store *s, write_op *op)
             s->head = op;
         s->tail = op;
         s->queued++;
+        s->queued_bytes += op->bytes;
+        if (s->queued > s->peak_queued)
+            s->peak_queued = s->queued;
+        if (s->queued_bytes > s->peak_bytes)
+            s->peak_bytes = s->queued_bytes;
         pthread_cond_signal(&s->work);
     }
     pthread_mutex_unlock(&s->mu);
@@ -378,7 +406,7 @@ static write_op *new_op(int kind, const uint8_t hash[32], uint32_t height, const
     return op;
 }
 
-cb_err cb_store_write_behind(cb_store *s, size_t max_queued)
+cb_err cb_store_write_behind(cb_store *s, size_t max_queued, size_t max_bytes)
 {
     if (s->behind || max_queued == 0)
         return CB_OK;
@@ -390,6 +418,7 @@ cb_err cb_store_write_behind(cb_store *s, size_t max_queued)
     pthread_condattr_destroy(&monotonic);
     pthread_cond_init(&s->idle, NULL);
     s->max_queued = max_queued;
+    s->max_bytes = max_bytes;
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
         pthread_cond_destroy(&s->work);
         pthread_cond_destroy(&s->idle);
@@ -398,6 +427,17 @@ cb_err cb_store_write_behind(cb_store *s, size_t max_queued)
     }
     s->behind = true;
     return CB_OK;
+}
+
+void cb_store_queue_stats(cb_store *s, cb_store_queue *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!s->behind)
+        return;
+    pthread_mutex_lock(&s->mu);
+    *out = (cb_store_queue){s->queued,     s->queued_bytes, s->peak_queued,
+                            s->peak_bytes, s->max_queued,   s->max_bytes};
+    pthread_mutex_unlock(&s->mu);
 }
 
 cb_err cb_store_flush(cb_store *s)

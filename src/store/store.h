@@ -69,20 +69,32 @@ const char *cb_store_last_error(const cb_store *s);
 /* Write-behind: from now on cb_store_put_block, cb_store_connect and
  * cb_store_disconnect only queue their write (a copy of what it needs)
  * and return; a writer thread makes the writes in order, each one
- * transaction as ever, up to `max_queued` waiting (a full queue makes
- * the caller wait); what is queued at once goes in one batch (one
- * commit and one sync; a crash keeps the batches before it, and a batch
- * that a write fails inside is made again write by write, so the writes
- * before that one stay). While writes come in a stream the writer
- * gathers them (group commit: up to half the queue, or 100 ms after its
- * last batch); a write after a quiet spell, or one a caller waits for,
- * goes at once. Every other call first waits for the queue to empty, so
- * it sees every write before it. A write that fails for good stops
- * the writer where it is (the store stays whole at the step before) and
- * every later call returns its error (cb_store_last_error tells it).
- * The node's loop keeps checking signatures while the store writes.
+ * transaction as ever. The queue holds up to `max_queued` writes and
+ * `max_bytes` of copies (a write bigger than that alone goes into an
+ * empty queue); a full queue makes the caller wait. What is queued at
+ * once goes in one batch (one commit and one sync; a crash keeps the
+ * batches before it, and a batch that a write fails inside is made
+ * again write by write, so the writes before that one stay). While
+ * writes come in a stream the writer gathers them (group commit: up to
+ * half the queue, in writes or bytes, or 100 ms after its last batch); a
+ * write after a quiet spell, or one a caller waits for, goes at once.
+ * Every other call first waits for the queue to empty, so it sees every
+ * write before it. A write that fails for good stops the writer where it
+ * is (the store stays whole at the step before) and every later call
+ * returns its error (cb_store_last_error tells it). The node's loop keeps
+ * checking signatures while the store writes.
  * Returns: CB_OK or CB_ERR_THREAD. */
-cb_err cb_store_write_behind(cb_store *s, size_t max_queued) CB_WARN_UNUSED;
+cb_err cb_store_write_behind(cb_store *s, size_t max_queued, size_t max_bytes) CB_WARN_UNUSED;
+
+/* The write-behind queue: what waits now, the most it has held, and its
+ * bounds (all zero before cb_store_write_behind). */
+typedef struct {
+    size_t writes, bytes;
+    size_t peak_writes, peak_bytes;
+    size_t max_writes, max_bytes;
+} cb_store_queue;
+
+void cb_store_queue_stats(cb_store *s, cb_store_queue *out);
 
 /* Waits for every queued write. Returns: CB_OK, or the first failed
  * write's error. */

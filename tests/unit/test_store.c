@@ -8,6 +8,7 @@
  * starts a private one): both engines must pass the same tests. */
 #include "support.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <mysql.h>
 #include <sqlite3.h>
@@ -466,9 +467,9 @@ static void test_users_peers_pending(void **state)
 }
 
 /* A node's start on the store `name`, then writes behind its loop, up
- * to `depth` waiting. */
-static cb_chainstore *start_behind(const char *name, uint32_t seed, size_t depth, cb_store **s,
-                                   cb_chain **c)
+ * to `depth` writes and `bytes` of copies waiting. */
+static cb_chainstore *start_behind_bounded(const char *name, uint32_t seed, size_t depth,
+                                           size_t bytes, cb_store **s, cb_chain **c)
 {
     const cb_load_options opt = {CB_CHECKBLOCKS_DEFAULT, CB_CHECKLEVEL_DEFAULT, false, NULL};
     cb_chainstore *cs;
@@ -476,8 +477,14 @@ static cb_chainstore *start_behind(const char *name, uint32_t seed, size_t depth
     *s = open_ok(name);
     *c = cb_chain_new(P, seed);
     assert_int_equal(cb_chainstore_open_checked(&cs, *c, *s, NOW, &opt, &r), CB_OK);
-    assert_int_equal(cb_store_write_behind(*s, depth), CB_OK);
+    assert_int_equal(cb_store_write_behind(*s, depth, bytes), CB_OK);
     return cs;
+}
+
+static cb_chainstore *start_behind(const char *name, uint32_t seed, size_t depth, cb_store **s,
+                                   cb_chain **c)
+{
+    return start_behind_bounded(name, seed, depth, 16u << 20, s, c);
 }
 
 /* A test's own connection to a store's database, beside the node's:
@@ -880,6 +887,85 @@ static void test_batched_accounts(void **state)
     cb_chain_free(c2);
 }
 
+/* Another connection's transaction that holds the row the writer
+ * writes at every step (the tip), and its end after a pause. */
+typedef struct {
+    raw_db raw;
+    cb_store *s;
+    pthread_t t;
+    cb_store_queue during; /* the queue just before the lock goes */
+} tip_lock;
+
+static void *release_tip_later(void *arg)
+{
+    tip_lock *l = arg;
+    struct timespec d = {0, 800 * 1000000L};
+    nanosleep(&d, NULL);
+    cb_store_queue_stats(l->s, &l->during);
+    raw_exec(&l->raw, "ROLLBACK");
+    return NULL;
+}
+
+/* Takes the lock on `name`'s tip row now; it goes 0.8 s later. */
+static void lock_tip_briefly(tip_lock *l, cb_store *s, const char *name)
+{
+    memset(l, 0, sizeof *l);
+    l->s = s;
+    raw_open(&l->raw, name);
+    raw_exec(&l->raw, "BEGIN");
+    raw_exec(&l->raw, "UPDATE meta SET value = value WHERE `key` = 'tip_height'");
+    assert_int_equal(pthread_create(&l->t, NULL, release_tip_later, l), 0);
+}
+
+static void unlock_tip(tip_lock *l)
+{
+    pthread_join(l->t, NULL);
+    raw_close(&l->raw);
+}
+
+/* The queue is bounded in bytes as well as in writes: while the writer
+ * waits on another connection's lock, 30 blocks come from the loop; a
+ * queue of 64 writes but only about 4 blocks' bytes takes 4 or so, the
+ * loop waits for room, and every block is written once the lock goes. */
+static void test_write_behind_bytes(void **state)
+{
+    (void)state;
+    cb_store *s;
+    cb_chain *c;
+    static cb_block a[32];
+    /* The bound: 4 blocks of the size accept_line makes (two payments,
+     * a journal of 3 accounts), counted as the store counts them. */
+    const size_t bytes = 4 * (1024 + 2 * sizeof(cb_tx));
+    cb_chainstore *cs = start_behind_bounded("q.db", 9, 64, bytes, &s, &c);
+    accept_line(cs, a, 1, 2);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    tip_lock l;
+    lock_tip_briefly(&l, s, "q.db");
+    accept_line(cs, a, 3, 30); /* waits for room while the lock holds */
+    unlock_tip(&l);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    cb_store_queue q;
+    cb_store_queue_stats(s, &q);
+    assert_int_equal(q.writes, 0);
+    assert_int_equal(q.bytes, 0);
+    assert_int_equal(q.max_writes, 64);
+    assert_int_equal(q.max_bytes, bytes);
+    /* While the lock held, the queue was full by bytes, not by writes. */
+    assert_true(l.during.writes >= 2);
+    assert_true(l.during.writes < 28);
+    assert_true(l.during.bytes <= bytes);
+    assert_true(l.during.bytes + 1024 + 2 * sizeof(cb_tx) > bytes / 2);
+    assert_true(q.peak_bytes <= bytes);
+    assert_true(q.peak_writes < 28);
+    assert_store_matches(s, c);
+    assert_int_equal(cb_chain_tip(c)->height, 30);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    for (int h = 1; h <= 30; h++)
+        cb_block_clear(&a[h]);
+    cb_chain_free(c);
+}
+
 /* A write that fails inside a batch: the writes before it stay, nothing
  * after it is written, and the error says why; a start takes the store
  * from the last good write. (A trigger of the test's own refuses the row
@@ -1052,6 +1138,7 @@ int main(void)
         cmocka_unit_test(test_invalid_is_remembered),
         cmocka_unit_test(test_write_behind),
         cmocka_unit_test(test_batched_accounts),
+        cmocka_unit_test(test_write_behind_bytes),
         cmocka_unit_test(test_failed_write_in_batch),
         cmocka_unit_test(test_connect_made_again),
         cmocka_unit_test(test_payments_found_by_txid),
