@@ -59,6 +59,13 @@ typedef struct {
     cb_keymap *batch_at;
     batch_account *batch_accts;
     size_t batch_n, batch_cap;
+    /* Inside a batch, too: the tip its last step left (written at its
+     * end), and whether any payment row is open (asked at its first
+     * connect, asked again after a disconnect opened rows). */
+    bool batch_tip;
+    uint8_t batch_tip_hash[32];
+    uint32_t batch_tip_height;
+    bool batch_open_known, batch_open;
 } engine;
 
 /* A growing statement. */
@@ -489,6 +496,18 @@ static bool col_text(char *dst, size_t cap, const char *s, unsigned long len)
 static cb_err mysql_get_meta(void *h, const char *key, char *out, size_t cap, bool *found)
 {
     engine *e = h;
+    if (e->batch && e->batch_tip &&
+        (strcmp(key, "tip_hash") == 0 || strcmp(key, "tip_height") == 0)) {
+        /* the batch's own tip, not yet in the table */
+        char hex[65];
+        cb_hash_to_hex(hex, e->batch_tip_hash);
+        if (strcmp(key, "tip_hash") == 0)
+            snprintf(out, cap, "%s", hex);
+        else
+            snprintf(out, cap, "%u", e->batch_tip_height);
+        *found = true;
+        return CB_OK;
+    }
     sqlbuf b = {0};
     cb_err err;
     sb_add(&b, "SELECT value FROM meta WHERE `key` = ");
@@ -510,11 +529,11 @@ static cb_err mysql_get_meta(void *h, const char *key, char *out, size_t cap, bo
 static cb_err put_meta(engine *e, const char *key, const char *value)
 {
     sqlbuf b = {0};
-    sb_add(&b, "REPLACE INTO meta (`key`, value) VALUES (");
+    sb_add(&b, "INSERT INTO meta (`key`, value) VALUES (");
     sb_str(e, &b, key);
     sb_add(&b, ",");
     sb_str(e, &b, value);
-    sb_add(&b, ")");
+    sb_add(&b, ") ON DUPLICATE KEY UPDATE value = VALUES(value)");
     cb_err err = run(e, &b);
     sb_free(&b);
     return err;
@@ -525,20 +544,31 @@ static cb_err mysql_set_meta(void *h, const char *key, const char *value)
     return put_meta(h, key, value);
 }
 
-static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
+static cb_err write_tip(engine *e, const uint8_t hash[32], uint32_t height)
 {
     char hex[65], hs[16];
     cb_hash_to_hex(hex, hash);
     snprintf(hs, sizeof hs, "%u", height);
     sqlbuf b = {0};
-    sb_add(&b, "REPLACE INTO meta (`key`, value) VALUES ('tip_hash', '");
+    sb_add(&b, "INSERT INTO meta (`key`, value) VALUES ('tip_hash', '");
     sb_add(&b, hex);
     sb_add(&b, "'), ('tip_height', '");
     sb_add(&b, hs);
-    sb_add(&b, "')");
+    sb_add(&b, "') ON DUPLICATE KEY UPDATE value = VALUES(value)");
     cb_err err = run(e, &b);
     sb_free(&b);
     return err;
+}
+
+/* Records the tip; inside a batch, notes it for the batch's end. */
+static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
+{
+    if (!e->batch)
+        return write_tip(e, hash, height);
+    memcpy(e->batch_tip_hash, hash, 32);
+    e->batch_tip_height = height;
+    e->batch_tip = true;
+    return CB_OK;
 }
 
 /* The first n columns (1 to 3) of a query's first row, numbers.
@@ -811,6 +841,8 @@ static void batch_forget(engine *e)
     for (size_t i = 0; i < e->batch_n; i++)
         (void)cb_keymap_remove(e->batch_at, e->batch_accts[i].id);
     e->batch_n = 0;
+    e->batch_tip = false;
+    e->batch_open_known = false;
 }
 
 /* Writes the batch's accounts, each once, and forgets them. */
@@ -987,12 +1019,21 @@ static cb_err open_rows_of(engine *e, const cb_block *b, cb_keymap *open)
 static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
     sqlbuf q = {0};
-    uint64_t v[3]; /* any row is open; how far the index reaches; the last row */
+    uint64_t v[3] = {0}; /* any row is open; how far the index reaches; the last row */
     bool found[3];
-    sb_add(&q, "SELECT EXISTS (SELECT 1 FROM transactions WHERE open_txid IS NOT NULL),"
-               " (SELECT value FROM meta WHERE `key` = 'txindex_seq'),"
-               " (SELECT MAX(seq) FROM transactions)");
-    cb_err err = select_numbers(e, &q, 3, v, found);
+    cb_err err = CB_OK;
+    if (!e->batch || !e->batch_open_known) {
+        sb_add(&q, "SELECT EXISTS (SELECT 1 FROM transactions WHERE open_txid IS NOT NULL)");
+        if (!e->batch)
+            sb_add(&q, ", (SELECT value FROM meta WHERE `key` = 'txindex_seq'),"
+                       " (SELECT MAX(seq) FROM transactions)");
+        err = select_numbers(e, &q, e->batch ? 1 : 3, v, found);
+        if (err == CB_OK && e->batch) {
+            e->batch_open_known = true;
+            e->batch_open = v[0] != 0;
+        }
+    } else
+        v[0] = e->batch_open;
     bool any_open = v[0] != 0;
     uint64_t seed;
     randombytes_buf(&seed, sizeof seed); /* txids a peer chose must not collide */
@@ -1030,8 +1071,9 @@ static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, co
     if (err == CB_OK)
         err = put_tx_rows(e, rows, n);
     /* The last row is now at least v[2] + n: the index may be told it
-     * reaches there (the rows past it, if any, are scanned for). */
-    if (err == CB_OK)
+     * reaches there (the rows past it, if any, are scanned for). A batch
+     * catches its index up once, at its end. */
+    if (err == CB_OK && !e->batch)
         err = index_txids_to(e, false, v[1], v[2] + n);
     free(rows);
     cb_keymap_free(open);
@@ -1169,7 +1211,9 @@ static cb_err mysql_disconnect_block(void *h, const uint8_t hash[32], const cb_b
         sb_hex(&q, hash, 32);
         err = run(e, &q);
     }
-    /* The coinbase disappears with its block; payments wait again. */
+    /* The coinbase disappears with its block; payments wait again (open
+     * rows: a batch's next connect asks for them). */
+    e->batch_open_known = false;
     if (err == CB_OK) {
         sb_reset(&q);
         sb_add(&q, "UPDATE transactions SET status = IF(sender = 'coinbase', 'rejected',"
@@ -1873,7 +1917,11 @@ static cb_err mysql_batch_end(void *h)
         batch_forget(e);
         return CB_ERR_STORE; /* never begun, or rolled back: e->err says why */
     }
-    cb_err err = batch_write_accounts(e);
+    cb_err err = e->batch_tip ? write_tip(e, e->batch_tip_hash, e->batch_tip_height) : CB_OK;
+    if (err == CB_OK)
+        err = index_txids(e, false);
+    if (err == CB_OK)
+        err = batch_write_accounts(e);
     if (err == CB_OK)
         err = exec(e, "COMMIT");
     if (err != CB_OK) {

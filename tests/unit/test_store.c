@@ -966,6 +966,80 @@ static void test_write_behind_bytes(void **state)
     cb_chain_free(c);
 }
 
+/* One batch that connects a block, disconnects it and connects a
+ * branch block with the same payment (written to the store directly,
+ * queued while the writer waits on a lock): the payment, open again
+ * after the disconnect, is the one row the branch confirms, not a
+ * second row beside a pending one. */
+static void test_reorg_in_one_batch(void **state)
+{
+    (void)state;
+    cb_store *s;
+    cb_chain *c;
+    static cb_block a[16], b13;
+    cb_chainstore *cs = start_behind("rb.db", 10, 64, &s, &c);
+    accept_line(cs, a, 1, 11);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    cb_accounts *st = cb_accounts_new(3);
+    assert_non_null(st);
+    uint8_t id20[20], h12[32], h13[32], hb[32];
+    cb_account acct;
+    for (size_t pos = 0; cb_accounts_next(cb_chain_state(c), &pos, id20, &acct);)
+        assert_int_equal(cb_accounts_set(st, id20, &acct), CB_OK);
+    cb_header_hash(h12, &a[11].header);
+    block_on(&a[12], h12, 12, 0, CB_COIN, 9, 0);
+    cb_header_hash(h12, &a[12].header);
+    block_on(&a[13], h12, 13, 1, CB_COIN, 10, 0);
+    block_on(&b13, h12, 13, 0, CB_COIN, 10, 1); /* a[13]'s payment again */
+    cb_header_hash(h13, &a[13].header);
+    cb_header_hash(hb, &b13.header);
+    cb_undo u12, u13, ub;
+    cb_undo_init(&u12);
+    cb_undo_init(&u13);
+    cb_undo_init(&ub);
+    size_t bad;
+    tip_lock l;
+    lock_tip_briefly(&l, s, "rb.db");
+    assert_int_equal(cb_block_connect(P, st, &u12, &a[12], 12, &bad), CB_OK);
+    assert_int_equal(cb_store_connect(s, h12, 12, &a[12], &u12, st), CB_OK); /* waits on the lock */
+    struct timespec d = {0, 250 * 1000000L};
+    nanosleep(&d, NULL); /* past the writer's gathering: the rest is one batch */
+    assert_int_equal(cb_block_connect(P, st, &u13, &a[13], 13, &bad), CB_OK);
+    assert_int_equal(cb_store_connect(s, h13, 13, &a[13], &u13, st), CB_OK);
+    assert_int_equal(cb_block_disconnect(st, &u13), CB_OK);
+    assert_int_equal(cb_store_disconnect(s, h13, &a[13]), CB_OK);
+    assert_int_equal(cb_block_connect(P, st, &ub, &b13, 13, &bad), CB_OK);
+    assert_int_equal(cb_store_connect(s, hb, 13, &b13, &ub, st), CB_OK);
+    unlock_tip(&l);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    uint8_t txid[32], other[32], tip[32];
+    cb_tx_txid(txid, &b13.txs[1]);
+    cb_tx_txid(other, &a[13].txs[1]);
+    assert_memory_equal(txid, other, 32);
+    cb_tx_status ts;
+    uint32_t h = 0;
+    assert_int_equal(cb_store_tx_status(s, txid, &ts, &h), CB_OK);
+    assert_int_equal(ts, CB_TX_CONFIRMED);
+    assert_int_equal(h, 13);
+    assert_int_equal(cb_store_tip(s, tip, &h), CB_OK);
+    assert_memory_equal(tip, hb, 32);
+    assert_int_equal(h, 13);
+    cb_accounts *w = cb_accounts_new(5);
+    assert_int_equal(cb_store_load_accounts(s, w), CB_OK);
+    assert_true(cb_accounts_equal(w, st));
+    cb_accounts_free(w);
+    cb_accounts_free(st);
+    cb_undo_clear(&u12);
+    cb_undo_clear(&u13);
+    cb_undo_clear(&ub);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    for (int k = 1; k <= 13; k++)
+        cb_block_clear(&a[k]);
+    cb_block_clear(&b13);
+    cb_chain_free(c);
+}
+
 /* A write that fails inside a batch: the writes before it stay, nothing
  * after it is written, and the error says why; a start takes the store
  * from the last good write. (A trigger of the test's own refuses the row
@@ -1139,6 +1213,7 @@ int main(void)
         cmocka_unit_test(test_write_behind),
         cmocka_unit_test(test_batched_accounts),
         cmocka_unit_test(test_write_behind_bytes),
+        cmocka_unit_test(test_reorg_in_one_batch),
         cmocka_unit_test(test_failed_write_in_batch),
         cmocka_unit_test(test_connect_made_again),
         cmocka_unit_test(test_payments_found_by_txid),
