@@ -201,6 +201,25 @@ static bool server_bulk(engine *e)
     return !(caps & CLIENT_MYSQL) && (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32));
 }
 
+/* Whether the server writes a binary log of statements (binlog_format
+ * STATEMENT), which can log neither an array-bound statement (MariaDB
+ * refuses it: "Only row based replication supported for bulk
+ * operations") nor an INSERT ... SELECT at READ COMMITTED.
+ * Returns: CB_OK or CB_ERR_STORE. */
+static cb_err logs_statements(engine *e, bool *out)
+{
+    *out = false;
+    if (mysql_query(e->db, "SELECT @@log_bin, @@binlog_format") != 0)
+        return CB_ERR_STORE;
+    MYSQL_RES *res = mysql_store_result(e->db);
+    if (!res)
+        return CB_ERR_STORE;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    *out = row && row[0] && strcmp(row[0], "0") != 0 && row[1] && strcmp(row[1], "STATEMENT") == 0;
+    mysql_free_result(res);
+    return CB_OK;
+}
+
 static void batch_forget(engine *e);
 
 static cb_err connect_db(engine *e)
@@ -220,7 +239,16 @@ static cb_err connect_db(engine *e)
                             e->pass[0] ? e->pass : NULL, e->have_db ? e->name : NULL, e->port,
                             e->socket[0] ? e->socket : NULL, 0))
         return fail(e);
-    e->bulk = server_bulk(e);
+    /* READ COMMITTED where the log allows it: the store is the only
+     * writer of its tables, so it reads alike at either level, and at
+     * this one the txid index's catch-up (INSERT ... SELECT) takes no
+     * shared lock on every row it reads. */
+    bool statements;
+    if (logs_statements(e, &statements) != CB_OK ||
+        (!statements &&
+         mysql_query(e->db, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED") != 0))
+        return fail(e);
+    e->bulk = !statements && server_bulk(e);
     e->last_errno = 0;
     return CB_OK;
 }

@@ -2,7 +2,10 @@
 """A private MariaDB server for tests: installed from Debian when missing,
 started on a temporary data directory and socket (no TCP), removed after.
 
-    mariadb.py run -- COMMAND [ARGS]   # CB_TEST_MYSQL=mysql://root@/DB?socket=... for it
+    mariadb.py run [--statement-log] -- COMMAND [ARGS]
+                     # CB_TEST_MYSQL=mysql://root@/DB?socket=... for it; with
+                     # --statement-log the server keeps a binary log of statements
+                     # (binlog_format STATEMENT, as a replication source may)
 
 Tests import it: PrivateMariaDB().start(), .uri(db), .stop(), .start() again.
 """
@@ -35,8 +38,9 @@ def tool(name):
 
 
 class PrivateMariaDB:
-    def __init__(self):
+    def __init__(self, extra=()):
         ensure_installed()
+        self.extra = list(extra)
         self.dir = tempfile.mkdtemp(prefix="cb-mariadb-")
         self.datadir = os.path.join(self.dir, "data")
         self.socket = os.path.join(self.dir, "sock")
@@ -55,7 +59,7 @@ class PrivateMariaDB:
             [tool("mariadbd"), "--no-defaults", "--datadir=" + self.datadir,
              "--socket=" + self.socket, "--skip-networking", "--pid-file=" +
              os.path.join(self.dir, "pid"), "--innodb-buffer-pool-size=256M",
-             "--max-allowed-packet=64M", "--innodb-flush-log-at-trx-commit=1"] + user,
+             "--max-allowed-packet=64M", "--innodb-flush-log-at-trx-commit=1"] + user + self.extra,
             stdout=self.log, stderr=self.log)
         for _ in range(600):
             if self.proc.poll() is not None:
@@ -95,13 +99,18 @@ class PrivateMariaDB:
 
 
 def main():
-    if len(sys.argv) < 4 or sys.argv[1] != "run" or sys.argv[2] != "--":
+    args = sys.argv[1:]
+    extra = []
+    if args[:2] == ["run", "--statement-log"]:
+        args = ["run"] + args[2:]
+        extra = ["--log-bin=binlog", "--binlog-format=STATEMENT", "--server-id=1"]
+    if len(args) < 3 or args[0] != "run" or args[1] != "--":
         print(__doc__)
         return 2
-    server = PrivateMariaDB().start()
+    server = PrivateMariaDB(extra).start()
     try:
         env = dict(os.environ, CB_TEST_MYSQL=server.uri("coinbit_test"))
-        return subprocess.run(sys.argv[3:], env=env).returncode
+        return subprocess.run(args[2:], env=env).returncode
     finally:
         server.cleanup()
 
