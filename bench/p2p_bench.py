@@ -11,7 +11,10 @@
    in each block, from one peer and from four; blocks and payments per second,
    beside the rate of the same blocks accepted by a bare chain in memory
    (bench_replay: signatures on every core, nothing written) measured just
-   before and after each sync (their mean). With --mysql the syncing node
+   before and after each sync (their mean). A sync ends when the node's
+   store has written the last block (the node takes blocks ahead of its
+   store's writes: its tip comes first, and that time is shown beside
+   it). With --mysql the syncing node
    writes into a private MariaDB server (started and removed here), the
    source nodes staying on SQLite.
 3. Memory: resident size of an idle node and of the node that synced.
@@ -23,6 +26,7 @@ import argparse
 import datetime
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -88,6 +92,29 @@ def wait_height(node, height, timeout=3600):
     return time.time() - start
 
 
+def stored_height(node, server, db):
+    """The tip height node's store has written (0 before it has one)."""
+    if server:
+        out = server.sql("SELECT value FROM meta WHERE `key` = 'tip_height'", db).strip()
+    else:
+        path = os.path.join(node.netdir, "coinbit.db")
+        con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'tip_height'").fetchone()
+        finally:
+            con.close()
+        out = row[0] if row else "0"
+    return int(out or 0)
+
+
+def wait_stored(node, server, db, height, timeout=600):
+    start = time.time()
+    while stored_height(node, server, db) < height:
+        if time.time() - start > timeout:
+            raise RuntimeError("store not at %d after %d s" % (height, timeout))
+        time.sleep(0.02)
+
+
 def in_memory_rate(db):
     """Blocks a second of db's chain accepted by a bare chain in memory."""
     out = subprocess.run([os.path.join(BIN, "bench", "bench_replay"), db],
@@ -130,16 +157,20 @@ def sync(blocks, per_block, server=None):
         results = []
         for k in (1, 4):
             mem_rates.append(in_memory_rate(db))
-            store = ["-db=" + server.uri("coinbit_sync%d" % k)] if server else []
+            dbname = "coinbit_sync%d" % k
+            store = ["-db=" + server.uri(dbname)] if server else []
             fresh = Node(os.path.join(root, "fresh%d" % k),
                          extra=["-connect=" + s.address() for s in sources[:k]] + store)
             fresh.start()
             server_cpu = cpu_seconds(server.proc.pid) if server else 0.0
-            took = wait_height(fresh, blocks)
+            t0 = time.time()
+            tip_took = wait_height(fresh, blocks)
+            wait_stored(fresh, server, dbname, blocks)
+            took = time.time() - t0
             node_cpu = cpu_seconds(fresh.proc.pid)
             if server:
                 server_cpu = cpu_seconds(server.proc.pid) - server_cpu
-            results.append((k, took, fresh.rss_kib(), node_cpu, server_cpu))
+            results.append((k, took, fresh.rss_kib(), node_cpu, server_cpu, tip_took))
             fresh.stop()
         for node in sources:
             node.stop()
@@ -176,13 +207,13 @@ def main():
     finally:
         if server:
             server.cleanup()
-    for k, took, rss, node_cpu, server_cpu, mem_rate in results:
+    for k, took, rss, node_cpu, server_cpu, tip_took, mem_rate in results:
         print("  from %d peer%s: %6.1f s  %7.0f blocks/s  %8.0f payments/s  RSS after %6.1f MiB"
               "  (%.0f%% of the in-memory rate)"
               % (k, "s" if k > 1 else " ", took, a.blocks / took, payments / took, rss / 1024,
                  100.0 * a.blocks / took / mem_rate))
-        print("               processor: node %.1f s%s" % (
-            node_cpu, ", server %.1f s" % server_cpu if server else ""))
+        print("               stored; the node's tip there %.1f s before; processor: node %.1f s%s"
+              % (took - tip_took, node_cpu, ", server %.1f s" % server_cpu if server else ""))
     print("  4 peers against 1: %.2fx" % (results[0][1] / results[1][1]))
     print("Memory: idle node RSS %.1f MiB" % (idle_rss / 1024))
 
