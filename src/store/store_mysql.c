@@ -524,18 +524,6 @@ static bool col_text(char *dst, size_t cap, const char *s, unsigned long len)
 static cb_err mysql_get_meta(void *h, const char *key, char *out, size_t cap, bool *found)
 {
     engine *e = h;
-    if (e->batch && e->batch_tip &&
-        (strcmp(key, "tip_hash") == 0 || strcmp(key, "tip_height") == 0)) {
-        /* the batch's own tip, not yet in the table */
-        char hex[65];
-        cb_hash_to_hex(hex, e->batch_tip_hash);
-        if (strcmp(key, "tip_hash") == 0)
-            snprintf(out, cap, "%s", hex);
-        else
-            snprintf(out, cap, "%u", e->batch_tip_height);
-        *found = true;
-        return CB_OK;
-    }
     sqlbuf b = {0};
     cb_err err;
     sb_add(&b, "SELECT value FROM meta WHERE `key` = ");
@@ -588,7 +576,9 @@ static cb_err write_tip(engine *e, const uint8_t hash[32], uint32_t height)
     return err;
 }
 
-/* Records the tip; inside a batch, notes it for the batch's end. */
+/* Records the tip; inside a batch, notes it for the batch's end. Nothing
+ * reads the tip inside a batch but disconnect_done, and that only once a
+ * failed step has rolled the batch back (the table's tip is then right). */
 static cb_err set_tip(engine *e, const uint8_t hash[32], uint32_t height)
 {
     if (!e->batch)
@@ -1047,21 +1037,21 @@ static cb_err open_rows_of(engine *e, const cb_block *b, cb_keymap *open)
 static cb_err confirm_txs(engine *e, const uint8_t hash[32], uint32_t height, const cb_block *b)
 {
     sqlbuf q = {0};
-    uint64_t v[3] = {0}; /* any row is open; how far the index reaches; the last row */
+    /* Any row is open; how far the index reaches; the last row (a batch
+     * asks the first once, and catches its index up at its end). */
+    uint64_t v[3] = {0};
     bool found[3];
     cb_err err = CB_OK;
-    if (!e->batch || !e->batch_open_known) {
-        sb_add(&q, "SELECT EXISTS (SELECT 1 FROM transactions WHERE open_txid IS NOT NULL)");
-        if (!e->batch)
-            sb_add(&q, ", (SELECT value FROM meta WHERE `key` = 'txindex_seq'),"
-                       " (SELECT MAX(seq) FROM transactions)");
-        err = select_numbers(e, &q, e->batch ? 1 : 3, v, found);
-        if (err == CB_OK && e->batch) {
-            e->batch_open_known = true;
-            e->batch_open = v[0] != 0;
-        }
-    } else
+    if (e->batch && e->batch_open_known) {
         v[0] = e->batch_open;
+    } else {
+        sb_add(&q, "SELECT EXISTS (SELECT 1 FROM transactions WHERE open_txid IS NOT NULL),"
+                   " (SELECT value FROM meta WHERE `key` = 'txindex_seq'),"
+                   " (SELECT MAX(seq) FROM transactions)");
+        err = select_numbers(e, &q, 3, v, found);
+        e->batch_open_known = err == CB_OK && e->batch;
+        e->batch_open = v[0] != 0;
+    }
     bool any_open = v[0] != 0;
     uint64_t seed;
     randombytes_buf(&seed, sizeof seed); /* txids a peer chose must not collide */
