@@ -614,10 +614,15 @@ static void test_payments_found_by_txid(void **state)
     assert_status(s, t3, CB_TX_PENDING, 0);
     assert_status(s, t4, CB_TX_PENDING, 0);
     raw_db db;
-    /* Quiet for a while: the writer catches the txid index up. */
+    /* Quiet for a while: the txid index catches up (on MySQL on its own
+     * connection, beside the writes: looked for a while). */
     usleep(1500 * 1000);
     assert_int_equal(cb_store_flush(s), CB_OK);
     raw_open(&db, "t.db");
+    for (int i = 0; i < 100 && raw_int(&db, "SELECT (SELECT count(*) FROM txindex) <>"
+                                            " (SELECT count(*) FROM transactions)");
+         i++)
+        usleep(100 * 1000);
     assert_int_equal(raw_int(&db, "SELECT count(*) FROM txindex"),
                      raw_int(&db, "SELECT count(*) FROM transactions"));
     assert_int_equal(raw_int(&db, "SELECT value + 0 FROM meta WHERE `key` = 'txindex_seq'"),
@@ -906,6 +911,7 @@ static void *release_tip_later(void *arg)
     if (l->raw.my)
         l->read_committed = raw_int(&l->raw, "SELECT COUNT(*) FROM information_schema.INNODB_TRX"
                                              " WHERE trx_mysql_thread_id <> CONNECTION_ID()"
+                                             " AND trx_state = 'LOCK WAIT'"
                                              " AND trx_isolation_level = 'READ COMMITTED'");
     raw_exec(&l->raw, "ROLLBACK");
     return NULL;
@@ -1189,6 +1195,111 @@ static void test_kill_during_connects(void **state)
     assert_true(last_height > 0);
 }
 
+/* The id of the connection running a statement like `like` on the
+ * server, other than r's own, once one is (looked for up to 30 s);
+ * 0 when none came. */
+static long long connection_running(raw_db *r, const char *like)
+{
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "SELECT COALESCE(MAX(ID), 0) FROM information_schema.PROCESSLIST"
+             " WHERE ID <> CONNECTION_ID() AND INFO LIKE '%s'",
+             like);
+    long long found = 0;
+    for (int i = 0; i < 300 && (found = raw_int(r, sql)) == 0; i++)
+        usleep(100 * 1000);
+    return found;
+}
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* MySQL: the txid index catches up on a connection of its own. While a
+ * catch-up waits (here on a lock the test holds on meta's txindex_seq
+ * row), blocks go on being written and their payments are found (by the
+ * scan of the rows past the index); a lost indexer connection is made
+ * again; a close cuts a waiting catch-up short; and the index catches
+ * up once the lock goes. */
+static void test_txid_index_beside_writes(void **state)
+{
+    (void)state;
+    if (!mysql_base)
+        skip();
+    cb_store *s;
+    cb_chain *c;
+    static cb_block a[16];
+    cb_chainstore *cs = start_behind("ix.db", 12, 64, &s, &c);
+    accept_line(cs, a, 1, 3);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    raw_db db, lock;
+    raw_open(&db, "ix.db");
+    if (raw_int(&db, "SELECT @@log_bin AND @@binlog_format = 'STATEMENT'")) {
+        /* That log keeps the catch-up on the writes' connection. */
+        raw_close(&db);
+        cb_chainstore_free(cs);
+        cb_store_close(s);
+        cb_chain_free(c);
+        for (int h = 1; h <= 3; h++)
+            cb_block_clear(&a[h]);
+        skip();
+    }
+    raw_open(&lock, "ix.db");
+    /* More rows than the index lets wait (CB_STORE_TXINDEX_FLOOR). */
+    raw_exec(&db, "INSERT INTO transactions (txid, sender, recipient, amount, fee, nonce, time,"
+                  " signature, status, raw) SELECT UNHEX(SHA2(seq, 256)), 'x', 'y', 1, 0, seq,"
+                  " 0, REPEAT(X'00', 64), 'confirmed', REPEAT(X'00', 153) FROM seq_1_to_60000");
+    raw_exec(&lock, "BEGIN");
+    raw_exec(&lock, "INSERT INTO meta (`key`, value) VALUES ('txindex_seq', '0')"
+                    " ON DUPLICATE KEY UPDATE value = value");
+    accept_line(cs, a, 4, 4); /* the indexer finds a catch-up due: it waits on the lock */
+    const char *waiting = "INSERT INTO meta%txindex_seq%";
+    long long first = connection_running(&db, waiting);
+    assert_true(first > 0);
+    /* Blocks go on; their payments are found. */
+    accept_line(cs, a, 5, 8);
+    uint8_t txid[32];
+    cb_tx_txid(txid, &a[8].txs[1]);
+    assert_status(s, txid, CB_TX_CONFIRMED, 8);
+    assert_store_matches(s, c);
+    /* Its connection lost: it connects again and tries again. */
+    char sql[64];
+    snprintf(sql, sizeof sql, "KILL CONNECTION %lld", first);
+    raw_exec(&db, sql);
+    long long second = 0;
+    for (int i = 0; i < 300 && ((second = connection_running(&db, waiting)) == first); i++)
+        usleep(100 * 1000);
+    assert_true(second > 0 && second != first);
+    /* A close does not wait for the lock (50 s at the server's default). */
+    double t0 = seconds_now();
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    cb_chain_free(c);
+    assert_true(seconds_now() - t0 < 10);
+    raw_exec(&lock, "ROLLBACK");
+    raw_close(&lock);
+    /* Open again and written to: the index catches up with every row. */
+    cs = start_behind("ix.db", 13, 64, &s, &c);
+    accept_line(cs, a, 9, 9);
+    assert_int_equal(cb_store_flush(s), CB_OK);
+    for (int i = 0; i < 300 && raw_int(&db, "SELECT (SELECT count(*) FROM txindex) <>"
+                                            " (SELECT count(*) FROM transactions)");
+         i++)
+        usleep(100 * 1000);
+    assert_int_equal(raw_int(&db, "SELECT count(*) FROM txindex"),
+                     raw_int(&db, "SELECT count(*) FROM transactions"));
+    assert_status(s, txid, CB_TX_CONFIRMED, 8);
+    raw_close(&db);
+    cb_chainstore_free(cs);
+    cb_store_close(s);
+    cb_chain_free(c);
+    for (int h = 1; h <= 9; h++)
+        cb_block_clear(&a[h]);
+}
+
 static void test_uri_redaction(void **state)
 {
     (void)state;
@@ -1231,6 +1342,7 @@ int main(void)
         cmocka_unit_test(test_failed_write_in_batch),
         cmocka_unit_test(test_connect_made_again),
         cmocka_unit_test(test_payments_found_by_txid),
+        cmocka_unit_test(test_txid_index_beside_writes),
         cmocka_unit_test(test_users_peers_pending),
         cmocka_unit_test(test_kill_during_connects),
     };
