@@ -577,6 +577,16 @@ static void assert_status(cb_store *s, const uint8_t txid[32], cb_tx_status want
         assert_int_equal(h, height);
 }
 
+/* Waits (up to 30 s) until the txid index has an entry for every row:
+ * on MySQL it catches up on its own connection, beside the writes. */
+static void wait_index_whole(raw_db *r)
+{
+    for (int i = 0; i < 300 && raw_int(r, "SELECT (SELECT count(*) FROM txindex) <>"
+                                          " (SELECT count(*) FROM transactions)");
+         i++)
+        usleep(100 * 1000);
+}
+
 /* A payment has one row through pending, confirmed, a reorganisation and
  * a second confirmation; it is found by its txid before the txid index
  * has it, after the quiet store caught the index up, and not through an
@@ -614,15 +624,11 @@ static void test_payments_found_by_txid(void **state)
     assert_status(s, t3, CB_TX_PENDING, 0);
     assert_status(s, t4, CB_TX_PENDING, 0);
     raw_db db;
-    /* Quiet for a while: the txid index catches up (on MySQL on its own
-     * connection, beside the writes: looked for a while). */
+    /* Quiet for a while: the txid index catches up. */
     usleep(1500 * 1000);
     assert_int_equal(cb_store_flush(s), CB_OK);
     raw_open(&db, "t.db");
-    for (int i = 0; i < 100 && raw_int(&db, "SELECT (SELECT count(*) FROM txindex) <>"
-                                            " (SELECT count(*) FROM transactions)");
-         i++)
-        usleep(100 * 1000);
+    wait_index_whole(&db);
     assert_int_equal(raw_int(&db, "SELECT count(*) FROM txindex"),
                      raw_int(&db, "SELECT count(*) FROM transactions"));
     assert_int_equal(raw_int(&db, "SELECT value + 0 FROM meta WHERE `key` = 'txindex_seq'"),
@@ -1285,10 +1291,7 @@ static void test_txid_index_beside_writes(void **state)
     cs = start_behind("ix.db", 13, 64, &s, &c);
     accept_line(cs, a, 9, 9);
     assert_int_equal(cb_store_flush(s), CB_OK);
-    for (int i = 0; i < 300 && raw_int(&db, "SELECT (SELECT count(*) FROM txindex) <>"
-                                            " (SELECT count(*) FROM transactions)");
-         i++)
-        usleep(100 * 1000);
+    wait_index_whole(&db);
     assert_int_equal(raw_int(&db, "SELECT count(*) FROM txindex"),
                      raw_int(&db, "SELECT count(*) FROM transactions"));
     assert_status(s, txid, CB_TX_CONFIRMED, 8);
