@@ -640,10 +640,15 @@ static cb_err indexed_to(engine *e, uint64_t *seq)
  * index page written once): always when quiet, else when more than
  * cb_store_txindex_lag rows wait; inside the caller's transaction.
  * Returns: CB_OK or CB_ERR_STORE. */
+static bool catch_up_due(bool quiet, uint64_t done, uint64_t last)
+{
+    return last > done && (quiet || last - done > cb_store_txindex_lag(done));
+}
+
 static cb_err index_txids_to(engine *e, bool quiet, uint64_t done, uint64_t last)
 {
     cb_err err = CB_OK;
-    if (last > done && (quiet || last - done > cb_store_txindex_lag(done))) {
+    if (catch_up_due(quiet, done, last)) {
         sqlbuf q = {0};
         sb_add(&q, "INSERT IGNORE INTO txindex (txid, seq) SELECT txid, seq FROM transactions"
                    " WHERE seq > ");
@@ -730,7 +735,7 @@ static cb_err indexer_round(txid_indexer *ix, bool quiet)
     uint64_t v[2];
     if (err == CB_OK)
         err = index_reach(c, v);
-    if (err != CB_OK || v[1] <= v[0] || (!quiet && v[1] - v[0] <= cb_store_txindex_lag(v[0])))
+    if (err != CB_OK || !catch_up_due(quiet, v[0], v[1]))
         return err;
     err = step_begin(c);
     if (err == CB_OK)
