@@ -51,7 +51,8 @@ const cb_option_doc cb_daemon_option_docs[] = {
     {"checklevel", "L",
      "how the last blocks are checked: 0 each body read back and checked but for its "
      "signatures, 1 signatures too, 2 and its undo data read, 3 and disconnecting and "
-     "connecting them again on the stored state (default 3)",
+     "connecting them again on the stored state (default 3; 4, Core's highest, checks the "
+     "same as 3, which connects them again already)",
      false},
     {"reindex", NULL,
      "replay every stored block in full and write the active chain's rows again (after a "

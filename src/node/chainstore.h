@@ -55,19 +55,21 @@ typedef struct {
  *   3  and disconnecting them from the stored state with their journals,
  *      then connecting them again by every rule, gives the same journals
  *      and the stored state (and, going down to genesis, genesis's state)
+ *   4  the same: Core's level 4 connects the blocks again, which level 3
+ *      here does already (taken so that Core's whole range 0-4 works)
  * Older blocks are believed as stored, as Core believes its own disk.
  * reindex replays every stored block in full instead, and rewrites every
  * active block's rows (marks, undo, payments, wallet) from the replay. */
 typedef struct {
     uint32_t checkblocks; /* default 6; 0: all */
-    int checklevel;       /* 0-3, default 3 */
+    int checklevel;       /* 0-4, default 3 */
     bool reindex;
     const cb_sig_checker *sigs; /* the signature checker to use when checking (NULL: serial) */
 } cb_load_options;
 
 #define CB_CHECKBLOCKS_DEFAULT 6
 #define CB_CHECKLEVEL_DEFAULT 3
-#define CB_CHECKLEVEL_MAX 3
+#define CB_CHECKLEVEL_MAX 4
 
 /* Rebuilds chain c (fresh: genesis only) from store s, checking every
  * stored block in full (refused ones are left out), then binds them.

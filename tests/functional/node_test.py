@@ -541,8 +541,13 @@ class StartupCheckTest(unittest.TestCase):
         self.assertIn("0 blocks trusted", self.log_of_start(n))
         self.assertIn("the last 20 checked at level 3", self.log_of_start(n))
         n.stop()
-        for bad in ("-checkblocks=x", "-checklevel=4", "-checklevel=-1"):
+        for bad in ("-checkblocks=x", "-checklevel=5", "-checklevel=-1"):
             self.assertIn(bad, self.refused_start(n, bad))
+        # Core's highest level is taken: the same checks as level 3.
+        n.extra = ["-connect=0", "-checklevel=4"]
+        n.start()
+        self.assertIn("the last 6 checked at level 4", self.log_of_start(n))
+        n.stop()
 
         db = os.path.join(n.netdir, "coinbit.db")
 
@@ -574,6 +579,9 @@ class StartupCheckTest(unittest.TestCase):
         n.extra = ["-connect=0"]
         err = self.refused_start(n)
         self.assertIn("block %s at height 20 fails the start-up check at level 3" % tip, err)
+        n.extra = ["-connect=0", "-checklevel=4"]
+        self.assertIn("block %s at height 20 fails the start-up check at level 3" % tip,
+                      self.refused_start(n))
         # A wallet row no block made: a check down to genesis sees it.
         sql("UPDATE undo SET data = ? WHERE block_hash = ?", good_undo, tip_raw)
         sql("INSERT INTO wallet VALUES (?, 'made-up', 5, 0)", b"\x07" * 20)
