@@ -367,7 +367,7 @@ static cb_err catch_up(engine *e, bool quiet, const char *reach, const char *ins
 
 /* Catches the txid and address indexes up (see catch_up). A store made
  * before the address index has none: its first catch-up takes every row. */
-static cb_err index_txids(engine *e, bool quiet)
+static cb_err catch_up_indexes(engine *e, bool quiet)
 {
     cb_err err = catch_up(e, quiet, "txindex_seq",
                           "INSERT OR IGNORE INTO txindex (txid, seq) SELECT txid, seq"
@@ -511,7 +511,7 @@ static cb_err sqlite_connect(void *h, const uint8_t hash[32], uint32_t height, c
         err = step_done(e, tx);
     }
     if (err == CB_OK)
-        err = index_txids(e, false);
+        err = catch_up_indexes(e, false);
     if (err == CB_OK)
         err = set_tip(e, hash, height);
     release(e, st);
@@ -1146,14 +1146,14 @@ static cb_err sqlite_foreach_user(void *h, cb_store_cursor *c, cb_store_user_fn 
     return err;
 }
 
-/* The quiet store's txid index catches up with every row. */
+/* The quiet store's txid and address indexes catch up with every row. */
 static cb_err sqlite_idle(void *h)
 {
     engine *e = h;
     cb_err err = step_begin(e);
     if (err != CB_OK)
         return err;
-    return step_end(e, index_txids(e, true));
+    return step_end(e, catch_up_indexes(e, true));
 }
 
 static cb_err sqlite_batch_begin(void *h)
